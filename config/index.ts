@@ -1,0 +1,154 @@
+/**
+ * The portal's configuration: one table of keys, each read from one environment variable, with a
+ * default and a schema. `loadConfig(env)` is the only place that reads the environment; it
+ * converts, validates and fails fast with `Invalid configuration: KEY must be ...` so a typo in a
+ * deployment stops the process before anything starts.
+ */
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { Type, type TSchema, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'an integer from 0 to 65535' });
+const PositiveInt = Type.Integer({ minimum: 1, description: 'a whole number of at least 1' });
+const Bool = Type.Boolean({ description: 'true or false' });
+const NonEmpty = Type.String({ minLength: 1, description: 'a non-empty string' });
+const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  description: 'one of fatal, error, warn, info, debug, trace, silent',
+});
+
+interface KeyDef<S extends TSchema = TSchema> {
+  schema: S;
+  default?: Static<S>;
+  optional?: boolean;
+}
+const key = <S extends TSchema>(schema: S, def?: Static<S>): KeyDef<S> => ({ schema, default: def });
+const optional = <S extends TSchema>(schema: S): KeyDef<S> => ({ schema, optional: true });
+
+/** Every environment variable the portal reads, with its default. */
+export const configKeys = {
+  NODE_ENV: key(Type.Enum(['development', 'production', 'test'], { description: 'development, production or test' }), 'development'),
+  HOST: key(NonEmpty, '127.0.0.1'),
+  PORT: key(Port, 3000),
+  PUBLIC_URL: optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL such as https://study.example.org' })),
+  LOG_LEVEL: key(LogLevel, 'info'),
+  DATA_DIR: key(NonEmpty, 'data'),
+  CLIENT_DIST: key(NonEmpty, 'dist/client'),
+
+  MONGODB_URI: optional(Type.String({ pattern: '^mongodb(\\+srv)?://', description: 'a MongoDB connection string (mongodb://host:port/db)' })),
+  MONGODB_DB: optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,60}$', description: 'a database name of letters, digits, _ or -' })),
+  FERRETDB_BIN: key(NonEmpty, '.tools/bin/ferretdb'),
+  FERRETDB_PORT: key(Port, 0),
+  STORE_CONNECT_ATTEMPTS: key(PositiveInt, 6),
+  STORE_CONNECT_BACKOFF_MS: key(PositiveInt, 500),
+
+  SESSION_SECRET: optional(Type.String({ minLength: 32, description: 'at least 32 characters (generated under DATA_DIR when unset)' })),
+  SESSION_TTL_SECONDS: key(PositiveInt, 8 * 3600),
+  COOKIE_SECURE: key(Bool, false),
+  LOGIN_MAX_FAILURES: key(PositiveInt, 5),
+  LOGIN_LOCK_SECONDS: key(PositiveInt, 15 * 60),
+  LOGIN_RATE_LIMIT_PER_MINUTE: key(PositiveInt, 30),
+
+  MEDIASOUP_WORKER_BIN: key(NonEmpty, '/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker'),
+  MEDIASOUP_NUM_WORKERS: key(PositiveInt, Math.max(1, cpus().length)),
+  MEDIASOUP_LOG_LEVEL: key(Type.Enum(['debug', 'warn', 'error', 'none'], { description: 'debug, warn, error or none' }), 'warn'),
+  MEDIASOUP_LISTEN_IP: key(NonEmpty, '127.0.0.1'),
+  MEDIASOUP_ANNOUNCED_IP: optional(NonEmpty),
+  MEDIASOUP_RTC_MIN_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 40000),
+  MEDIASOUP_RTC_MAX_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 49999),
+
+  FFMPEG_PATH: key(NonEmpty, 'ffmpeg'),
+  FFPROBE_PATH: key(NonEmpty, 'ffprobe'),
+} satisfies Record<string, KeyDef>;
+
+export type ConfigKey = keyof typeof configKeys;
+type Raw = { [K in ConfigKey]: (typeof configKeys)[K] extends { optional: true } ? Static<(typeof configKeys)[K]['schema']> | undefined : Static<(typeof configKeys)[K]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${key} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type SchemaInfo = { type?: string; description?: string };
+
+function describe(schema: TSchema): string {
+  return (schema as SchemaInfo).description ?? 'a valid value';
+}
+
+function parseValue(name: string, def: KeyDef, text: string): unknown {
+  const { schema } = def;
+  const type = (schema as SchemaInfo).type;
+  let value: unknown = text;
+  if (type === 'integer' || type === 'number') {
+    if (!/^-?\d+(\.\d+)?$/.test(text.trim())) throw new ConfigError(name, `must be ${describe(schema)} (got "${text}")`);
+    value = Number(text);
+  } else if (type === 'boolean') {
+    const t = text.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(t)) value = true;
+    else if (['false', '0', 'no'].includes(t)) value = false;
+    else throw new ConfigError(name, `must be ${describe(schema)} (got "${text}")`);
+  }
+  if (!Value.Check(schema, value)) throw new ConfigError(name, `must be ${describe(schema)} (got "${text}")`);
+  return value;
+}
+
+/** Reads, converts and validates every key; throws ConfigError naming the first bad key. */
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const raw: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(configKeys) as [string, KeyDef][]) {
+    const text = env[name];
+    if (text === undefined || text === '') {
+      raw[name] = def.default;
+      continue;
+    }
+    raw[name] = parseValue(name, def, text);
+  }
+  const r = raw as Raw;
+  if (r.MEDIASOUP_RTC_MIN_PORT >= r.MEDIASOUP_RTC_MAX_PORT) {
+    throw new ConfigError('MEDIASOUP_RTC_MAX_PORT', `must be greater than MEDIASOUP_RTC_MIN_PORT (${r.MEDIASOUP_RTC_MIN_PORT})`);
+  }
+  const portsPerWorker = Math.floor((r.MEDIASOUP_RTC_MAX_PORT - r.MEDIASOUP_RTC_MIN_PORT + 1) / r.MEDIASOUP_NUM_WORKERS);
+  if (portsPerWorker < 10) {
+    throw new ConfigError('MEDIASOUP_NUM_WORKERS', `leaves fewer than 10 RTC ports per worker in ${r.MEDIASOUP_RTC_MIN_PORT}-${r.MEDIASOUP_RTC_MAX_PORT}`);
+  }
+  const dataDir = resolve(r.DATA_DIR);
+  return {
+    env: r.NODE_ENV,
+    server: { host: r.HOST, port: r.PORT, publicUrl: r.PUBLIC_URL, logLevel: r.LOG_LEVEL },
+    dataDir,
+    clientDist: resolve(r.CLIENT_DIST),
+    store: {
+      uri: r.MONGODB_URI,
+      dbName: r.MONGODB_DB,
+      ferretdbBin: resolve(r.FERRETDB_BIN),
+      ferretdbPort: r.FERRETDB_PORT,
+      connectAttempts: r.STORE_CONNECT_ATTEMPTS,
+      connectBackoffMs: r.STORE_CONNECT_BACKOFF_MS,
+    },
+    auth: {
+      sessionSecret: r.SESSION_SECRET,
+      sessionTtlSeconds: r.SESSION_TTL_SECONDS,
+      cookieSecure: r.COOKIE_SECURE,
+      maxFailures: r.LOGIN_MAX_FAILURES,
+      lockSeconds: r.LOGIN_LOCK_SECONDS,
+      loginRatePerMinute: r.LOGIN_RATE_LIMIT_PER_MINUTE,
+    },
+    mediasoup: {
+      workerBin: r.MEDIASOUP_WORKER_BIN,
+      numWorkers: r.MEDIASOUP_NUM_WORKERS,
+      logLevel: r.MEDIASOUP_LOG_LEVEL,
+      listenIp: r.MEDIASOUP_LISTEN_IP,
+      announcedIp: r.MEDIASOUP_ANNOUNCED_IP,
+      rtcMinPort: r.MEDIASOUP_RTC_MIN_PORT,
+      rtcMaxPort: r.MEDIASOUP_RTC_MAX_PORT,
+    },
+    ffmpeg: { ffmpegPath: r.FFMPEG_PATH, ffprobePath: r.FFPROBE_PATH },
+  };
+}
+
+export type AppConfig = ReturnType<typeof loadConfig>;

@@ -1,0 +1,146 @@
+/**
+ * buildApp(config): the one factory that main.ts and every test use.
+ * Order: external plugins (cookie, helmet, rate limit, store, media, swagger) -> app plugins
+ * (auth, sockets) -> module routes -> static client with SPA fallback -> error handler.
+ * Shutdown order on close(): HTTP stops accepting, sockets are dropped, then the mediasoup
+ * workers, then the store (and the embedded FerretDB child).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
+import type { AppConfig } from '../config';
+import { AppError, errors } from './errors';
+import authPlugin from './plugins/app/auth';
+import mediaPlugin from './plugins/external/media';
+import socketPlugin from './plugins/external/socket';
+import authRoutes from './modules/auth/routes';
+import catalogRoutes from './modules/catalog/routes';
+import healthRoutes from './modules/health/routes';
+import orgRoutes from './modules/org/routes';
+import userRoutes from './modules/users/routes';
+import { openStore } from './store';
+import './types';
+
+/** The cookie-signing secret: from config, else generated once and kept in DATA_DIR (mode 600). */
+export function sessionSecret(config: AppConfig): string {
+  if (config.auth.sessionSecret) return config.auth.sessionSecret;
+  const file = join(config.dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function buildApp(config: AppConfig, opts: { logger?: FastifyServerOptions['logger'] } = {}) {
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: config.server.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      ...(config.env === 'development' && process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+    },
+    trustProxy: Boolean(config.server.publicUrl),
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+
+  // External plugins.
+  await app.register(cookie, { secret: sessionSecret(config) });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        workerSrc: ["'self'", 'blob:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => errors.rateLimited(Math.ceil(ctx.ttl / 1000)),
+  });
+  const store = await openStore(config, app.log);
+  app.decorate('store', store);
+  await app.register(fp(async () => {}, { name: 'store' }));
+  try {
+    await app.register(mediaPlugin);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  await app.register(swagger, {
+    openapi: {
+      info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'health' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+
+  // Set before any route plugin: encapsulated contexts inherit the handler at registration.
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.statusCode >= 500) req.log.error({ err }, 'request failed');
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, messageEn: err.messageEn, details: err.details } });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const first = fe.validation[0];
+      const field = `${fe.validationContext ?? 'body'}${first?.instancePath?.replace(/\//g, '.') ?? ''}`;
+      const detail = `${field} ${first?.message ?? 'is invalid'}`;
+      return reply.code(400).send({ error: { code: 'VALIDATION_ERROR', message: `请求数据不正确:${detail}`, messageEn: `Invalid request: ${detail}` } });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.code(fe.statusCode).send({ error: { code: fe.code ?? 'BAD_REQUEST', message: '请求无法处理', messageEn: fe.message } });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误,请稍后再试', messageEn: 'Internal server error; please try again later' } });
+  });
+
+  // App plugins.
+  await app.register(authPlugin);
+  await app.register(socketPlugin);
+
+  // Routes.
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { prefix: '/api/auth' });
+  await app.register(userRoutes, { prefix: '/api/users' });
+  await app.register(orgRoutes, { prefix: '/api/org' });
+  await app.register(catalogRoutes, { prefix: '/api/lectures' });
+
+  // The built client, with history-API fallback to index.html for non-API GETs.
+  const hasClient = existsSync(join(config.clientDist, 'index.html'));
+  if (hasClient) {
+    await app.register(fastifyStatic, { root: config.clientDist, prefix: '/', wildcard: false, index: false, maxAge: '1h' });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const isPage = req.method === 'GET' && !/^\/(api|media|socket\.io|docs)(\/|$)/.test(req.url) && !/\.[a-z0-9]{1,5}(\?|$)/i.test(req.url);
+    if (isPage && hasClient) return reply.header('cache-control', 'no-cache').sendFile('index.html', config.clientDist);
+    return reply.code(404).send({ error: { code: 'NOT_FOUND', message: '页面或接口不存在', messageEn: `No route for ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  // Shutdown: after HTTP and sockets (closed by their own hooks), media, then the store.
+  app.addHook('onClose', async () => {
+    await app.media.pool.close();
+    await store.close();
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,98 @@
+/**
+ * Login, sessions and lock-out. Rules: a wrong password counts against the account; at
+ * LOGIN_MAX_FAILURES the account locks for LOGIN_LOCK_SECONDS (even the right password is refused
+ * then); a success resets the count. Sessions expire SESSION_TTL_SECONDS after their last renewal
+ * (renewed when less than half the TTL is left); expiry is enforced on lookup, not by the store.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
+import type { AppConfig } from '../../../config';
+import { errors } from '../../errors';
+import type { Models } from '../../store/models';
+import type { UserDoc } from '../users/user.model';
+import { hashPassword, isStrongEnough, verifyPassword } from './password';
+
+const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
+
+// A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
+let dummyHash: Promise<string> | undefined;
+
+export class AuthService {
+  constructor(
+    private readonly models: Models,
+    private readonly cfg: AppConfig['auth'],
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async login(username: string, password: string, meta: { ip?: string; userAgent?: string }) {
+    const { User } = this.models;
+    const user = await User.findOne({ username: username.trim().toLowerCase() }).lean<UserDoc>();
+    if (!user) {
+      await verifyPassword(password, await (dummyHash ??= hashPassword('not-a-real-password-1')));
+      throw errors.invalidCredentials();
+    }
+    const now = this.now();
+    if (user.lockedUntil && user.lockedUntil > now) throw errors.accountLocked(user.lockedUntil);
+    if (user.disabled) throw errors.accountDisabled();
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      const updated = await User.findOneAndUpdate({ _id: user._id }, { $inc: { failedLogins: 1 } }, { new: true }).lean<UserDoc>();
+      if ((updated?.failedLogins ?? 0) >= this.cfg.maxFailures) {
+        const until = new Date(now.getTime() + this.cfg.lockSeconds * 1000);
+        await User.updateOne({ _id: user._id }, { $set: { lockedUntil: until, failedLogins: 0 } });
+        throw errors.accountLocked(until);
+      }
+      throw errors.invalidCredentials();
+    }
+    await User.updateOne({ _id: user._id }, { $set: { failedLogins: 0 }, $unset: { lockedUntil: 1 } });
+    const token = randomBytes(32).toString('base64url');
+    await this.models.Session.create({
+      _id: tokenId(token),
+      userId: user._id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.cfg.sessionTtlSeconds * 1000),
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 300),
+    });
+    return { token, user };
+  }
+
+  /** The session's user, or null when the token is unknown, expired, or the user is disabled. */
+  async resolve(token: string): Promise<UserDoc | null> {
+    const { Session, User } = this.models;
+    const now = this.now();
+    const session = await Session.findById(tokenId(token)).lean();
+    if (!session) return null;
+    if (session.expiresAt <= now) {
+      await Session.deleteOne({ _id: session._id });
+      return null;
+    }
+    const user = await User.findById(session.userId).lean<UserDoc>();
+    if (!user || user.disabled) return null;
+    const ttlMs = this.cfg.sessionTtlSeconds * 1000;
+    if (session.expiresAt.getTime() - now.getTime() < ttlMs / 2) {
+      await Session.updateOne({ _id: session._id }, { $set: { expiresAt: new Date(now.getTime() + ttlMs) } });
+    }
+    return user;
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.models.Session.deleteOne({ _id: tokenId(token) });
+  }
+
+  async changePassword(userId: Types.ObjectId, current: string, next: string, keepToken?: string) {
+    const { User, Session } = this.models;
+    const user = await User.findById(userId).lean<UserDoc>();
+    if (!user || !(await verifyPassword(current, user.passwordHash))) throw errors.invalidCredentials();
+    if (!isStrongEnough(next)) throw errors.weakPassword();
+    await User.updateOne({ _id: userId }, { $set: { passwordHash: await hashPassword(next), passwordChangedAt: this.now() } });
+    // Other devices must log in again with the new password.
+    const keep = keepToken ? tokenId(keepToken) : undefined;
+    await Session.deleteMany(keep ? { userId, _id: { $ne: keep } } : { userId });
+  }
+
+  /** Deletes expired sessions; the store has no TTL index to do it. */
+  async sweepExpired(): Promise<number> {
+    const res = await this.models.Session.deleteMany({ expiresAt: { $lte: this.now() } });
+    return res.deletedCount ?? 0;
+  }
+}

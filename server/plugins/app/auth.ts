@@ -1,0 +1,64 @@
+/**
+ * Session cookie -> request.user, and the guards routes use (`authenticate`, `requireRole`).
+ * The cookie is signed with the session secret, httpOnly and SameSite=Lax; only API and socket
+ * requests look the session up.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../errors';
+import { AuthService } from '../../modules/auth/auth.service';
+import type { Role } from '../../modules/users/user.model';
+
+export const SESSION_COOKIE = 'sid';
+
+export default fp(
+  async (app) => {
+    const auth = new AuthService(app.store.models, app.config.auth);
+    app.decorate('auth', auth);
+    app.decorateRequest('user', null);
+    app.decorateRequest('sessionToken', null);
+
+    app.addHook('onRequest', async (req) => {
+      if (!req.url.startsWith('/api/')) return;
+      const raw = req.cookies[SESSION_COOKIE];
+      if (!raw) return;
+      const unsigned = req.unsignCookie(raw);
+      if (!unsigned.valid || !unsigned.value) return;
+      req.sessionToken = unsigned.value;
+      req.user = await auth.resolve(unsigned.value);
+    });
+
+    app.decorate('authenticate', async (req: FastifyRequest) => {
+      if (!req.user) throw errors.unauthenticated();
+    });
+    app.decorate('requireRole', (...roles: Role[]) => async (req: FastifyRequest) => {
+      if (!req.user) throw errors.unauthenticated();
+      if (!roles.includes(req.user.role)) throw errors.forbidden();
+    });
+
+    const sweep = setInterval(() => {
+      auth.sweepExpired().then(
+        (n) => n && app.log.info({ deleted: n }, 'auth | expired sessions swept'),
+        (err: unknown) => app.log.warn({ err }, 'auth | session sweep failed'),
+      );
+    }, 10 * 60_000);
+    sweep.unref();
+    app.addHook('onClose', async () => clearInterval(sweep));
+  },
+  { name: 'auth', dependencies: ['store'] },
+);
+
+export function setSessionCookie(reply: FastifyReply, token: string, ttlSeconds: number, secure: boolean) {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    signed: true,
+    maxAge: ttlSeconds,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply) {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}

@@ -1,0 +1,39 @@
+/**
+ * socket.io on the same HTTP server, authenticated by the session cookie: a socket without a
+ * valid session is refused at the handshake.
+ */
+import fp from 'fastify-plugin';
+import { Server } from 'socket.io';
+import { SESSION_COOKIE } from '../app/auth';
+import { toPublicUser } from '../../modules/users/public-user';
+
+export default fp(
+  async (app) => {
+    const io = new Server(app.server, { serveClient: false, path: '/socket.io' });
+    io.use((socket, next) => {
+      const raw = app.parseCookie(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+      const unsigned = raw ? app.unsignCookie(raw) : null;
+      if (!unsigned?.valid || !unsigned.value) return next(new Error('UNAUTHENTICATED'));
+      app.auth.resolve(unsigned.value).then(
+        (user) => {
+          if (!user) return next(new Error('UNAUTHENTICATED'));
+          socket.data.user = toPublicUser(user);
+          next();
+        },
+        (err: unknown) => next(err as Error),
+      );
+    });
+    io.on('connection', (socket) => {
+      app.log.debug({ socketId: socket.id, userId: socket.data.user?.id }, 'socket | connected');
+    });
+    app.decorate('io', io);
+    // Sockets hold the HTTP server open: drop them first, then close socket.io with the app.
+    app.addHook('preClose', async () => {
+      io.local.disconnectSockets(true);
+    });
+    app.addHook('onClose', async () => {
+      await io.close();
+    });
+  },
+  { name: 'socket', dependencies: ['auth'] },
+);

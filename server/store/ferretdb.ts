@@ -1,0 +1,144 @@
+/**
+ * The embedded store: FerretDB (SQLite backend) as a child process on a free loopback port, with
+ * its files under DATA_DIR/ferretdb and telemetry off. One FerretDB per data folder: a pid file
+ * lets the next start reap one left behind by a crashed parent (SQLite files must not have two
+ * writers). `stop()` is idempotent and always reaps the child (SIGTERM, then SIGKILL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface FerretDbOptions {
+  bin: string;
+  dataDir: string;
+  port?: number;
+  startTimeoutMs?: number;
+  onLog?: (line: string) => void;
+}
+
+export class FerretDbMissingError extends Error {
+  constructor(bin: string) {
+    super(`FerretDB is not installed at ${bin}: run "bash scripts/setup.sh" (it builds FerretDB v1.24.2 into .tools/bin), or set MONGODB_URI to a MongoDB server`);
+    this.name = 'FerretDbMissingError';
+  }
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      done(true);
+    });
+    sock.once('error', () => done(false));
+  });
+}
+
+function isFerretDb(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ferretdb');
+  } catch {
+    return false;
+  }
+}
+
+export class FerretDb {
+  private exited: Promise<void>;
+  private stopping?: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    private readonly pidFile: string,
+  ) {
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+  }
+
+  get uri(): string {
+    return `mongodb://127.0.0.1:${this.port}/`;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static async start(opts: FerretDbOptions): Promise<FerretDb> {
+    if (!existsSync(opts.bin)) throw new FerretDbMissingError(opts.bin);
+    const dir = join(opts.dataDir, 'ferretdb');
+    mkdirSync(dir, { recursive: true });
+    const pidFile = join(dir, 'ferretdb.pid');
+    if (existsSync(pidFile)) {
+      const stale = Number(readFileSync(pidFile, 'utf8'));
+      if (stale > 0 && isFerretDb(stale)) {
+        process.kill(stale, 'SIGKILL');
+        await sleep(200);
+      }
+    }
+    const port = opts.port || (await freePort());
+    const child = spawn(
+      opts.bin,
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dir}/`,
+        `--state-dir=${dir}`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=error',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } },
+    );
+    const tail: string[] = [];
+    const onData = (buf: Buffer) => {
+      for (const line of buf.toString().split('\n')) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        opts.onLog?.(line);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const db = new FerretDb(child, port, pidFile);
+    let exitedEarly = false;
+    void db.exited.then(() => (exitedEarly = true));
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
+    while (!(await canConnect(port))) {
+      if (exitedEarly) throw new Error(`FerretDB exited at start: ${tail.join(' | ') || 'no output'}`);
+      if (Date.now() > deadline) {
+        await db.stop();
+        throw new Error(`FerretDB did not answer on 127.0.0.1:${port} within ${opts.startTimeoutMs ?? 20_000} ms`);
+      }
+      await sleep(100);
+    }
+    writeFileSync(pidFile, String(child.pid));
+    return db;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.child.exitCode === null && this.child.signalCode === null) {
+        this.child.kill('SIGTERM');
+        const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+        await this.exited;
+        clearTimeout(timer);
+      }
+      rmSync(this.pidFile, { force: true });
+    })();
+    return this.stopping;
+  }
+}

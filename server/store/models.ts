@@ -1,0 +1,17 @@
+/** Registers every model on one connection, so each app (and each test) has its own. */
+import type { Connection } from 'mongoose';
+import { defineSessionModel } from '../modules/auth/session.model';
+import { defineLectureModel } from '../modules/catalog/lecture.model';
+import { defineInstitutionModel, defineOrgUnitModel } from '../modules/org/org.model';
+import { defineUserModel } from '../modules/users/user.model';
+
+export function defineModels(conn: Connection) {
+  return {
+    User: defineUserModel(conn),
+    Session: defineSessionModel(conn),
+    OrgUnit: defineOrgUnitModel(conn),
+    Institution: defineInstitutionModel(conn),
+    Lecture: defineLectureModel(conn),
+  };
+}
+export type Models = ReturnType<typeof defineModels>;

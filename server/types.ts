@@ -1,0 +1,27 @@
+/** Fastify decorations shared across the server (the `declare module` lives in one place). */
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import type { Server as IoServer } from 'socket.io';
+import type { AppConfig } from '../config';
+import type { AuthService } from './modules/auth/auth.service';
+import type { Role, UserDoc } from './modules/users/user.model';
+import type { MediaBase } from './plugins/external/media';
+import type { Store } from './store';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+    store: Store;
+    media: MediaBase;
+    io: IoServer;
+    auth: AuthService;
+    /** preHandler: 401 unless a valid session cookie came with the request. */
+    authenticate: preHandlerAsyncHookHandler;
+    /** preHandler: 401 without a session, 403 unless the user has one of the roles. */
+    requireRole: (...roles: Role[]) => preHandlerAsyncHookHandler;
+  }
+  interface FastifyRequest {
+    user: UserDoc | null;
+    sessionToken: string | null;
+  }
+}
+export {};

@@ -1,0 +1,62 @@
+/**
+ * Chromium for the end-to-end tests, driven by playwright-core against the system browser
+ * (/usr/bin/chromium, or CHROMIUM_PATH): browsers are never downloaded. `fakeMedia` adds the
+ * flags that give getUserMedia a synthetic camera/microphone without a permission prompt.
+ * `buildClient()` builds the SPA into dist/client once per test process, before the portal
+ * starts (the server decides at boot whether it has a client to serve).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export interface LaunchOptions {
+  /** Fake camera and microphone, auto-accepted (for live-classroom tests). */
+  fakeMedia?: boolean;
+  /** Show the window (debugging); default headless. */
+  headed?: boolean;
+}
+
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: !options.headed,
+    args: options.fakeMedia ? [...BASE_ARGS, ...FAKE_MEDIA_ARGS] : BASE_ARGS,
+  });
+}
+
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screenshots', import.meta.url));
+
+/** Saves a full-page PNG to test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let clientBuild: Promise<void> | undefined;
+
+/** Runs `vite build` (once per process; set E2E_SKIP_BUILD=1 to reuse an existing dist/client). */
+export function buildClient(): Promise<void> {
+  if (process.env.E2E_SKIP_BUILD === '1') return Promise.resolve();
+  clientBuild ??= new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`vite build failed: ${stderr || error.message}`));
+      else resolve();
+    });
+  });
+  return clientBuild;
+}

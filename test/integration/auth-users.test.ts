@@ -1,0 +1,163 @@
+/** Accounts, login, lock-out and sessions against the real FerretDB. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, login, type TestApp } from '../helpers/build';
+import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
+
+let t: TestApp;
+let admin: string;
+let unitId: string;
+let otherCommitteeUnitId: string;
+
+beforeAll(async () => {
+  t = await build({ SESSION_TTL_SECONDS: '2', LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_SECONDS: '60' });
+  const seeded = await seedDemo(t.app.store.models);
+  unitId = String(seeded.unitIds.get('苏公坨村党支部'));
+  otherCommitteeUnitId = String(seeded.unitIds.get('兴隆社区党委'));
+  admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+});
+afterAll(() => t?.close());
+
+const post = (url: string, payload: object, cookie?: string) =>
+  t.app.inject({ method: 'POST', url, payload, headers: cookie ? { cookie } : {} });
+
+describe('users in the store', () => {
+  it('creates a cadre and reads it back without its password hash', async () => {
+    const res = await post('/api/users', { username: 'liming', displayName: '李明', password: 'xuexi2026', role: 'cadre', rank: 'township', orgUnitId: unitId }, admin);
+    expect(res.statusCode).toBe(201);
+    const created = res.json();
+    expect(created).toMatchObject({ username: 'liming', displayName: '李明', role: 'cadre', rank: 'township', orgUnitId: unitId });
+    expect(JSON.stringify(created)).not.toMatch(/passwordHash|scrypt/);
+    const got = await t.app.inject({ url: `/api/users/${created.id}`, headers: { cookie: admin } });
+    expect(got.statusCode).toBe(200);
+    expect(got.json().displayName).toBe('李明');
+    const stored = await t.app.store.models.User.findById(created.id).lean();
+    expect(stored!.passwordHash).toMatch(/^scrypt\$/);
+  });
+
+  it('refuses a second account with the same username, case-insensitively, and keeps the first', async () => {
+    const first = await post('/api/users', { username: 'wangfang', displayName: '王芳', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, admin);
+    expect(first.statusCode).toBe(201);
+    const dup = await post('/api/users', { username: 'WangFang', displayName: '另一个王芳', password: 'xuexi2027', role: 'cadre', orgUnitId: unitId }, admin);
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().error).toMatchObject({ code: 'USERNAME_TAKEN', message: '用户名已被使用' });
+    expect(dup.json().error.messageEn).toMatch(/already taken/);
+    const rows = await t.app.store.models.User.find({ username: 'wangfang' }).lean();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.displayName).toBe('王芳');
+  });
+
+  it('rejects bad input with a code and both languages, storing nothing', async () => {
+    const before = await t.app.store.models.User.countDocuments();
+    const res = await post('/api/users', { username: 'x', displayName: '', password: 'short', role: 'emperor' }, admin);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_ERROR');
+    expect(res.json().error.message).toMatch(/请求数据不正确/);
+    expect(await t.app.store.models.User.countDocuments()).toBe(before);
+  });
+
+  it('lets a unit admin manage cadres of its own committee only', async () => {
+    const ua = await login(t.app, 'unitadmin', DEMO_PASSWORD);
+    const ok = await post('/api/users', { username: 'zhaolei', displayName: '赵磊', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, ua);
+    expect(ok.statusCode).toBe(201);
+    const elsewhere = await post('/api/users', { username: 'sunli', displayName: '孙丽', password: 'xuexi2026', role: 'cadre', orgUnitId: otherCommitteeUnitId }, ua);
+    expect(elsewhere.statusCode).toBe(403);
+    const adminRole = await post('/api/users', { username: 'boss2', displayName: '管理员', password: 'xuexi2026', role: 'orgAdmin', orgUnitId: unitId }, ua);
+    expect(adminRole.statusCode).toBe(403);
+    const list = await t.app.inject({ url: '/api/users?pageSize=200', headers: { cookie: ua } });
+    const names = list.json().items.map((u: { username: string }) => u.username);
+    expect(names).toContain('zhaolei');
+    expect(names).not.toContain('orgadmin');
+  });
+
+  it('forbids cadres from administering accounts', async () => {
+    const cadre = await login(t.app, 'cadre', DEMO_PASSWORD);
+    const res = await t.app.inject({ url: '/api/users', headers: { cookie: cadre } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('login', () => {
+  it('logs in with the right password and answers me with the unit name', async () => {
+    const res = await post('/api/auth/login', { username: 'cadre', password: DEMO_PASSWORD });
+    expect(res.statusCode).toBe(200);
+    const sid = res.cookies.find((c) => c.name === 'sid')!;
+    expect(sid.httpOnly).toBe(true);
+    expect(sid.sameSite).toBe('Lax');
+    const me = await t.app.inject({ url: '/api/auth/me', headers: { cookie: `sid=${sid.value}` } });
+    expect(me.json().user).toMatchObject({ username: 'cadre', role: 'cadre', orgUnitName: '苏公坨村党支部' });
+  });
+
+  it('refuses a wrong password and an unknown user alike', async () => {
+    const wrong = await post('/api/auth/login', { username: 'lecturer', password: 'nope' });
+    const unknown = await post('/api/auth/login', { username: 'nobody', password: 'nope' });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('INVALID_CREDENTIALS');
+    expect(unknown.json().error.code).toBe('INVALID_CREDENTIALS');
+    expect(wrong.cookies.find((c) => c.name === 'sid')).toBeUndefined();
+  });
+
+  it('locks the account after too many wrong passwords, even against the right one', async () => {
+    await post('/api/users', { username: 'locked1', displayName: '锁定测试', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, admin);
+    expect((await post('/api/auth/login', { username: 'locked1', password: 'bad1' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { username: 'locked1', password: 'bad2' })).statusCode).toBe(401);
+    const third = await post('/api/auth/login', { username: 'locked1', password: 'bad3' });
+    expect(third.statusCode).toBe(423);
+    expect(third.json().error.code).toBe('ACCOUNT_LOCKED');
+    const right = await post('/api/auth/login', { username: 'locked1', password: 'xuexi2026' });
+    expect(right.statusCode).toBe(423);
+    const stored = await t.app.store.models.User.findOne({ username: 'locked1' }).lean();
+    expect(stored!.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('expires a session after its TTL and then answers 401', async () => {
+    const cookie = await login(t.app, 'lecturer', DEMO_PASSWORD);
+    expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(200);
+    await sleep(2300);
+    const me = await t.app.inject({ url: '/api/auth/me', headers: { cookie } });
+    expect(me.statusCode).toBe(401);
+    expect(me.json().error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('ends the session on logout', async () => {
+    const cookie = await login(t.app, 'station', DEMO_PASSWORD);
+    expect((await post('/api/auth/logout', {}, cookie)).statusCode).toBe(204);
+    expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401);
+  });
+
+  it('lets a cadre change its own password and log in with the new one', async () => {
+    // Sessions here live 2 s (to test expiry), so log the admin in afresh.
+    admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    await post('/api/users', { username: 'chenjing', displayName: '陈静', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, admin);
+    const cookie = await login(t.app, 'chenjing', 'xuexi2026');
+    const weak = await post('/api/auth/password', { currentPassword: 'xuexi2026', newPassword: 'abc' }, cookie);
+    expect(weak.json().error.code).toBe('WEAK_PASSWORD');
+    const wrong = await post('/api/auth/password', { currentPassword: 'guess1234', newPassword: 'xinmima2026' }, cookie);
+    expect(wrong.statusCode).toBe(401);
+    expect((await post('/api/auth/password', { currentPassword: 'xuexi2026', newPassword: 'xinmima2026' }, cookie)).statusCode).toBe(204);
+    expect((await post('/api/auth/login', { username: 'chenjing', password: 'xuexi2026' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { username: 'chenjing', password: 'xinmima2026' })).statusCode).toBe(200);
+  });
+
+  it('sweeps expired sessions from the store', async () => {
+    await login(t.app, 'cadre', DEMO_PASSWORD);
+    await sleep(2100);
+    expect(await t.app.auth.sweepExpired()).toBeGreaterThan(0);
+    expect(await t.app.store.models.Session.countDocuments({ expiresAt: { $lte: new Date() } })).toBe(0);
+  });
+});
+
+describe('organisation tree', () => {
+  it('returns the county with its committees and refuses a unit under a unit', async () => {
+    admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    const tree = await t.app.inject({ url: '/api/org/tree', headers: { cookie: admin } });
+    const [county] = tree.json().roots;
+    expect(county.name).toBe('通榆县');
+    expect(county.children.filter((c: { kind: string }) => c.kind === 'committee')).toHaveLength(3);
+    const bad = await post('/api/org/units', { name: '某小组', kind: 'committee', parentId: unitId }, admin);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('INVALID_PARENT');
+  });
+});
