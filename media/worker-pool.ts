@@ -319,20 +319,24 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.#closing;
   }
 
-  async #start(slot: Slot): Promise<Worker> {
-    const starting = this.#mediasoup.createWorker({
+  /** Starts a worker on `slot`; close() waits for every start in flight, including its cleanup. */
+  #start(slot: Slot): Promise<Worker> {
+    const starting = this.#spawn(slot);
+    this.#starting.add(starting);
+    const forget = (): void => {
+      this.#starting.delete(starting);
+    };
+    starting.then(forget, forget);
+    return starting;
+  }
+
+  async #spawn(slot: Slot): Promise<Worker> {
+    const worker = await this.#mediasoup.createWorker({
       logLevel: this.#logLevel,
       rtcMinPort: slot.ports.min,
       rtcMaxPort: slot.ports.max,
       appData: { slot: slot.index },
     });
-    this.#starting.add(starting);
-    let worker: Worker;
-    try {
-      worker = await starting;
-    } finally {
-      this.#starting.delete(starting);
-    }
     if (this.closed) {
       worker.close();
       await waitForExit([worker.pid], EXIT_WAIT_MS);

@@ -1,5 +1,6 @@
 // Real mediasoup workers (Debian's mediasoup-worker binary), real processes, real signals.
 import { once } from 'node:events';
+import { readFile, readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebRtcTransport } from 'mediasoup/lib/types';
 import { WorkerPool, WorkerPoolError } from '../../media/worker-pool';
@@ -16,6 +17,19 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** mediasoup-worker processes whose parent is this test process (Linux /proc). */
+async function childWorkerPids(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ..."; comm is cut to 15 characters.
+    const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+    if (match?.[1]?.startsWith('mediasoup-work') && Number(match[2]) === process.pid) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -177,6 +191,7 @@ describe('WorkerPool', () => {
     expect(closeEvents).toBe(1);
     expect(pool.closed).toBe(true);
     for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(await childWorkerPids()).toEqual([]);
     expect(pool.status()).toMatchObject({ state: 'down', alive: 0 });
     expect(pool.workers).toEqual([]);
   });
@@ -201,6 +216,29 @@ describe('WorkerPool', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(isRunning(survivor)).toBe(false);
     expect(pool.status().alive).toBe(0);
+  });
+
+  it('closing while a replacement is starting leaves no worker process behind', async () => {
+    await pool.close();
+    pool = await WorkerPool.create({
+      numWorkers: 2,
+      rtcMinPort: RTC_MIN_PORT,
+      rtcMaxPort: RTC_MAX_PORT,
+      workerBin: WORKER_BIN,
+      restartDelayMs: 0,
+    });
+    let closing: Promise<void> | undefined;
+    pool.on('worker-died', () => {
+      // The replacement is spawned on the next timer tick; close a few ms later, mid-start.
+      setTimeout(() => {
+        closing = pool.close();
+      }, 5);
+    });
+    process.kill(pool.status().workers[0]!.pid!, 'SIGKILL');
+    await waitUntil(() => closing !== undefined);
+    await closing;
+    expect(await childWorkerPids()).toEqual([]);
+    expect(pool.status()).toMatchObject({ state: 'down', alive: 0 });
   });
 
   it('refuses to create routers once closed', async () => {

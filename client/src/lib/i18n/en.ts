@@ -58,7 +58,7 @@ export const en: Messages = {
   'catalog.elective': 'Elective',
   'catalog.recorded': 'Recorded',
   'catalog.live': 'Live',
-  'catalog.creditHours': '{hours} study hours',
+  'catalog.creditHours': 'Study hours: {hours}',
   'catalog.duration': '{minutes} min',
   'catalog.topic': 'Topic: {topic}',
   'catalog.byline': '{lecturer} · {institution}',
