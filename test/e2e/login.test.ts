@@ -161,6 +161,21 @@ describe('login errors and phone layout', () => {
     }
   });
 
+  it('returns to the page asked for after logging in', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${server.url}/no-such-page?x=1`);
+      await page.waitForURL((url) => url.pathname === '/login');
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/no-such-page?x=1');
+      await logIn(page, 'cadre', PASSWORD);
+      await page.waitForURL((url) => url.pathname === '/no-such-page');
+      expect(new URL(page.url()).search).toBe('?x=1');
+      await expect(page.getByTestId('not-found').innerText()).resolves.toContain('页面不存在');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lays the home page out in one column on a 390×844 phone, without sideways scrolling', async () => {
     const { context, page } = await newPage({ width: 390, height: 844 });
     try {
