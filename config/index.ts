@@ -59,6 +59,16 @@ export const configKeys = {
 
   FFMPEG_PATH: key(NonEmpty, 'ffmpeg'),
   FFPROBE_PATH: key(NonEmpty, 'ffprobe'),
+
+  UPLOAD_MAX_BYTES: key(PositiveInt, 4 * 1024 ** 3),
+  TRANSCODE_PRESET: key(Type.Enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'], { description: 'an x264 preset: ultrafast, superfast, veryfast, faster, fast or medium' }), 'veryfast'),
+  HLS_SEGMENT_SECONDS: key(Type.Integer({ minimum: 2, maximum: 10, description: 'a whole number of seconds from 2 to 10' }), 4),
+  JOB_CONCURRENCY: key(PositiveInt, 1),
+  JOB_MAX_ATTEMPTS: key(PositiveInt, 3),
+  JOB_RETRY_BASE_MS: key(PositiveInt, 10_000),
+  JOB_LEASE_SECONDS: key(Type.Integer({ minimum: 2, description: 'a whole number of seconds, at least 2' }), 30),
+  JOB_POLL_MS: key(PositiveInt, 1000),
+  PLAYBACK_TOKEN_TTL_SECONDS: key(PositiveInt, 4 * 3600),
 } satisfies Record<string, KeyDef>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -148,6 +158,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rtcMaxPort: r.MEDIASOUP_RTC_MAX_PORT,
     },
     ffmpeg: { ffmpegPath: r.FFMPEG_PATH, ffprobePath: r.FFPROBE_PATH },
+    media: {
+      root: resolve(dataDir, 'media'),
+      uploadDir: resolve(dataDir, 'uploads'),
+      uploadMaxBytes: r.UPLOAD_MAX_BYTES,
+      transcodePreset: r.TRANSCODE_PRESET,
+      segmentSec: r.HLS_SEGMENT_SECONDS,
+      playbackTokenTtlSeconds: r.PLAYBACK_TOKEN_TTL_SECONDS,
+    },
+    jobs: {
+      concurrency: r.JOB_CONCURRENCY,
+      maxAttempts: r.JOB_MAX_ATTEMPTS,
+      retryBaseMs: r.JOB_RETRY_BASE_MS,
+      leaseSeconds: r.JOB_LEASE_SECONDS,
+      pollMs: r.JOB_POLL_MS,
+    },
   };
 }
 

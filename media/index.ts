@@ -46,3 +46,58 @@ export type {
 } from './probe';
 export { checkFfmpeg, parseEncoderList, parseVersion, hasRequiredEncoders } from './tools';
 export type { FfmpegCheck, FfmpegCheckOptions } from './tools';
+export {
+  planLadder,
+  buildHlsArgs,
+  buildMasterPlaylist,
+  parseProgress,
+  nominalBandwidth,
+  rungPlaylist,
+  h264Level,
+  avc1CodecString,
+  outputFps,
+  fpsRational,
+  VIDEO_RUNGS,
+  AUDIO_ONLY_KBPS,
+  AUDIO_SOURCE_KBPS,
+  DEFAULT_SEGMENT_SEC,
+  DEFAULT_PRESET,
+} from './hls/ladder';
+export type {
+  LadderPlan,
+  Rung,
+  VideoRung,
+  AudioRung,
+  PlanLadderOptions,
+  HlsArgsOptions,
+  MasterPlaylistOptions,
+  RungBandwidth,
+  ProgressSample,
+} from './hls/ladder';
+export { parseMediaPlaylist, measureBandwidth } from './hls/playlist';
+export type { MediaPlaylist, MediaSegment, SizedSegment } from './hls/playlist';
+export {
+  buildPosterArgs,
+  buildSpriteArgs,
+  buildThumbnailsVtt,
+  thumbnailLayout,
+  thumbnailCount,
+  spriteSheetCount,
+  spriteNames,
+  posterTime,
+  formatVttTime,
+} from './hls/thumbnails';
+export type { ThumbnailOptions, ThumbnailsVttOptions, PosterArgsOptions } from './hls/thumbnails';
+export { TranscodeJob, TranscodeError } from './hls/TranscodeJob';
+export type {
+  TranscodeJobOptions,
+  TranscodeJobEvents,
+  TranscodeJobState,
+  TranscodeProgress,
+  TranscodeRendition,
+  TranscodeResult,
+  TranscodeStage,
+  TranscodeErrorCode,
+} from './hls/TranscodeJob';
+export { LocalStorage, StorageKeyError, checkKey, isSafeKey } from './storage';
+export type { Storage, StorageStat, PutOptions, ReadRange, LocalStorageOptions } from './storage';

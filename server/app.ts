@@ -28,6 +28,10 @@ import healthRoutes from './modules/health/routes';
 import orgRoutes from './modules/org/routes';
 import userRoutes from './modules/users/routes';
 import { openStore } from './store';
+import servicesPlugin from './plugins/app/services';
+import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
+import uploadRoutes from './modules/uploads/routes';
+import { registerCatalogSocket } from './modules/catalog/socket';
 import './types';
 
 /** The cookie-signing secret: from config, else generated once and kept in DATA_DIR (mode 600). */
@@ -49,13 +53,16 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
       ...(config.env === 'development' && process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
     },
     trustProxy: Boolean(config.server.publicUrl),
+    // Playback tokens travel in the media path (so relative HLS URLs carry them).
+    routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
 
   // External plugins.
-  await app.register(cookie, { secret: sessionSecret(config) });
+  const cookieSecret = sessionSecret(config);
+  await app.register(cookie, { secret: cookieSecret });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -87,7 +94,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(swagger, {
     openapi: {
       info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
-      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'health' }],
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -114,6 +121,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
 
   // App plugins.
   await app.register(authPlugin);
+  await app.register(servicesPlugin, { cookieSecret });
   await app.register(socketPlugin);
 
   // Routes.
@@ -122,6 +130,10 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(userRoutes, { prefix: '/api/users' });
   await app.register(orgRoutes, { prefix: '/api/org' });
   await app.register(catalogRoutes, { prefix: '/api/lectures' });
+  await app.register(playbackRoutes, { prefix: '/api/lectures' });
+  await app.register(uploadRoutes, { prefix: '/api/uploads' });
+  await app.register(mediaRoutes, { prefix: '/media' });
+  registerCatalogSocket(app);
 
   // The built client, with history-API fallback to index.html for non-API GETs.
   const hasClient = existsSync(join(config.clientDist, 'index.html'));

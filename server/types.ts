@@ -6,6 +6,10 @@ import type { AuthService } from './modules/auth/auth.service';
 import type { Role, UserDoc } from './modules/users/user.model';
 import type { MediaBase } from './plugins/external/media';
 import type { Store } from './store';
+import type { Storage } from '../media';
+import type { CatalogService } from './modules/catalog/catalog.service';
+import type { Notify } from './modules/catalog/processing';
+import type { JobQueue } from './modules/jobs/job-queue';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +22,12 @@ declare module 'fastify' {
     authenticate: preHandlerAsyncHookHandler;
     /** preHandler: 401 without a session, 403 unless the user has one of the roles. */
     requireRole: (...roles: Role[]) => preHandlerAsyncHookHandler;
+    storage: Storage;
+    catalog: CatalogService;
+    jobs: JobQueue;
+    notifyProcessing: Notify;
+    /** HMAC key for playback tokens, derived from the session secret. */
+    playbackSecret: string;
   }
   interface FastifyRequest {
     user: UserDoc | null;

@@ -49,7 +49,7 @@ export async function seedDemo(models: Models) {
   }
   const instIds = new Map<string, Types.ObjectId>();
   for (const i of demoCounty.institutions) {
-    const doc = await models.Institution.findOneAndUpdate({ name: i.name }, { $setOnInsert: i }, { upsert: true, new: true }).lean();
+    const doc = await models.Institution.findOneAndUpdate({ name: i.name }, { $setOnInsert: i }, { upsert: true, returnDocument: 'after' }).lean();
     instIds.set(i.name, doc!._id);
   }
   const hash = await hashPassword(DEMO_PASSWORD);

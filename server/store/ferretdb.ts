@@ -2,13 +2,14 @@
  * The embedded store: FerretDB (SQLite backend) as a child process on a free loopback port, with
  * its files under DATA_DIR/ferretdb and telemetry off. One FerretDB per data folder: a pid file
  * lets the next start reap one left behind by a crashed parent (SQLite files must not have two
- * writers). `stop()` is idempotent and always reaps the child (SIGTERM, then SIGKILL).
+ * writers), and the child is tied to our life (setpriv --pdeathsig). `stop()` is idempotent and always reaps the child (SIGTERM, then SIGKILL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnTied } from '../../media/child';
 
 export interface FerretDbOptions {
   bin: string;
@@ -89,7 +90,8 @@ export class FerretDb {
       }
     }
     const port = opts.port || (await freePort());
-    const child = spawn(
+    // Tied to this process: if the server is killed, the kernel stops FerretDB too.
+    const child = spawnTied(
       opts.bin,
       [
         '--handler=sqlite',

@@ -2,6 +2,7 @@
 import type { Connection } from 'mongoose';
 import { defineSessionModel } from '../modules/auth/session.model';
 import { defineLectureModel } from '../modules/catalog/lecture.model';
+import { defineJobModel } from '../modules/jobs/job.model';
 import { defineInstitutionModel, defineOrgUnitModel } from '../modules/org/org.model';
 import { defineUserModel } from '../modules/users/user.model';
 
@@ -12,6 +13,7 @@ export function defineModels(conn: Connection) {
     OrgUnit: defineOrgUnitModel(conn),
     Institution: defineInstitutionModel(conn),
     Lecture: defineLectureModel(conn),
+    Job: defineJobModel(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

@@ -1,11 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { loginPath, matchRoute, safeNext } from '../../client/src/lib/routes';
+import { lecturePath, loginPath, matchRoute, routeAllows, safeNext } from '../../client/src/lib/routes';
 
 describe('client routes', () => {
   it('matches pages by path, ignoring a trailing slash', () => {
     expect(matchRoute('/').name).toBe('home');
     expect(matchRoute('/login/').name).toBe('login');
     expect(matchRoute('/nope').name).toBe('notFound');
+  });
+
+  it('matches a lecture page and decodes its id', () => {
+    const match = matchRoute('/lectures/65f0a1b2c3d4e5f601234567');
+    expect(match.name).toBe('lecture');
+    expect(match.params).toEqual({ id: '65f0a1b2c3d4e5f601234567' });
+    expect(matchRoute(lecturePath('a b')).params.id).toBe('a b');
+    expect(matchRoute('/lectures').name).toBe('notFound');
+    expect(matchRoute('/lectures/x/y').name).toBe('notFound');
+    expect(matchRoute('/lectures/%E0%A4%A').name).toBe('notFound');
+  });
+
+  it('opens the studio (课程管理) to lecturers and admins only', () => {
+    const studio = matchRoute('/studio');
+    expect(studio.name).toBe('studio');
+    expect(routeAllows(studio, 'lecturer')).toBe(true);
+    expect(routeAllows(studio, 'orgAdmin')).toBe(true);
+    expect(routeAllows(studio, 'unitAdmin')).toBe(true);
+    expect(routeAllows(studio, 'cadre')).toBe(false);
+    expect(routeAllows(studio, 'station')).toBe(false);
+    expect(routeAllows(matchRoute('/'), 'cadre')).toBe(true);
   });
 
   it('only the login page is open to signed-out users', () => {

@@ -1,79 +1,70 @@
 /**
- * The lecture catalog (课程目录) for self-selected study (自主选学), page by page.
- * `load()` starts over at page 1; `loadMore()` appends the next page while `hasMore`.
- * A newer `load()` aborts an older one so a slow answer can never overwrite a fresh one.
+ * The lecture catalog (课程目录) for self-selected study (自主选学), one page at a time for the
+ * filters in the URL (catalog-query.ts). A newer `load()` aborts an older one so a slow answer
+ * can never overwrite a fresh one. Facets (专题, 合作院校, 授课教师) come with every answer and
+ * cover all the lectures the user may see, so the filter menus do not shrink as filters narrow.
  */
 import { api, withQuery, type ApiClient } from './api/client.ts';
-import type { Lecture, Page } from './api/types.ts';
+import type { CatalogFacets, CatalogPage, Lecture } from './api/types.ts';
+import { apiQuery, totalPages, type CatalogFilters } from './catalog-query.ts';
 
 export type CatalogStatus = 'idle' | 'loading' | 'ready' | 'error';
 
 export class Catalog {
   items = $state<Lecture[]>([]);
   total = $state(0);
-  page = $state(0);
+  page = $state(1);
   pageSize = $state(0);
+  facets = $state<CatalogFacets>({ topics: [], institutions: [], lecturers: [] });
   status = $state<CatalogStatus>('idle');
-  loadingMore = $state(false);
   error = $state<unknown>(null);
+  /** A load is running (possibly over results already shown). */
+  busy = $state(false);
 
-  readonly hasMore = $derived(this.items.length < this.total);
+  readonly pages = $derived(totalPages(this.total, this.pageSize));
   readonly isEmpty = $derived(this.status === 'ready' && this.total === 0);
 
   readonly #api: ApiClient;
+  readonly #pageSize: number | undefined;
   #controller: AbortController | null = null;
 
-  constructor(client: ApiClient = api) {
+  constructor(client: ApiClient = api, pageSize?: number) {
     this.#api = client;
+    this.#pageSize = pageSize;
   }
 
-  async load(): Promise<void> {
+  async load(filters: CatalogFilters): Promise<void> {
     this.#controller?.abort();
     const controller = new AbortController();
     this.#controller = controller;
-    this.status = 'loading';
+    // Keep the current cards on screen while the next page loads (no flash of "loading").
+    if (this.status !== 'ready') this.status = 'loading';
     this.error = null;
+    this.busy = true;
     try {
-      const result = await this.#fetch(1, controller.signal);
+      const result = await this.#api.get<CatalogPage>(withQuery('/api/lectures', apiQuery(filters, this.#pageSize)), controller.signal);
+      if (controller.signal.aborted) return;
       this.items = result.items;
-      this.#apply(result);
+      this.total = result.total;
+      this.page = result.page;
+      this.pageSize = result.pageSize;
+      if (result.facets) this.facets = result.facets;
       this.status = 'ready';
     } catch (error) {
       if (controller.signal.aborted) return;
       this.error = error;
       this.status = 'error';
-    }
-  }
-
-  async loadMore(): Promise<void> {
-    if (this.status !== 'ready' || this.loadingMore || !this.hasMore) return;
-    const controller = this.#controller ?? new AbortController();
-    this.loadingMore = true;
-    this.error = null;
-    try {
-      const result = await this.#fetch(this.page + 1, controller.signal);
-      const known = new Set(this.items.map((lecture) => lecture.id));
-      this.items = [...this.items, ...result.items.filter((lecture) => !known.has(lecture.id))];
-      this.#apply(result);
-    } catch (error) {
-      if (!controller.signal.aborted) this.error = error;
     } finally {
-      this.loadingMore = false;
+      if (this.#controller === controller) {
+        this.#controller = null;
+        this.busy = false;
+      }
     }
   }
 
   dispose(): void {
     this.#controller?.abort();
     this.#controller = null;
-  }
-
-  #fetch(page: number, signal: AbortSignal): Promise<Page<Lecture>> {
-    return this.#api.get<Page<Lecture>>(withQuery('/api/lectures', { page: page > 1 ? page : undefined }), signal);
-  }
-
-  #apply(result: Page<Lecture>): void {
-    this.total = result.total;
-    this.page = result.page;
-    this.pageSize = result.pageSize;
+    this.busy = false;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * A tiny history-based router. The server answers every non-API path with index.html, so real
- * paths (`/login`, `/`) survive a reload. The route table lives in routes.ts.
+ * paths (`/login`, `/`) survive a reload. The route table lives in routes.ts. Pages that keep
+ * their state in the query (the catalog's filters) read `search` and write it with `setSearch`.
  */
 import { matchRoute, normalisePath } from './routes.ts';
 
@@ -20,6 +21,15 @@ export class Router {
 
   query(name: string): string | null {
     return new URLSearchParams(this.search).get(name);
+  }
+
+  /** Replaces the query of the current page (`''` or `?a=1`), as a new history entry unless `replace`. */
+  setSearch(search: string, options: { replace?: boolean } = {}): void {
+    const target = this.path + (search && !search.startsWith('?') ? `?${search}` : search);
+    if (target === location.pathname + location.search) return;
+    if (options.replace) history.replaceState(null, '', target);
+    else history.pushState(null, '', target);
+    this.#sync();
   }
 
   navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -1,21 +1,35 @@
 /**
  * The route table and pure path helpers used by the router (router.svelte.ts).
- * Routes are matched by exact path; `?next=` carries the page to return to after logging in
- * and only ever holds a local path, so a crafted link cannot send a user to another site.
+ * A route path is literal segments and `:name` parameters (`/lectures/:id`); a parameter matches
+ * one non-empty segment. `roles` limits a page to some roles (others see not-found, as for a
+ * page that does not exist). `?next=` carries the page to return to after logging in and only
+ * ever holds a local path, so a crafted link cannot send a user to another site.
  */
+import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'notFound';
+export type RouteName = 'home' | 'login' | 'lecture' | 'studio' | 'notFound';
 
 export interface RouteDef {
   name: RouteName;
   path: string;
   /** Whether the page needs a signed-in user. */
   auth: boolean;
+  /** Roles allowed to open the page; undefined = everyone signed in. */
+  roles?: readonly Role[];
 }
+
+export interface RouteMatch extends RouteDef {
+  params: Record<string, string>;
+}
+
+/** 讲授课程管理 is for lecturers and the admins who publish for the county or a unit. */
+export const STUDIO_ROLES: readonly Role[] = ['lecturer', 'orgAdmin', 'unitAdmin'];
 
 export const routes: readonly RouteDef[] = [
   { name: 'home', path: '/', auth: true },
   { name: 'login', path: '/login', auth: false },
+  { name: 'lecture', path: '/lectures/:id', auth: true },
+  { name: 'studio', path: '/studio', auth: true, roles: STUDIO_ROLES },
 ];
 
 const notFound: RouteDef = { name: 'notFound', path: '', auth: true };
@@ -25,9 +39,44 @@ export function normalisePath(path: string): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
-export function matchRoute(pathname: string): RouteDef {
+function matchPattern(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const have = path.split('/');
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const h = have[i]!;
+    if (w.startsWith(':')) {
+      if (!h) return null;
+      try {
+        params[w.slice(1)] = decodeURIComponent(h);
+      } catch {
+        return null; // a malformed %-escape is not a page
+      }
+    } else if (w !== h) {
+      return null;
+    }
+  }
+  return params;
+}
+
+export function matchRoute(pathname: string): RouteMatch {
   const path = normalisePath(pathname);
-  return routes.find((route) => route.path === path) ?? notFound;
+  for (const route of routes) {
+    const params = matchPattern(route.path, path);
+    if (params) return { ...route, params };
+  }
+  return { ...notFound, params: {} };
+}
+
+/** Whether a user with `role` may open the route (signed-in routes only). */
+export function routeAllows(route: RouteDef, role: Role | undefined): boolean {
+  return !route.roles || (role !== undefined && route.roles.includes(role));
+}
+
+export function lecturePath(id: string): string {
+  return `/lectures/${encodeURIComponent(id)}`;
 }
 
 /** Accepts only local absolute paths ("/x"), never "//host" or "https://…", as a redirect target. */

@@ -35,7 +35,7 @@ export class AuthService {
     if (user.lockedUntil && user.lockedUntil > now) throw errors.accountLocked(user.lockedUntil);
     if (user.disabled) throw errors.accountDisabled();
     if (!(await verifyPassword(password, user.passwordHash))) {
-      const updated = await User.findOneAndUpdate({ _id: user._id }, { $inc: { failedLogins: 1 } }, { new: true }).lean<UserDoc>();
+      const updated = await User.findOneAndUpdate({ _id: user._id }, { $inc: { failedLogins: 1 } }, { returnDocument: 'after' }).lean<UserDoc>();
       if ((updated?.failedLogins ?? 0) >= this.cfg.maxFailures) {
         const until = new Date(now.getTime() + this.cfg.lockSeconds * 1000);
         await User.updateOne({ _id: user._id }, { $set: { lockedUntil: until, failedLogins: 0 } });

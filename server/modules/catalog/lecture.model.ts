@@ -1,21 +1,29 @@
 /**
  * Lectures (课程): recorded or live, with topic (专题) and one of the training needs
  * (服务能力 / 落实能力 / 发展能力, plus 党史党性). Only published lectures appear in the catalog.
+ * `searchGrams` is kept on write (search.ts); `media` is set when the HLS ladder is ready;
+ * `processing` mirrors the transcode job so the studio can show it without a join.
  */
-import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
 
 export const lectureCategories = ['service', 'implementation', 'development', 'party-history'] as const;
 export const lectureStates = ['draft', 'processing', 'published', 'withdrawn'] as const;
 export const lectureKinds = ['recorded', 'live'] as const;
+export type LectureCategory = (typeof lectureCategories)[number];
+export type LectureKind = (typeof lectureKinds)[number];
+export const processingStates = ['none', 'queued', 'running', 'ready', 'failed', 'rejected'] as const;
+
+const renditionSchema = new Schema(
+  { name: String, height: Number, width: Number, bandwidth: Number, playlist: String },
+  { _id: false },
+);
 
 const lectureSchema = new Schema(
   {
     title: { type: String, required: true, trim: true },
     summary: { type: String, default: '' },
     lecturer: { type: String, default: '' },
-    lecturerId: { type: Schema.Types.ObjectId, ref: 'User' },
     institution: { type: String, default: '' },
-    institutionId: { type: Schema.Types.ObjectId, ref: 'Institution' },
     topic: { type: String, default: '' },
     category: { type: String, enum: lectureCategories, required: true },
     tags: { type: [String], default: [] },
@@ -25,11 +33,43 @@ const lectureSchema = new Schema(
     audienceUnitIds: { type: [Schema.Types.ObjectId], default: [] },
     state: { type: String, enum: lectureStates, default: 'draft', index: true },
     kind: { type: String, enum: lectureKinds, default: 'recorded' },
-    coverPath: { type: String },
-    publishedAt: { type: Date, index: true },
+    createdBy: { type: Schema.Types.ObjectId, ref: 'User', index: true },
+    publishedAt: { type: Date },
+    watchCount: { type: Number, default: 0 },
+    searchGrams: { type: [String], default: [] },
+    sourceKey: { type: String },
+    media: {
+      type: new Schema(
+        {
+          prefix: String, // storage key prefix of the HLS folder
+          master: String,
+          renditions: [renditionSchema],
+          poster: String,
+          thumbnails: String,
+          segmentSec: Number,
+          audioOnly: Boolean,
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
+    subtitles: {
+      type: [new Schema({ lang: String, label: String, key: String }, { _id: false })],
+      default: [],
+    },
+    processing: {
+      state: { type: String, enum: processingStates, default: 'none' },
+      percent: { type: Number, default: 0 },
+      etaSec: { type: Number },
+      stage: { type: String },
+      attempts: { type: Number, default: 0 },
+      error: { type: new Schema({ code: String, message: String, messageEn: String }, { _id: false }), default: undefined },
+      jobId: { type: Schema.Types.ObjectId },
+    },
   },
   { timestamps: true },
 );
 
+export type LectureDoc = InferSchemaType<typeof lectureSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export type LectureModel = Model<InferSchemaType<typeof lectureSchema>>;
 export const defineLectureModel = (conn: Connection): LectureModel => conn.model('Lecture', lectureSchema);

@@ -1,14 +1,12 @@
-/**
- * /api/lectures: the catalog (课程目录). A cadre sees published lectures whose audience is empty
- * (everyone) or includes its unit or a unit above it. Search, filters and editing come with the
- * recorded-lectures work.
- */
+/** /api/lectures: the catalog (课程目录) for everyone logged in, and lecture editing for lecturers and admins. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { StringEnum, errorResponses } from '../../schemas';
-import { lectureCategories, lectureKinds } from './lecture.model';
+import { ObjectIdParam, StringEnum, errorResponses } from '../../schemas';
+import { toAdminView } from './catalog.service';
+import { lectureCategories, lectureKinds, lectureStates, processingStates } from './lecture.model';
 
-const Lecture = Type.Object({
+const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
+const Card = {
   id: Type.String(),
   title: Type.String(),
   summary: Type.String(),
@@ -16,15 +14,47 @@ const Lecture = Type.Object({
   institution: Type.String(),
   category: StringEnum(lectureCategories),
   topic: Type.String(),
+  tags: Type.Array(Type.String()),
   kind: StringEnum(lectureKinds),
   required: Type.Boolean(),
   durationSec: Type.Number(),
   creditHours: Type.Number(),
   coverUrl: Type.Optional(Type.String()),
+  watchCount: Type.Integer(),
+  publishedAt: Type.Optional(Type.String()),
+};
+const LectureCard = Type.Object(Card);
+const ErrorInfo = Type.Object({ code: Type.String(), message: Type.String(), messageEn: Type.String() });
+const LectureAdmin = Type.Object({
+  ...Card,
+  state: StringEnum(lectureStates),
+  audienceUnitIds: Type.Array(Type.String()),
+  processing: Type.Object({
+    state: StringEnum(processingStates),
+    percent: Type.Number(),
+    etaSec: Type.Optional(Type.Number()),
+    stage: Type.Optional(Type.String()),
+    attempts: Type.Optional(Type.Integer()),
+    error: Type.Optional(ErrorInfo),
+  }),
+  createdAt: Type.String(),
 });
+const editable = {
+  summary: Type.Optional(Type.String({ maxLength: 4000 })),
+  lecturer: Type.Optional(Type.String({ maxLength: 60 })),
+  institution: Type.Optional(Type.String({ maxLength: 80 })),
+  topic: Type.Optional(Type.String({ maxLength: 80 })),
+  tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 30 }), { maxItems: 20 })),
+  creditHours: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  required: Type.Optional(Type.Boolean()),
+  audienceUnitIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+};
+const Title = Type.String({ minLength: 1, maxLength: 120 });
+const Category = StringEnum(lectureCategories);
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const { Lecture: Lectures, OrgUnit } = app.store.models;
+  const { catalog } = app;
+  const editors = app.requireRole('lecturer', 'orgAdmin', 'unitAdmin');
 
   app.get(
     '/',
@@ -32,47 +62,86 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ['catalog'],
-        summary: '课程目录 / lecture catalog',
+        summary: '课程目录:筛选、搜索、排序 / browse, filter, search the catalog',
         querystring: Type.Object({
+          q: Type.Optional(Type.String({ maxLength: 60 })),
+          category: Type.Optional(Category),
+          topic: Type.Optional(Type.String({ maxLength: 80 })),
+          institution: Type.Optional(Type.String({ maxLength: 80 })),
+          lecturer: Type.Optional(Type.String({ maxLength: 60 })),
+          required: Type.Optional(Type.Boolean()),
+          kind: Type.Optional(StringEnum(lectureKinds)),
+          sort: Type.Optional(StringEnum(['newest', 'popular'] as const)),
           page: Type.Integer({ minimum: 1, default: 1 }),
           pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 24 }),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Lecture), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(LectureCard),
+            total: Type.Integer(),
+            page: Type.Integer(),
+            pageSize: Type.Integer(),
+            facets: Type.Object({ topics: Type.Array(Type.String()), institutions: Type.Array(Type.String()), lecturers: Type.Array(Type.String()) }),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (req) => {
-      const { page, pageSize } = req.query;
-      const filter: Record<string, unknown> = { state: 'published' };
-      const user = req.user!;
-      if (user.role === 'cadre' || user.role === 'station') {
-        const unit = user.orgUnitId ? await OrgUnit.findById(user.orgUnitId, { ancestors: 1 }).lean() : null;
-        const units = unit ? [unit._id, ...unit.ancestors] : [];
-        filter.$or = [{ audienceUnitIds: { $size: 0 } }, { audienceUnitIds: { $in: units } }];
-      }
-      const [rows, total] = await Promise.all([
-        Lectures.find(filter).sort({ publishedAt: -1, _id: -1 }).skip((page - 1) * pageSize).limit(pageSize).lean(),
-        Lectures.countDocuments(filter),
-      ]);
-      return {
-        items: rows.map((l) => ({
-          id: String(l._id),
-          title: l.title,
-          summary: l.summary ?? '',
-          lecturer: l.lecturer ?? '',
-          institution: l.institution ?? '',
-          category: l.category,
-          topic: l.topic ?? '',
-          kind: l.kind ?? 'recorded',
-          required: l.required ?? false,
-          durationSec: l.durationSec ?? 0,
-          creditHours: l.creditHours ?? 0,
-          coverUrl: l.coverPath ? `/media/covers/${String(l._id)}` : undefined,
-        })),
-        total,
-        page,
-        pageSize,
-      };
+      const res = await catalog.browse(req.user!, req.query);
+      return { ...res, page: req.query.page, pageSize: req.query.pageSize };
     },
+  );
+
+  app.get('/mine', { preHandler: editors, schema: { tags: ['catalog'], summary: '我的课程 / lectures I manage', response: { 200: Type.Object({ items: Type.Array(LectureAdmin) }), ...errorResponses } } }, async (req) => ({
+    items: await catalog.mine(req.user!),
+  }));
+
+  app.post(
+    '/',
+    { preHandler: editors, schema: { tags: ['catalog'], summary: '新建课程 / create a lecture', body: Type.Object({ title: Title, category: Category, kind: Type.Optional(StringEnum(lectureKinds)), ...editable }), response: { 201: LectureAdmin, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await catalog.create(req.user!, req.body)),
+  );
+
+  app.get('/:id', { preHandler: app.authenticate, schema: { tags: ['catalog'], summary: '课程详情 / a lecture', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) => {
+    return toAdminView(await catalog.loadViewable(req.user!, req.params.id));
+  });
+
+  app.patch(
+    '/:id',
+    {
+      preHandler: editors,
+      schema: {
+        tags: ['catalog'],
+        summary: '修改课程 / edit a lecture',
+        params: ObjectIdParam,
+        body: Type.Object({ title: Type.Optional(Title), category: Type.Optional(Category), ...editable }, { additionalProperties: false, minProperties: 1 }),
+        response: { 200: LectureAdmin, ...errorResponses },
+      },
+    },
+    async (req) => catalog.update(req.user!, req.params.id, req.body),
+  );
+
+  app.post('/:id/publish', { preHandler: editors, schema: { tags: ['catalog'], summary: '发布 / publish', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
+    catalog.publish(req.user!, req.params.id),
+  );
+  app.post('/:id/withdraw', { preHandler: editors, schema: { tags: ['catalog'], summary: '下架 / withdraw', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
+    catalog.withdraw(req.user!, req.params.id),
+  );
+
+  app.put(
+    '/:id/subtitles/:lang',
+    {
+      preHandler: editors,
+      schema: {
+        tags: ['catalog'],
+        summary: '上传字幕 (WebVTT) / attach WebVTT subtitles',
+        params: Type.Object({ id: Id, lang: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$' }) }),
+        body: Type.Object({ label: Type.String({ minLength: 1, maxLength: 30 }), vtt: Type.String({ minLength: 6, maxLength: 2_000_000, pattern: '^\\uFEFF?WEBVTT' }) }),
+        response: { 200: LectureAdmin, ...errorResponses },
+      },
+    },
+    async (req) => catalog.attachSubtitles(req.user!, req.params.id, req.params.lang, req.body.label, req.body.vtt, app.storage),
   );
 };
 export default routes;

@@ -132,7 +132,7 @@ export class UsersService {
       set.passwordHash = await hashPassword(input.password);
       set.failedLogins = 0;
     }
-    const updated = await this.models.User.findByIdAndUpdate(id, { $set: set }, { new: true }).lean<UserDoc>();
+    const updated = await this.models.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<UserDoc>();
     if (input.disabled || input.password !== undefined) await this.models.Session.deleteMany({ userId: user._id });
     return toPublicUser(updated!);
   }

@@ -19,7 +19,7 @@ export default fp(
     app.decorateRequest('sessionToken', null);
 
     app.addHook('onRequest', async (req) => {
-      if (!req.url.startsWith('/api/')) return;
+      if (!req.url.startsWith('/api/') && !req.url.startsWith('/media/')) return;
       const raw = req.cookies[SESSION_COOKIE];
       if (!raw) return;
       const unsigned = req.unsignCookie(raw);

@@ -82,7 +82,20 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const response = await this.#send(method, path, body, signal, 'application/json');
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** GET a text resource (a WebVTT file, a playlist), with the same error handling. */
+  async text(path: string, signal?: AbortSignal): Promise<string> {
+    const response = await this.#send('GET', path, undefined, signal, 'text/plain, text/vtt, */*');
+    return response.text();
+  }
+
+  async #send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { accept };
     const init: RequestInit = { method, headers, credentials: 'same-origin', signal };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -100,9 +113,7 @@ export class ApiClient {
       if (error.code === 'UNAUTHENTICATED' && path !== '/api/auth/me') this.onUnauthenticated?.();
       throw error;
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return response;
   }
 
   get<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -111,6 +122,10 @@ export class ApiClient {
 
   post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     return this.request<T>('POST', path, body, signal);
+  }
+
+  patch<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('PATCH', path, body, signal);
   }
 }
 

@@ -22,6 +22,7 @@ export type LectureCategory = 'service' | 'implementation' | 'development' | 'pa
 
 export const LECTURE_CATEGORIES: readonly LectureCategory[] = ['service', 'implementation', 'development', 'party-history'];
 
+/** A published lecture as the catalog shows it (LectureCard on the server). */
 export interface Lecture {
   id: string;
   title: string;
@@ -31,6 +32,7 @@ export interface Lecture {
   category: LectureCategory;
   /** 专题 */
   topic: string;
+  tags?: string[];
   /** 录播 (recorded, on demand) or 直播 (live, 空中课堂). */
   kind: 'recorded' | 'live';
   /** 必修 when true, 选修 otherwise. */
@@ -39,6 +41,99 @@ export interface Lecture {
   /** 学时 earned by completing it. */
   creditHours: number;
   coverUrl?: string;
+  watchCount?: number;
+  publishedAt?: string;
+}
+
+export type LectureCard = Lecture;
+
+/** 草稿 · 处理中 · 已发布 · 已下架 */
+export type LectureState = 'draft' | 'processing' | 'published' | 'withdrawn';
+export const LECTURE_STATES: readonly LectureState[] = ['draft', 'processing', 'published', 'withdrawn'];
+
+export type ProcessingState = 'none' | 'queued' | 'running' | 'ready' | 'failed' | 'rejected';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  messageEn?: string;
+}
+
+/** The transcode job as mirrored on the lecture (and pushed live as `lecture:processing`). */
+export interface Processing {
+  state: ProcessingState;
+  percent: number;
+  etaSec?: number;
+  stage?: string;
+  attempts?: number;
+  error?: ErrorInfo;
+}
+
+/** A lecture as its lecturer and the admins see it (studio, 讲授课程管理). */
+export interface LectureAdmin extends Lecture {
+  state: LectureState;
+  audienceUnitIds: string[];
+  processing: Processing;
+  createdAt: string;
+}
+
+/** Body of POST /api/lectures and PATCH /api/lectures/:id. */
+export interface LectureInput {
+  title: string;
+  summary?: string;
+  lecturer?: string;
+  institution?: string;
+  topic?: string;
+  category: LectureCategory;
+  tags?: string[];
+  creditHours?: number;
+  required?: boolean;
+  audienceUnitIds?: string[];
+}
+
+export interface CatalogFacets {
+  topics: string[];
+  institutions: string[];
+  lecturers: string[];
+}
+
+export interface CatalogPage {
+  items: Lecture[];
+  total: number;
+  page: number;
+  pageSize: number;
+  facets?: CatalogFacets;
+}
+
+/** Server push while a lecture is transcoded. */
+export interface ProcessingEvent {
+  lectureId: string;
+  state: Exclude<ProcessingState, 'none'>;
+  percent: number;
+  etaSec?: number;
+  stage?: string;
+  error?: ErrorInfo;
+}
+
+export interface SubtitleTrack {
+  lang: string;
+  label: string;
+  url: string;
+}
+
+/** POST /api/lectures/:id/playback: a signed, expiring view of the HLS ladder. */
+export interface Playback {
+  playbackId: string;
+  masterUrl: string;
+  posterUrl?: string;
+  thumbnailsUrl?: string;
+  subtitles: SubtitleTrack[];
+  durationSec: number;
+  expiresAt: string;
+}
+
+export interface UploadConfig {
+  maxBytes: number;
 }
 
 export interface Page<T> {

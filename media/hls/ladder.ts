@@ -1,0 +1,444 @@
+// HLS ladder for recorded lectures (录播课件): which renditions to make, the one ffmpeg command
+// that makes them all, and the master playlists that list them. No I/O here.
+//
+// Rules:
+// - Video rungs are 1080p/720p/480p/360p at or below the source (never upscaled). A source
+//   smaller than 360p gets one rung at its own size. "720p" means the short side, so a phone
+//   recording held upright gets the same rungs as a landscape one.
+// - Every video rung carries its own AAC track (muxed into the same TS segments): one request
+//   per segment and no audio/video sync across playlists, which is what weak county links need.
+// - A separate audio-only rung (AAC 64k) is for links that cannot hold 360p. hls.js drops
+//   audio-only variants from a master that also lists video (level-controller.ts,
+//   filterAndSortMediaOptions), so it is listed in master.m3u8 (native HLS players use it)
+//   and also in its own audio.m3u8, which the player loads when the viewer picks "audio only".
+// - All rungs come out of ONE ffmpeg process: the source is decoded once and split. Keyframes
+//   are aligned across rungs so a player can switch at any segment boundary: every rung sees
+//   the same constant frame rate (fps filter before the split), a fixed GOP of fps*segmentSec
+//   frames, scene-cut keyframes off, and keyframes forced at every segment start by time.
+// - H.264 High, yuv420p, with the level set per rung from its size and frame rate, so the
+//   CODECS strings in the master are known without reading the output back.
+// - The master playlist ffmpeg writes is replaced after the run by buildMasterPlaylist():
+//   ffmpeg's BANDWIDTH is the nominal -b:v plus 10%, it has no AVERAGE-BANDWIDTH or
+//   FRAME-RATE, and it cannot write the separate audio.m3u8.
+// - Inputs are passed as `file:<path>` with `-protocol_whitelist file`, as in probe.ts.
+import type { ProbeResult } from '../probe';
+
+export const DEFAULT_SEGMENT_SEC = 4;
+export const DEFAULT_PRESET = 'veryfast';
+/** Lectures gain nothing from 50/60 fps; such sources are halved (60 → 30, 50 → 25). */
+export const DEFAULT_MAX_FPS = 30;
+/** Used when ffprobe cannot tell the frame rate (PAL, as most Chinese broadcast sources). */
+export const FALLBACK_FPS = 25;
+/** Nominal BANDWIDTH = (maxrate + audio) * this, for MPEG-TS and PES overhead (~7-11% measured). */
+export const TS_OVERHEAD = 1.1;
+export const AAC_CODECS = 'mp4a.40.2';
+
+interface VideoRungSpec {
+  short: number;
+  videoKbps: number;
+  audioKbps: number;
+}
+
+/** Short side → video bitrate; audio bitrate of the AAC track muxed into that rung. */
+export const VIDEO_RUNGS: readonly VideoRungSpec[] = [
+  { short: 1080, videoKbps: 5000, audioKbps: 128 },
+  { short: 720, videoKbps: 2800, audioKbps: 128 },
+  { short: 480, videoKbps: 1400, audioKbps: 96 },
+  { short: 360, videoKbps: 800, audioKbps: 64 },
+];
+export const AUDIO_ONLY_KBPS = 64;
+/** Audio-only sources (radio lectures, 讲座录音) get these rungs. */
+export const AUDIO_SOURCE_KBPS = [128, 64] as const;
+/** Capped VBR: peaks up to 1.1x the target, a 2 s VBV buffer. */
+const MAXRATE_FACTOR = 1.1;
+const BUFSIZE_FACTOR = 2;
+
+export interface VideoRung {
+  kind: 'video';
+  /** Also the folder and the var_stream_map name: "720p". */
+  name: string;
+  width: number;
+  height: number;
+  videoKbps: number;
+  maxrateKbps: number;
+  bufsizeKbps: number;
+  /** null when the source has no audio. */
+  audioKbps: number | null;
+  /** H.264 level as x264 takes it: "3.1". */
+  level: string;
+  /** RFC 6381 CODECS value, e.g. "avc1.64001f,mp4a.40.2". */
+  codecs: string;
+}
+
+export interface AudioRung {
+  kind: 'audio';
+  name: string;
+  audioKbps: number;
+  codecs: string;
+}
+
+export type Rung = VideoRung | AudioRung;
+
+export interface LadderPlan {
+  /** Highest video rung first, then audio-only rungs (highest first). */
+  rungs: Rung[];
+  /** Output frame rate of every video rung; null for audio-only sources. */
+  fps: number | null;
+  /** Absolute ffmpeg stream indexes in the source (cover art is never picked as video). */
+  videoStreamIndex: number | null;
+  audioStreamIndex: number | null;
+  durationSec: number;
+}
+
+export interface PlanLadderOptions {
+  /** Default 30: faster sources are divided by 2 until they fit. */
+  maxFps?: number;
+  /** Default true: add the AAC 64k audio-only rung to a video source. */
+  audioOnlyRung?: boolean;
+}
+
+/** Rounds to the nearest even integer, at least 2 (H.264 4:2:0 needs even sizes). */
+export function even(value: number): number {
+  return Math.max(2, Math.round(value / 2) * 2);
+}
+
+export function outputFps(sourceFps: number | null, maxFps = DEFAULT_MAX_FPS): number {
+  let fps = sourceFps !== null && sourceFps > 0 ? sourceFps : FALLBACK_FPS;
+  while (fps > maxFps + 0.01) fps /= 2;
+  return Math.round(fps * 1000) / 1000;
+}
+
+/** ffmpeg rational for a frame rate: NTSC rates exactly (30000/1001), others as given. */
+export function fpsRational(fps: number): string {
+  for (const base of [24, 30, 60]) {
+    if (Math.abs(fps - (base * 1000) / 1001) < 0.01) return `${base * 1000}/1001`;
+  }
+  return Number.isInteger(fps) ? String(fps) : String(Math.round(fps * 1000) / 1000);
+}
+
+interface LevelLimit {
+  level: string;
+  idc: number;
+  maxMbps: number;
+  maxFs: number;
+  /** Main-profile limits in kbit/s; High allows 1.25x (H.264 Table A-1, A-2). */
+  maxBrKbps: number;
+  maxCpbKbit: number;
+}
+
+// Level 3 is the floor: every browser decodes it, and a lower number buys nothing.
+const LEVELS: readonly LevelLimit[] = [
+  { level: '3', idc: 30, maxMbps: 40_500, maxFs: 1_620, maxBrKbps: 10_000, maxCpbKbit: 10_000 },
+  { level: '3.1', idc: 31, maxMbps: 108_000, maxFs: 3_600, maxBrKbps: 14_000, maxCpbKbit: 14_000 },
+  { level: '3.2', idc: 32, maxMbps: 216_000, maxFs: 5_120, maxBrKbps: 20_000, maxCpbKbit: 20_000 },
+  { level: '4', idc: 40, maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 20_000, maxCpbKbit: 25_000 },
+  { level: '4.1', idc: 41, maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 50_000, maxCpbKbit: 62_500 },
+  { level: '4.2', idc: 42, maxMbps: 522_240, maxFs: 8_704, maxBrKbps: 50_000, maxCpbKbit: 62_500 },
+  { level: '5', idc: 50, maxMbps: 589_824, maxFs: 22_080, maxBrKbps: 135_000, maxCpbKbit: 135_000 },
+  { level: '5.1', idc: 51, maxMbps: 983_040, maxFs: 36_864, maxBrKbps: 240_000, maxCpbKbit: 240_000 },
+  { level: '5.2', idc: 52, maxMbps: 2_073_600, maxFs: 36_864, maxBrKbps: 240_000, maxCpbKbit: 240_000 },
+];
+
+/** The lowest H.264 High level (≥ 3) that fits the frame size, frame rate and VBV settings. */
+export function h264Level(
+  width: number,
+  height: number,
+  fps: number,
+  maxrateKbps = 0,
+  bufsizeKbps = 0,
+): { level: string; idc: number } {
+  const frameMbs = Math.ceil(width / 16) * Math.ceil(height / 16);
+  const mbps = frameMbs * fps;
+  const fit = LEVELS.find(
+    (l) =>
+      frameMbs <= l.maxFs &&
+      mbps <= l.maxMbps &&
+      maxrateKbps <= l.maxBrKbps * 1.25 &&
+      bufsizeKbps <= l.maxCpbKbit * 1.25,
+  );
+  const chosen = fit ?? LEVELS[LEVELS.length - 1]!;
+  return { level: chosen.level, idc: chosen.idc };
+}
+
+/** "avc1.64001f": High profile (0x64), no constraint flags (x264 sets none for High), level. */
+export function avc1CodecString(levelIdc: number): string {
+  return `avc1.6400${levelIdc.toString(16).padStart(2, '0')}`;
+}
+
+function scaledBitrate(pixels: number): number {
+  // Below 360p: 800k scaled by area, never under 150k (a 240p slide deck still needs text).
+  const kbps = (800 * pixels) / (640 * 360);
+  return Math.max(150, Math.round(kbps / 50) * 50);
+}
+
+export function planLadder(probe: ProbeResult, opts: PlanLadderOptions = {}): LadderPlan {
+  const videoStream = probe.video ? probe.streams.find((s) => s.type === 'video' && !s.attachedPic) : undefined;
+  const audioStream = probe.audio ? probe.streams.find((s) => s.type === 'audio') : undefined;
+  const hasAudio = audioStream !== undefined;
+  const rungs: Rung[] = [];
+
+  if (!probe.video || !videoStream) {
+    if (!hasAudio) throw new RangeError('planLadder: the source has neither video nor audio');
+    for (const kbps of AUDIO_SOURCE_KBPS) {
+      rungs.push({ kind: 'audio', name: `audio-${kbps}k`, audioKbps: kbps, codecs: AAC_CODECS });
+    }
+    return {
+      rungs,
+      fps: null,
+      videoStreamIndex: null,
+      audioStreamIndex: audioStream.index,
+      durationSec: probe.durationSec,
+    };
+  }
+
+  const { width: srcW, height: srcH } = probe.video;
+  if (!(srcW > 0 && srcH > 0)) throw new RangeError(`planLadder: the source video has no size (${srcW}x${srcH})`);
+  const fps = outputFps(probe.video.fps, opts.maxFps);
+  const portrait = srcH > srcW;
+  const srcShort = Math.min(srcW, srcH);
+  // Sizes from the short side; the long side keeps the source's aspect ratio.
+  const size = (short: number): { width: number; height: number } =>
+    portrait
+      ? { width: short, height: even((short * srcH) / srcW) }
+      : { width: even((short * srcW) / srcH), height: short };
+
+  const specs: VideoRungSpec[] = VIDEO_RUNGS.filter((r) => r.short <= srcShort);
+  if (specs.length === 0) {
+    const short = Math.max(2, Math.floor(srcShort / 2) * 2);
+    const { width, height } = size(short);
+    specs.push({ short, videoKbps: scaledBitrate(width * height), audioKbps: 64 });
+  }
+  for (const spec of specs) {
+    const { width, height } = size(spec.short);
+    const maxrateKbps = Math.round(spec.videoKbps * MAXRATE_FACTOR);
+    const bufsizeKbps = Math.round(spec.videoKbps * BUFSIZE_FACTOR);
+    const level = h264Level(width, height, fps, maxrateKbps, bufsizeKbps);
+    const video = avc1CodecString(level.idc);
+    rungs.push({
+      kind: 'video',
+      name: `${spec.short}p`,
+      width,
+      height,
+      videoKbps: spec.videoKbps,
+      maxrateKbps,
+      bufsizeKbps,
+      audioKbps: hasAudio ? spec.audioKbps : null,
+      level: level.level,
+      codecs: hasAudio ? `${video},${AAC_CODECS}` : video,
+    });
+  }
+  if (hasAudio && (opts.audioOnlyRung ?? true)) {
+    rungs.push({ kind: 'audio', name: 'audio', audioKbps: AUDIO_ONLY_KBPS, codecs: AAC_CODECS });
+  }
+  return {
+    rungs,
+    fps,
+    videoStreamIndex: videoStream.index,
+    audioStreamIndex: audioStream?.index ?? null,
+    durationSec: probe.durationSec,
+  };
+}
+
+export interface HlsArgsOptions {
+  /** Target segment length; default 4 s. */
+  segmentSec?: number;
+  /** x264 preset; default 'veryfast'. */
+  preset?: string;
+  /** Overrides plan.fps. */
+  fps?: number;
+}
+
+/** Where each rung's files go, relative to the output folder. */
+export function rungPlaylist(rung: Pick<Rung, 'name'>): string {
+  return `${rung.name}/index.m3u8`;
+}
+
+/**
+ * The ffmpeg argv (without the program name) that writes every rung of `plan` into outDir:
+ * outDir/<name>/index.m3u8 + outDir/<name>/seg_00000.ts ..., and ffmpeg's own
+ * outDir/master.m3u8 (replaced later, see the header). Progress goes to stdout.
+ */
+export function buildHlsArgs(input: string, outDir: string, plan: LadderPlan, opts: HlsArgsOptions = {}): string[] {
+  const segmentSec = opts.segmentSec ?? DEFAULT_SEGMENT_SEC;
+  if (!(segmentSec > 0)) throw new RangeError(`buildHlsArgs: segmentSec must be > 0 (got ${segmentSec})`);
+  const videoRungs = plan.rungs.filter((r): r is VideoRung => r.kind === 'video');
+  const audioKbps = plan.rungs.flatMap((r) => (r.audioKbps === null ? [] : [r.audioKbps]));
+  if (videoRungs.length > 0 && plan.videoStreamIndex === null) {
+    throw new RangeError('buildHlsArgs: the plan has video rungs but no video stream');
+  }
+  if (audioKbps.length > 0 && plan.audioStreamIndex === null) {
+    throw new RangeError('buildHlsArgs: the plan has audio but no audio stream');
+  }
+
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1', '-y'];
+  args.push('-protocol_whitelist', 'file', '-i', `file:${input}`);
+
+  if (videoRungs.length > 0) {
+    const fps = opts.fps ?? plan.fps ?? FALLBACK_FPS;
+    const src = `[0:${plan.videoStreamIndex}]fps=${fpsRational(fps)}`;
+    const scales = videoRungs.map((r, i) => `scale=${r.width}:${r.height}[v${i}]`);
+    const graph =
+      videoRungs.length === 1
+        ? `${src},${scales[0]}`
+        : `${src},split=${videoRungs.length}${videoRungs.map((_, i) => `[s${i}]`).join('')};` +
+          scales.map((s, i) => `[s${i}]${s}`).join(';');
+    args.push('-filter_complex', graph);
+    for (let i = 0; i < videoRungs.length; i++) args.push('-map', `[v${i}]`);
+  }
+  for (let i = 0; i < audioKbps.length; i++) args.push('-map', `0:${plan.audioStreamIndex}`);
+
+  if (videoRungs.length > 0) {
+    const fps = opts.fps ?? plan.fps ?? FALLBACK_FPS;
+    const gop = String(Math.max(1, Math.round(fps * segmentSec)));
+    args.push(
+      '-c:v', 'libx264',
+      '-preset', opts.preset ?? DEFAULT_PRESET,
+      '-profile:v', 'high',
+      '-pix_fmt', 'yuv420p',
+      '-g', gop,
+      '-keyint_min', gop,
+      '-sc_threshold', '0',
+      '-force_key_frames', `expr:gte(t,n_forced*${segmentSec})`,
+    );
+    videoRungs.forEach((r, i) => {
+      args.push(
+        `-b:v:${i}`, `${r.videoKbps}k`,
+        `-maxrate:v:${i}`, `${r.maxrateKbps}k`,
+        `-bufsize:v:${i}`, `${r.bufsizeKbps}k`,
+        `-level:v:${i}`, r.level,
+      );
+    });
+  }
+  if (audioKbps.length > 0) {
+    args.push('-c:a', 'aac', '-ar', '48000', '-ac', '2');
+    audioKbps.forEach((kbps, i) => args.push(`-b:a:${i}`, `${kbps}k`));
+  }
+
+  // Output stream numbering: video outputs v:0..n-1 in rung order, audio outputs a:0..m-1 in
+  // rung order (video rungs with audio first, then the audio-only rungs).
+  let v = 0;
+  let a = 0;
+  const streamMap = plan.rungs.map((r) => {
+    const parts: string[] = [];
+    if (r.kind === 'video') parts.push(`v:${v++}`);
+    if (r.audioKbps !== null) parts.push(`a:${a++}`);
+    parts.push(`name:${r.name}`);
+    return parts.join(',');
+  });
+
+  args.push(
+    // A split graph feeding several encoders can queue more packets at start than the default.
+    '-max_muxing_queue_size', '1024',
+    '-f', 'hls',
+    '-hls_time', String(segmentSec),
+    '-hls_playlist_type', 'vod',
+    '-hls_flags', 'independent_segments',
+    '-hls_segment_type', 'mpegts',
+    '-hls_segment_filename', `${outDir}/%v/seg_%05d.ts`,
+    '-master_pl_name', 'master.m3u8',
+    '-var_stream_map', streamMap.join(' '),
+    `${outDir}/%v/index.m3u8`,
+  );
+  return args;
+}
+
+export interface RungBandwidth {
+  /** Peak bit rate of a full-length segment, bit/s, TS overhead included. */
+  peak: number;
+  average: number;
+}
+
+/** BANDWIDTH to announce when nothing was measured: (maxrate + audio) plus TS overhead, bit/s. */
+export function nominalBandwidth(rung: Rung): number {
+  const kbps = (rung.kind === 'video' ? rung.maxrateKbps : 0) + (rung.audioKbps ?? 0);
+  return Math.round(kbps * 1000 * TS_OVERHEAD);
+}
+
+export interface MasterPlaylistOptions {
+  /** Measured per rung name (see measureBandwidth); nominal values are used where missing. */
+  bandwidth?: Readonly<Record<string, RungBandwidth>>;
+  /** 'all' (default): every rung; 'audio': only the audio-only rungs (audio.m3u8). */
+  rungs?: 'all' | 'audio';
+}
+
+/** A master playlist for the plan's rungs, in plan order (highest first). */
+export function buildMasterPlaylist(plan: LadderPlan, opts: MasterPlaylistOptions = {}): string {
+  const rungs = opts.rungs === 'audio' ? plan.rungs.filter((r) => r.kind === 'audio') : plan.rungs;
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const rung of rungs) {
+    const measured = opts.bandwidth?.[rung.name];
+    const attrs = [`BANDWIDTH=${measured?.peak ?? nominalBandwidth(rung)}`];
+    if (measured) attrs.push(`AVERAGE-BANDWIDTH=${measured.average}`);
+    if (rung.kind === 'video') {
+      attrs.push(`RESOLUTION=${rung.width}x${rung.height}`);
+      if (plan.fps !== null) attrs.push(`FRAME-RATE=${plan.fps.toFixed(3)}`);
+    }
+    attrs.push(`CODECS="${rung.codecs}"`);
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, rungPlaylist(rung));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface ProgressSample {
+  /** Output time reached, seconds. */
+  outTimeSec: number;
+  /** 0..100, 100 once ffmpeg reports progress=end. */
+  percent: number;
+  /** Encoding speed as a multiple of real time; null while ffmpeg says N/A. */
+  speed: number | null;
+  /** Seconds left at the current speed; null when the speed is unknown. */
+  etaSec: number | null;
+  done: boolean;
+}
+
+function parseClock(value: string): number | null {
+  const m = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value.trim());
+  if (!m) return null;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+}
+
+/**
+ * Reads ffmpeg `-progress` output (key=value lines, blocks ending in progress=continue|end)
+ * and returns the latest position in `chunk`, or null when it holds none. The last value of
+ * each key wins, so a chunk holding several blocks reports the newest one. out_time_ms is not
+ * read: despite its name ffmpeg 5.1 writes microseconds there, as in out_time_us. Before the
+ * first frame ffmpeg writes N/A (or a large negative time), which is ignored.
+ */
+export function parseProgress(chunk: string, durationSec: number): ProgressSample | null {
+  let outTimeSec: number | null = null;
+  let speed: number | null = null;
+  let done = false;
+  for (const line of chunk.split(/\r?\n/)) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    if (key === 'out_time_us') {
+      const us = Number(value);
+      if (value !== '' && Number.isFinite(us) && us >= 0) outTimeSec = us / 1e6;
+    } else if (key === 'out_time' && outTimeSec === null) {
+      const sec = parseClock(value);
+      if (sec !== null) outTimeSec = sec;
+    } else if (key === 'speed') {
+      const x = Number.parseFloat(value.replace(/x$/, ''));
+      speed = Number.isFinite(x) && x > 0 ? x : null;
+    } else if (key === 'progress') {
+      done = value === 'end';
+    }
+  }
+  if (outTimeSec === null && !done) return null;
+  const reached = outTimeSec ?? durationSec;
+  const percent = done
+    ? 100
+    : durationSec > 0
+      ? Math.min(100, Math.max(0, (reached / durationSec) * 100))
+      : 0;
+  const left = Math.max(0, durationSec - reached);
+  return {
+    outTimeSec: reached,
+    percent: Math.round(percent * 10) / 10,
+    speed,
+    etaSec: done ? 0 : speed ? Math.round(left / speed) : null,
+    done,
+  };
+}

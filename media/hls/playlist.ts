@@ -1,0 +1,64 @@
+// Reading back the media playlists ffmpeg wrote, to announce measured bit rates. No I/O here.
+//
+// Rules:
+// - BANDWIDTH in a master is the peak segment bit rate (RFC 8216 4.3.4.2), AVERAGE-BANDWIDTH
+//   the whole rendition's. Both are measured from real segment sizes, TS overhead included:
+//   hls.js picks rungs by them, and on a 1 Mbit/s county link guessing wrong means stalls.
+// - The last segment is usually a fraction of a second (audio runs a few ms past video): its
+//   PAT/PMT packets alone would read as a huge bit rate, so segments shorter than half the
+//   target duration do not count towards the peak.
+
+export interface MediaSegment {
+  uri: string;
+  durationSec: number;
+}
+
+export interface MediaPlaylist {
+  targetDurationSec: number | null;
+  segments: MediaSegment[];
+  /** #EXT-X-ENDLIST seen: the playlist is complete. */
+  ended: boolean;
+}
+
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('parseMediaPlaylist: not an M3U8 playlist (no #EXTM3U)');
+  let targetDurationSec: number | null = null;
+  let pending: number | null = null;
+  let ended = false;
+  const segments: MediaSegment[] = [];
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-TARGETDURATION:')) {
+      targetDurationSec = Number(line.slice('#EXT-X-TARGETDURATION:'.length));
+    } else if (line.startsWith('#EXTINF:')) {
+      pending = Number.parseFloat(line.slice('#EXTINF:'.length));
+    } else if (line === '#EXT-X-ENDLIST') {
+      ended = true;
+    } else if (line !== '' && !line.startsWith('#') && pending !== null) {
+      segments.push({ uri: line, durationSec: pending });
+      pending = null;
+    }
+  }
+  return { targetDurationSec, segments, ended };
+}
+
+export interface SizedSegment {
+  durationSec: number;
+  bytes: number;
+}
+
+/** Peak and average bit rate (bit/s) of a rendition; null when there is nothing to measure. */
+export function measureBandwidth(
+  segments: readonly SizedSegment[],
+  targetSec: number,
+): { peak: number; average: number } | null {
+  const totalSec = segments.reduce((sum, s) => sum + s.durationSec, 0);
+  const totalBytes = segments.reduce((sum, s) => sum + s.bytes, 0);
+  if (!(totalSec > 0)) return null;
+  const average = Math.round((totalBytes * 8) / totalSec);
+  const full = segments.filter((s) => s.durationSec >= targetSec / 2);
+  const peak = full.length
+    ? Math.max(...full.map((s) => Math.round((s.bytes * 8) / s.durationSec)))
+    : average;
+  return { peak: Math.max(peak, average), average };
+}

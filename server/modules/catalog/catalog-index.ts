@@ -1,0 +1,131 @@
+/**
+ * The published catalog, held in memory and kept up to date on every write. FerretDB 1.24 on
+ * SQLite scans a whole collection for `$all`, `$in` and sorted queries (~0.6-1 s at 5,000
+ * lectures), so browsing and search run here (well under a millisecond) and the store is read
+ * only by `_id`. The index is rebuilt from the store at start and every few minutes, so a write
+ * made by another process shows up within that period.
+ */
+import { indexGrams, matchesQuery, queryGrams } from './search';
+import type { LectureDoc } from './lecture.model';
+
+export interface CatalogEntry {
+  id: string;
+  title: string;
+  summary: string;
+  lecturer: string;
+  institution: string;
+  category: string;
+  topic: string;
+  tags: string[];
+  kind: string;
+  required: boolean;
+  durationSec: number;
+  creditHours: number;
+  hasPoster: boolean;
+  watchCount: number;
+  publishedAt: number;
+  audience: string[];
+  grams: Set<string>;
+}
+
+export interface CatalogQuery {
+  q?: string;
+  category?: string;
+  topic?: string;
+  institution?: string;
+  lecturer?: string;
+  required?: boolean;
+  kind?: string;
+  sort?: 'newest' | 'popular';
+  page: number;
+  pageSize: number;
+  /** The viewer's unit and the units above it; undefined = sees every audience (admins). */
+  viewerUnits?: string[];
+}
+
+export function toEntry(l: LectureDoc): CatalogEntry {
+  return {
+    id: String(l._id),
+    title: l.title,
+    summary: l.summary ?? '',
+    lecturer: l.lecturer ?? '',
+    institution: l.institution ?? '',
+    category: l.category,
+    topic: l.topic ?? '',
+    tags: l.tags ?? [],
+    kind: l.kind ?? 'recorded',
+    required: l.required ?? false,
+    durationSec: l.durationSec ?? 0,
+    creditHours: l.creditHours ?? 0,
+    hasPoster: Boolean(l.media?.poster),
+    watchCount: l.watchCount ?? 0,
+    publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
+    audience: (l.audienceUnitIds ?? []).map(String),
+    grams: new Set(l.searchGrams?.length ? l.searchGrams : indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '')),
+  };
+}
+
+/** Pure query over entries: audience, filters, search, facets, sort, page. */
+export function queryCatalog(entries: Iterable<CatalogEntry>, q: CatalogQuery) {
+  const grams = q.q ? queryGrams(q.q) : [];
+  const visible: CatalogEntry[] = [];
+  for (const e of entries) {
+    if (q.viewerUnits && e.audience.length && !e.audience.some((u) => q.viewerUnits!.includes(u))) continue;
+    visible.push(e);
+  }
+  const topics = new Set<string>();
+  const institutions = new Set<string>();
+  const lecturers = new Set<string>();
+  const hits: CatalogEntry[] = [];
+  for (const e of visible) {
+    if (e.topic) topics.add(e.topic);
+    if (e.institution) institutions.add(e.institution);
+    if (e.lecturer) lecturers.add(e.lecturer);
+    if (q.category && e.category !== q.category) continue;
+    if (q.topic && e.topic !== q.topic) continue;
+    if (q.institution && e.institution !== q.institution) continue;
+    if (q.lecturer && e.lecturer !== q.lecturer) continue;
+    if (q.required !== undefined && e.required !== q.required) continue;
+    if (q.kind && e.kind !== q.kind) continue;
+    if (q.q) {
+      if (!grams.every((g) => e.grams.has(g))) continue;
+      if (!matchesQuery(q.q, e.title, e.summary, e.lecturer, e.tags, e.topic)) continue;
+    }
+    hits.push(e);
+  }
+  const byNewest = (a: CatalogEntry, b: CatalogEntry) => b.publishedAt - a.publishedAt || (a.id < b.id ? 1 : -1);
+  hits.sort(q.sort === 'popular' ? (a, b) => b.watchCount - a.watchCount || byNewest(a, b) : byNewest);
+  const zh = (a: string, b: string) => a.localeCompare(b, 'zh-CN');
+  return {
+    items: hits.slice((q.page - 1) * q.pageSize, q.page * q.pageSize),
+    total: hits.length,
+    facets: { topics: [...topics].sort(zh), institutions: [...institutions].sort(zh), lecturers: [...lecturers].sort(zh) },
+  };
+}
+
+export class CatalogIndex {
+  private entries = new Map<string, CatalogEntry>();
+
+  replaceAll(lectures: LectureDoc[]) {
+    this.entries = new Map(lectures.filter((l) => l.state === 'published').map((l) => [String(l._id), toEntry(l)]));
+  }
+
+  /** Adds, updates or drops one lecture according to its state. */
+  apply(l: LectureDoc) {
+    if (l.state === 'published') this.entries.set(String(l._id), toEntry(l));
+    else this.entries.delete(String(l._id));
+  }
+
+  bumpWatch(id: string) {
+    const e = this.entries.get(id);
+    if (e) e.watchCount += 1;
+  }
+
+  get size() {
+    return this.entries.size;
+  }
+
+  query(q: CatalogQuery) {
+    return queryCatalog(this.entries.values(), q);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Lecture editing and visibility. Who may edit: the organisation department and unit admins,
+ * and a lecturer its own lectures. Who may watch: anyone logged in, for a published lecture
+ * whose audience is empty (everyone) or includes the viewer's unit or a unit above it; editors
+ * may always preview. Publishing a recorded lecture needs a finished HLS ladder.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Types } from 'mongoose';
+import type { Storage } from '../../../media';
+import { AppError, errors } from '../../errors';
+import type { Models } from '../../store/models';
+import type { UserDoc } from '../users/user.model';
+import { CatalogIndex, type CatalogQuery } from './catalog-index';
+import type { LectureCategory, LectureDoc, LectureKind } from './lecture.model';
+import { indexGrams } from './search';
+
+export interface LectureInput {
+  title?: string;
+  summary?: string;
+  lecturer?: string;
+  institution?: string;
+  topic?: string;
+  category?: LectureCategory;
+  tags?: string[];
+  creditHours?: number;
+  required?: boolean;
+  audienceUnitIds?: string[];
+  kind?: 'recorded' | 'live';
+}
+
+const editorRoles = new Set(['orgAdmin', 'unitAdmin']);
+
+export function canEdit(user: UserDoc, l: Pick<LectureDoc, 'createdBy'>): boolean {
+  return editorRoles.has(user.role) || (user.role === 'lecturer' && Boolean(l.createdBy?.equals(user._id)));
+}
+
+export function canView(user: UserDoc, l: Pick<LectureDoc, 'state' | 'audienceUnitIds' | 'createdBy'>, viewerUnits: string[]): boolean {
+  if (canEdit(user, l)) return true;
+  if (l.state !== 'published') return false;
+  const audience = (l.audienceUnitIds ?? []).map(String);
+  return audience.length === 0 || audience.some((u) => viewerUnits.includes(u));
+}
+
+export function posterUrl(l: Pick<LectureDoc, '_id' | 'media' | 'updatedAt'>): string | undefined {
+  return l.media?.poster ? `/media/posters/${String(l._id)}?v=${new Date(l.updatedAt ?? 0).getTime()}` : undefined;
+}
+
+export function toAdminView(l: LectureDoc) {
+  return {
+    id: String(l._id),
+    title: l.title,
+    summary: l.summary ?? '',
+    lecturer: l.lecturer ?? '',
+    institution: l.institution ?? '',
+    category: l.category,
+    topic: l.topic ?? '',
+    tags: l.tags ?? [],
+    kind: l.kind ?? 'recorded',
+    required: l.required ?? false,
+    durationSec: l.durationSec ?? 0,
+    creditHours: l.creditHours ?? 0,
+    coverUrl: posterUrl(l),
+    watchCount: l.watchCount ?? 0,
+    publishedAt: l.publishedAt ? new Date(l.publishedAt).toISOString() : undefined,
+    state: l.state,
+    audienceUnitIds: (l.audienceUnitIds ?? []).map(String),
+    processing: {
+      state: l.processing?.state ?? 'none',
+      percent: l.processing?.percent ?? 0,
+      etaSec: l.processing?.etaSec ?? undefined,
+      stage: l.processing?.stage ?? undefined,
+      attempts: l.processing?.attempts ?? 0,
+      error: l.processing?.error?.code ? { code: l.processing.error.code, message: l.processing.error.message ?? '', messageEn: l.processing.error.messageEn ?? '' } : undefined,
+    },
+    createdAt: new Date(l.createdAt).toISOString(),
+  };
+}
+export type LectureAdminView = ReturnType<typeof toAdminView>;
+
+export class CatalogService {
+  readonly index = new CatalogIndex();
+
+  constructor(private readonly models: Models) {}
+
+  async reloadIndex() {
+    // One scan of the collection; only the fields the catalog needs.
+    const rows = await this.models.Lecture.find({}, { sourceKey: 0, subtitles: 0, processing: 0 }).lean<LectureDoc[]>();
+    this.index.replaceAll(rows);
+  }
+
+  /** Units the viewer belongs to (its unit and every unit above it). */
+  async viewerUnits(user: UserDoc): Promise<string[]> {
+    if (!user.orgUnitId) return [];
+    const unit = await this.models.OrgUnit.findById(user.orgUnitId, { ancestors: 1 }).lean();
+    return unit ? [String(unit._id), ...unit.ancestors.map(String)] : [];
+  }
+
+  async browse(user: UserDoc, q: Omit<CatalogQuery, 'viewerUnits'>) {
+    const viewerUnits = editorRoles.has(user.role) ? undefined : await this.viewerUnits(user);
+    const res = this.index.query({ ...q, viewerUnits });
+    return {
+      ...res,
+      items: res.items.map((e) => ({
+        id: e.id,
+        title: e.title,
+        summary: e.summary,
+        lecturer: e.lecturer,
+        institution: e.institution,
+        category: e.category as LectureCategory,
+        topic: e.topic,
+        tags: e.tags,
+        kind: e.kind as LectureKind,
+        required: e.required,
+        durationSec: e.durationSec,
+        creditHours: e.creditHours,
+        coverUrl: e.hasPoster ? `/media/posters/${e.id}` : undefined,
+        watchCount: e.watchCount,
+        publishedAt: e.publishedAt ? new Date(e.publishedAt).toISOString() : undefined,
+      })),
+    };
+  }
+
+  async load(id: string): Promise<LectureDoc> {
+    const l = Types.ObjectId.isValid(id) ? await this.models.Lecture.findById(id).lean<LectureDoc>() : null;
+    if (!l) throw errors.notFound('课程', 'Lecture');
+    return l;
+  }
+
+  async loadViewable(user: UserDoc, id: string): Promise<LectureDoc> {
+    const l = await this.load(id);
+    if (!canView(user, l, await this.viewerUnits(user))) {
+      // A lecture the viewer may not see is answered like a missing one for drafts, 403 otherwise.
+      if (l.state !== 'published') throw errors.notFound('课程', 'Lecture');
+      throw errors.forbidden();
+    }
+    return l;
+  }
+
+  async loadEditable(user: UserDoc, id: string): Promise<LectureDoc> {
+    const l = await this.load(id);
+    if (!canEdit(user, l)) throw errors.forbidden();
+    return l;
+  }
+
+  private async checkAudience(ids: string[] | undefined) {
+    if (!ids?.length) return;
+    for (const id of ids) {
+      if (!(await this.models.OrgUnit.exists({ _id: id }))) throw errors.notFound('受众单位', 'Audience unit');
+    }
+  }
+
+  private grams(l: { title: string; summary?: string | null; lecturer?: string | null; tags?: string[] | null; topic?: string | null }) {
+    return indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '');
+  }
+
+  async mine(user: UserDoc) {
+    const filter = editorRoles.has(user.role) ? {} : { createdBy: user._id };
+    const rows = await this.models.Lecture.find(filter, { searchGrams: 0 }).sort({ createdAt: -1 }).limit(500).lean<LectureDoc[]>();
+    return rows.map(toAdminView);
+  }
+
+  async create(user: UserDoc, input: LectureInput & { title: string; category: LectureCategory }) {
+    await this.checkAudience(input.audienceUnitIds);
+    let institution = input.institution;
+    if (institution === undefined && user.institutionId) {
+      institution = (await this.models.Institution.findById(user.institutionId).lean())?.name;
+    }
+    const doc = {
+      ...input,
+      lecturer: input.lecturer ?? (user.role === 'lecturer' ? user.displayName : ''),
+      institution: institution ?? '',
+      createdBy: user._id,
+      state: 'draft' as const,
+    };
+    const created = await this.models.Lecture.create({ ...doc, searchGrams: this.grams(doc) });
+    return toAdminView(created.toObject() as unknown as LectureDoc);
+  }
+
+  async update(user: UserDoc, id: string, input: LectureInput) {
+    const l = await this.loadEditable(user, id);
+    await this.checkAudience(input.audienceUnitIds);
+    const merged = { ...l, ...input };
+    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { ...input, searchGrams: this.grams(merged) } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    this.index.apply(updated!);
+    return toAdminView(updated!);
+  }
+
+  async publish(user: UserDoc, id: string) {
+    const l = await this.loadEditable(user, id);
+    if (l.kind !== 'live' && !l.media?.master) {
+      throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成,暂不能发布', 'The lecture media is not processed yet; it cannot be published');
+    }
+    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'published', publishedAt: l.publishedAt ?? new Date() } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    this.index.apply(updated!);
+    return toAdminView(updated!);
+  }
+
+  async withdraw(user: UserDoc, id: string) {
+    await this.loadEditable(user, id);
+    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'withdrawn' } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    this.index.apply(updated!);
+    return toAdminView(updated!);
+  }
+
+  async attachSubtitles(user: UserDoc, id: string, lang: string, label: string, vtt: string, storage: Storage) {
+    const l = await this.loadEditable(user, id);
+    const key = `lectures/${id}/subtitles/${lang}.vtt`;
+    const tmp = join(tmpdir(), `subs-${randomBytes(6).toString('hex')}.vtt`);
+    await writeFile(tmp, vtt);
+    await storage.put(tmp, key);
+    const subtitles = [...(l.subtitles ?? []).filter((s) => s.lang !== lang), { lang, label, key }];
+    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { subtitles } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    return toAdminView(updated!);
+  }
+
+  async countWatch(id: string) {
+    await this.models.Lecture.updateOne({ _id: id }, { $inc: { watchCount: 1 } });
+    this.index.bumpWatch(id);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Playback: POST /api/lectures/:id/playback opens a playback session for a viewer allowed to see
+ * the lecture and returns a signed URL of its HLS master playlist. GET /media/hls/<token>/... serves
+ * the playlists, segments, thumbnails and subtitles of that lecture only, with Range support and
+ * private caching bounded by the token's expiry. A bad token is 403 PLAYBACK_INVALID; an expired
+ * one 403 PLAYBACK_EXPIRED (the player asks for a new one). Posters use the session cookie.
+ */
+import { randomBytes } from 'node:crypto';
+import { extname, normalize } from 'node:path';
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import send from '@fastify/send';
+import { AppError, errors } from '../../errors';
+import { ObjectIdParam, errorResponses } from '../../schemas';
+import { canView } from '../catalog/catalog.service';
+import type { LectureDoc } from '../catalog/lecture.model';
+import { signPlayback, verifyPlayback, type PlaybackClaims } from './token';
+import type { UserDoc } from '../users/user.model';
+
+const contentTypes: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.ts': 'video/mp2t',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.aac': 'audio/aac',
+  '.vtt': 'text/vtt; charset=utf-8',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+};
+
+export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { catalog, config } = app;
+
+  app.post(
+    '/:id/playback',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['playback'],
+        summary: '开始播放 / open a playback session',
+        params: ObjectIdParam,
+        response: {
+          200: Type.Object({
+            playbackId: Type.String(),
+            masterUrl: Type.String(),
+            posterUrl: Type.Optional(Type.String()),
+            thumbnailsUrl: Type.Optional(Type.String()),
+            subtitles: Type.Array(Type.Object({ lang: Type.String(), label: Type.String(), url: Type.String() })),
+            durationSec: Type.Number(),
+            expiresAt: Type.String(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const user = req.user!;
+      const lecture = await catalog.loadViewable(user, req.params.id);
+      if (!lecture.media?.master) throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成', 'The lecture media is not ready yet');
+      const playbackId = randomBytes(12).toString('base64url');
+      const expires = Math.floor(Date.now() / 1000) + Math.max(config.media.playbackTokenTtlSeconds, 0);
+      const token = signPlayback({ l: String(lecture._id), u: String(user._id), p: playbackId, e: expires }, app.playbackSecret);
+      const base = `/media/hls/${token}`;
+      if (lecture.state === 'published') await catalog.countWatch(String(lecture._id));
+      return {
+        playbackId,
+        masterUrl: `${base}/${lecture.media.master}`,
+        posterUrl: lecture.media.poster ? `${base}/${lecture.media.poster}` : undefined,
+        thumbnailsUrl: lecture.media.thumbnails ? `${base}/${lecture.media.thumbnails}` : undefined,
+        subtitles: (lecture.subtitles ?? []).map((s) => ({ lang: s.lang ?? 'zh', label: s.label ?? s.lang ?? '', url: `${base}/subs/${s.lang}.vtt` })),
+        durationSec: lecture.durationSec ?? 0,
+        expiresAt: new Date(expires * 1000).toISOString(),
+      };
+    },
+  );
+};
+
+/** Sends one stored file with the right type, Range/conditional support and the given cache policy. */
+async function sendStored(req: FastifyRequest, reply: FastifyReply, path: string, cacheControl: string) {
+  const slash = path.lastIndexOf('/');
+  const { statusCode, headers, stream } = await send(req.raw, encodeURIComponent(path.slice(slash + 1)), {
+    root: path.slice(0, slash),
+    acceptRanges: true,
+    cacheControl: false,
+    contentType: false,
+    etag: true,
+    lastModified: true,
+  });
+  reply.code(statusCode).headers(headers);
+  if (statusCode < 300) {
+    reply.header('content-type', contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', cacheControl);
+  }
+  return reply.send(stream);
+}
+
+export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { catalog, storage, store } = app;
+
+  // Re-checks, at most every 30 s per playback, that the token's user may still see the lecture
+  // (withdrawn, audience changed, account disabled), without three store reads per segment.
+  const access = {
+    cache: new Map<string, { until: number; lecture: LectureDoc }>(),
+    async check(claims: PlaybackClaims): Promise<LectureDoc> {
+      const now = Date.now();
+      const hit = this.cache.get(claims.p);
+      if (hit && hit.until > now) return hit.lecture;
+      const lecture = await store.models.Lecture.findById(claims.l, { state: 1, media: 1, subtitles: 1, audienceUnitIds: 1, createdBy: 1 }).lean<LectureDoc>();
+      if (!lecture?.media?.prefix) throw errors.notFound('课程媒体', 'Lecture media');
+      const user = await store.models.User.findById(claims.u).lean<UserDoc>();
+      if (!user || user.disabled || !canView(user, lecture, await catalog.viewerUnits(user))) throw errors.forbidden();
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(claims.p, { until: now + 30_000, lecture });
+      return lecture;
+    },
+  };
+
+  app.get(
+    '/hls/:token/*',
+    { schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 1024 }), '*': Type.String({ maxLength: 300 }) }) } },
+    async (req, reply) => {
+      const verdict = verifyPlayback(req.params.token, app.playbackSecret);
+      if (!verdict.ok) {
+        throw verdict.reason === 'expired'
+          ? new AppError(403, 'PLAYBACK_EXPIRED', '播放授权已过期,请重新打开课程', 'This playback link has expired; open the lecture again')
+          : new AppError(403, 'PLAYBACK_INVALID', '播放授权无效', 'Invalid playback link');
+      }
+      const { claims } = verdict;
+      // A token is personal: a request that carries someone else's session is refused.
+      if (req.user && String(req.user._id) !== claims.u) throw errors.forbidden();
+      const lecture = await access.check(claims);
+      const rel = normalize(req.params['*']).replace(/^\/+/, '');
+      if (rel.startsWith('..') || rel.includes('\0')) throw errors.notFound('文件', 'File');
+      let key: string;
+      const sub = /^subs\/([A-Za-z-]{2,12})\.vtt$/.exec(rel);
+      if (sub) {
+        const entry = (lecture.subtitles ?? []).find((s) => s.lang === sub[1]);
+        if (!entry?.key) throw errors.notFound('字幕', 'Subtitles');
+        key = entry.key;
+      } else {
+        key = `${lecture.media!.prefix}/${rel}`;
+      }
+      if (!(await storage.exists(key))) throw errors.notFound('文件', 'File');
+      const remaining = Math.max(0, claims.e - Math.floor(Date.now() / 1000));
+      const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
+      return sendStored(req, reply, storage.path(key), `private, max-age=${isPlaylist ? Math.min(60, remaining) : remaining}${isPlaylist ? '' : ', immutable'}`);
+    },
+  );
+
+  app.get('/posters/:id', { preHandler: app.authenticate, schema: { hide: true, params: ObjectIdParam } }, async (req, reply) => {
+    const lecture = await catalog.loadViewable(req.user!, req.params.id);
+    if (!lecture.media?.prefix || !lecture.media.poster) throw errors.notFound('封面', 'Poster');
+    return sendStored(req, reply, storage.path(`${lecture.media.prefix}/${lecture.media.poster}`), 'private, max-age=3600');
+  });
+};

@@ -1,0 +1,120 @@
+/**
+ * /api/uploads: resumable uploads (tus 1.0, @tus/server with a file store under DATA_DIR/uploads).
+ * Only editors of the lecture named in the upload metadata may upload. When the last byte
+ * arrives the file is checked with ffprobe before any work: a file that is not playable media
+ * is deleted and the upload answered 422 with the reason; a valid one moves into storage,
+ * becomes the lecture's source and a `transcode` job is queued.
+ */
+import { extname } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Server as TusServer, type Upload } from '@tus/server';
+import { FileStore } from '@tus/file-store';
+import { ProbeError, probeMedia } from '../../../media';
+import type { UserDoc } from '../users/user.model';
+import { canEdit } from '../catalog/catalog.service';
+import type { LectureDoc } from '../catalog/lecture.model';
+
+const USER_HEADER = 'x-portal-user-id';
+
+const tusError = (status: number, code: string, message: string, messageEn: string, details?: unknown) => ({
+  status_code: status,
+  body: JSON.stringify({ error: { code, message, messageEn, details } }),
+});
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, store } = app;
+  const { Lecture, User } = store.models;
+
+  const userOf = async (req: Request): Promise<UserDoc> => {
+    const id = req.headers.get(USER_HEADER);
+    const user = id ? await User.findById(id).lean<UserDoc>() : null;
+    if (!user) throw tusError(401, 'UNAUTHENTICATED', '请先登录', 'Please log in first');
+    return user;
+  };
+
+  const editableLecture = async (user: UserDoc, lectureId: string | undefined | null) => {
+    if (!lectureId || !/^[0-9a-f]{24}$/i.test(lectureId)) throw tusError(400, 'VALIDATION_ERROR', '上传缺少课程编号', 'The upload must name its lecture (metadata lectureId)');
+    const lecture = await Lecture.findById(lectureId).lean<LectureDoc>();
+    if (!lecture) throw tusError(404, 'NOT_FOUND', '课程不存在', 'Lecture not found');
+    if (!canEdit(user, lecture)) throw tusError(403, 'FORBIDDEN', '没有权限上传到此课程', 'You may not upload to this lecture');
+    return lecture;
+  };
+
+  const tus = new TusServer({
+    path: '/api/uploads',
+    datastore: new FileStore({ directory: config.media.uploadDir }),
+    maxSize: config.media.uploadMaxBytes,
+    respectForwardedHeaders: Boolean(config.server.publicUrl),
+    async onUploadCreate(req, upload) {
+      const user = await userOf(req);
+      await editableLecture(user, upload.metadata?.lectureId);
+      return { metadata: { ...upload.metadata, userId: String(user._id) } };
+    },
+    async onUploadFinish(req, upload: Upload) {
+      const user = await userOf(req);
+      const lecture = await editableLecture(user, upload.metadata?.lectureId);
+      const file = upload.storage?.path ?? `${config.media.uploadDir}/${upload.id}`;
+      try {
+        const probe = await probeMedia(file, { ffprobePath: config.ffmpeg.ffprobePath });
+        const ext = (extname(upload.metadata?.filename ?? '') || (probe.video ? '.mp4' : '.m4a')).toLowerCase().replace(/[^.a-z0-9]/g, '');
+        const key = `lectures/${String(lecture._id)}/source/${upload.id}${ext}`;
+        await app.storage.put(file, key);
+        await rm(`${file}.json`, { force: true });
+        const job = await app.jobs.enqueue('transcode', { lectureId: String(lecture._id) });
+        await Lecture.updateOne(
+          { _id: lecture._id },
+          {
+            $set: {
+              sourceKey: key,
+              durationSec: Math.round(probe.durationSec),
+              state: lecture.state === 'published' ? 'published' : 'processing',
+              processing: { state: 'queued', percent: 0, attempts: 0, jobId: job._id },
+            },
+          },
+        );
+        app.notifyProcessing({ lectureId: String(lecture._id), state: 'queued', percent: 0 });
+        app.log.info({ lectureId: String(lecture._id), uploadId: upload.id, durationSec: probe.durationSec }, 'uploads.finish() | accepted, transcode queued');
+        return {};
+      } catch (err) {
+        if (!(err instanceof ProbeError)) throw err;
+        await rm(file, { force: true });
+        await rm(`${file}.json`, { force: true });
+        const error = { code: 'MEDIA_REJECTED', message: `文件不是可用的音视频:${err.message}`, messageEn: `The file is not usable media: ${err.messageEn}` };
+        await Lecture.updateOne({ _id: lecture._id }, { $set: { 'processing.state': 'rejected', 'processing.error': error, 'processing.percent': 0 } });
+        app.notifyProcessing({ lectureId: String(lecture._id), state: 'rejected', percent: 0, error });
+        app.log.warn({ lectureId: String(lecture._id), reason: err.reason }, 'uploads.finish() | rejected');
+        throw tusError(422, error.code, error.message, error.messageEn, { reason: err.reason });
+      }
+    },
+  });
+
+  // tus bodies are raw bytes: leave the stream untouched for @tus/server.
+  app.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
+
+  app.get('/config', { preHandler: app.authenticate, schema: { tags: ['uploads'], summary: '上传限制 / upload limits', response: { 200: Type.Object({ maxBytes: Type.Integer() }) } } }, async () => ({
+    maxBytes: config.media.uploadMaxBytes,
+  }));
+
+  const handle = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    // The user is handed to the tus hooks in a header only this server sets: any copy sent by
+    // the client is dropped (tus builds its Request from rawHeaders).
+    delete req.raw.headers[USER_HEADER];
+    const raw = req.raw.rawHeaders;
+    for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === USER_HEADER) raw.splice(i, 2);
+    if (req.method !== 'OPTIONS') {
+      if (!req.user) return reply.code(401).send({ error: { code: 'UNAUTHENTICATED', message: '请先登录', messageEn: 'Please log in first' } });
+      if (!['lecturer', 'orgAdmin', 'unitAdmin'].includes(req.user.role)) {
+        return reply.code(403).send({ error: { code: 'FORBIDDEN', message: '没有权限上传', messageEn: 'You may not upload' } });
+      }
+      req.raw.headers[USER_HEADER] = String(req.user._id);
+      raw.push(USER_HEADER, String(req.user._id));
+    }
+    reply.hijack();
+    await tus.handle(req.raw, reply.raw);
+  };
+  app.all('/', { schema: { hide: true } }, handle);
+  app.all('/*', { schema: { hide: true } }, handle);
+};
+export default routes;

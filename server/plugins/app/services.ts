@@ -1,0 +1,52 @@
+/**
+ * The app's long-lived services, shared by modules: media storage, the catalog (with its
+ * in-memory index), the job queue with the transcode handler, and processing notifications to
+ * the uploader's sockets. The queue starts when the app is ready and is closed before the media
+ * pool and the store (its running jobs are handed back for the next start).
+ */
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fp from 'fastify-plugin';
+import { LocalStorage } from '../../../media';
+import { CatalogService } from '../../modules/catalog/catalog.service';
+import { makeTranscodeHandler, recordTranscodeOutcome, type ProcessingEvent } from '../../modules/catalog/processing';
+import { JobQueue } from '../../modules/jobs/job-queue';
+
+export default fp(
+  async (app, opts: { cookieSecret: string }) => {
+    const { config, store } = app;
+    mkdirSync(config.media.root, { recursive: true });
+    mkdirSync(config.media.uploadDir, { recursive: true });
+    const storage = await LocalStorage.create({ root: config.media.root });
+    const catalog = new CatalogService(store.models);
+    await catalog.reloadIndex();
+    const reload = setInterval(() => {
+      catalog.reloadIndex().catch((err: unknown) => app.log.warn({ err }, 'catalog | index reload failed'));
+    }, 5 * 60_000);
+    reload.unref();
+
+    const notify = (event: ProcessingEvent) => {
+      app.io?.to(`lecture:${event.lectureId}`).emit('lecture:processing', event);
+    };
+    const jobs = new JobQueue(store.models, config.jobs, app.log, (job, outcome, error) =>
+      job.type === 'transcode' ? recordTranscodeOutcome(store.models, notify, job, outcome, error) : Promise.resolve(),
+    );
+    const workDir = join(config.dataDir, 'work');
+    mkdirSync(workDir, { recursive: true });
+    jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
+
+    app.decorate('storage', storage);
+    app.decorate('catalog', catalog);
+    app.decorate('jobs', jobs);
+    app.decorate('notifyProcessing', notify);
+    app.decorate('playbackSecret', createHmac('sha256', opts.cookieSecret).update('playback-token').digest('base64url'));
+
+    app.addHook('onReady', async () => jobs.start());
+    app.addHook('preClose', async () => {
+      clearInterval(reload);
+      await jobs.close();
+    });
+  },
+  { name: 'services', dependencies: ['store'] },
+);
