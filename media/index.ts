@@ -101,3 +101,4 @@ export type {
 } from './hls/TranscodeJob';
 export { LocalStorage, StorageKeyError, checkKey, isSafeKey } from './storage';
 export type { Storage, StorageStat, PutOptions, ReadRange, LocalStorageOptions } from './storage';
+export { spawnTied, tiedArgv } from './child';

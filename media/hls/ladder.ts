@@ -173,6 +173,8 @@ function scaledBitrate(pixels: number): number {
 
 export function planLadder(probe: ProbeResult, opts: PlanLadderOptions = {}): LadderPlan {
   const videoStream = probe.video ? probe.streams.find((s) => s.type === 'video' && !s.attachedPic) : undefined;
+  // The first audio stream: ProbeResult does not say which one probe.audio describes when a file
+  // has several (rare for lectures; a second language track is ignored).
   const audioStream = probe.audio ? probe.streams.find((s) => s.type === 'audio') : undefined;
   const hasAudio = audioStream !== undefined;
   const rungs: Rung[] = [];

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnTied } from '../../media/child';
+import { spawnTied } from '../../media';
 
 export interface FerretDbOptions {
   bin: string;
