@@ -69,6 +69,14 @@ export const configKeys = {
   JOB_LEASE_SECONDS: key(Type.Integer({ minimum: 2, description: 'a whole number of seconds, at least 2' }), 30),
   JOB_POLL_MS: key(PositiveInt, 1000),
   PLAYBACK_TOKEN_TTL_SECONDS: key(PositiveInt, 4 * 3600),
+
+  STUDY_MAX_RATE: key(Type.Number({ minimum: 1, maximum: 4, description: 'a number from 1 to 4' }), 2),
+  STUDY_COMPLETION_THRESHOLD: key(Type.Number({ minimum: 0.5, maximum: 1, description: 'a fraction from 0.5 to 1' }), 0.9),
+  STUDY_CHECKPOINT_MS: key(Type.Integer({ minimum: 100, description: 'milliseconds, at least 100' }), 5000),
+  STUDY_WAL_MAX_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 1000, description: 'milliseconds from 0 to 1000' }), 5),
+  HEARTBEAT_SECONDS: key(Type.Integer({ minimum: 5, maximum: 60, description: 'seconds from 5 to 60' }), 15),
+  XAPI_LRS_URL: optional(Type.String({ pattern: '^https?://', description: 'the http(s) URL of an xAPI learning record store' })),
+  XAPI_LRS_AUTH: optional(NonEmpty),
 } satisfies Record<string, KeyDef>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -165,6 +173,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       transcodePreset: r.TRANSCODE_PRESET,
       segmentSec: r.HLS_SEGMENT_SECONDS,
       playbackTokenTtlSeconds: r.PLAYBACK_TOKEN_TTL_SECONDS,
+    },
+    study: {
+      maxRate: r.STUDY_MAX_RATE,
+      completionThreshold: r.STUDY_COMPLETION_THRESHOLD,
+      checkpointMs: r.STUDY_CHECKPOINT_MS,
+      walMaxDelayMs: r.STUDY_WAL_MAX_DELAY_MS,
+      heartbeatSec: r.HEARTBEAT_SECONDS,
+      lrsUrl: r.XAPI_LRS_URL,
+      lrsAuth: r.XAPI_LRS_AUTH,
     },
     jobs: {
       concurrency: r.JOB_CONCURRENCY,

@@ -31,6 +31,7 @@ import { openStore } from './store';
 import servicesPlugin from './plugins/app/services';
 import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
 import uploadRoutes from './modules/uploads/routes';
+import { reportRoutes, studyRoutes } from './modules/study/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import './types';
 
@@ -94,7 +95,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(swagger, {
     openapi: {
       info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
-      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'health' }],
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -133,6 +134,8 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(playbackRoutes, { prefix: '/api/lectures' });
   await app.register(uploadRoutes, { prefix: '/api/uploads' });
   await app.register(mediaRoutes, { prefix: '/media' });
+  await app.register(studyRoutes, { prefix: '/api/study' });
+  await app.register(reportRoutes, { prefix: '/api/reports' });
   registerCatalogSocket(app);
 
   // The built client, with history-API fallback to index.html for non-API GETs.

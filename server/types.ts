@@ -10,6 +10,7 @@ import type { Storage } from '../media';
 import type { CatalogService } from './modules/catalog/catalog.service';
 import type { Notify } from './modules/catalog/processing';
 import type { JobQueue } from './modules/jobs/job-queue';
+import type { StudyEngine } from './modules/study/study-engine';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +26,7 @@ declare module 'fastify' {
     storage: Storage;
     catalog: CatalogService;
     jobs: JobQueue;
+    study: StudyEngine;
     notifyProcessing: Notify;
     /** HMAC key for playback tokens, derived from the session secret. */
     playbackSecret: string;

@@ -36,6 +36,9 @@ const lectureSchema = new Schema(
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', index: true },
     publishedAt: { type: Date },
     watchCount: { type: Number, default: 0 },
+    // Limited offerings (选学名额): seatsLeft is decremented atomically, so selections never overbook.
+    seatLimit: { type: Number },
+    seatsLeft: { type: Number },
     searchGrams: { type: [String], default: [] },
     sourceKey: { type: String },
     media: {

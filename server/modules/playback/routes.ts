@@ -5,7 +5,6 @@
  * private caching bounded by the token's expiry. A bad token is 403 PLAYBACK_INVALID; an expired
  * one 403 PLAYBACK_EXPIRED (the player asks for a new one). Posters use the session cookie.
  */
-import { randomBytes } from 'node:crypto';
 import { extname, normalize } from 'node:path';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -50,6 +49,13 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
             subtitles: Type.Array(Type.Object({ lang: Type.String(), label: Type.String(), url: Type.String() })),
             durationSec: Type.Number(),
             expiresAt: Type.String(),
+            counting: Type.Boolean(),
+            reason: Type.Optional(Type.String()),
+            resumeAt: Type.Number(),
+            heartbeatSec: Type.Integer(),
+            required: Type.Boolean(),
+            progress: Type.Number(),
+            completed: Type.Boolean(),
           }),
           ...errorResponses,
         },
@@ -59,7 +65,8 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = req.user!;
       const lecture = await catalog.loadViewable(user, req.params.id);
       if (!lecture.media?.master) throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成', 'The lecture media is not ready yet');
-      const playbackId = randomBytes(12).toString('base64url');
+      const opened = await app.study.open(user, lecture, { ip: req.ip, userAgent: req.headers['user-agent'] });
+      const { playbackId } = opened;
       const expires = Math.floor(Date.now() / 1000) + Math.max(config.media.playbackTokenTtlSeconds, 0);
       const token = signPlayback({ l: String(lecture._id), u: String(user._id), p: playbackId, e: expires }, app.playbackSecret);
       const base = `/media/hls/${token}`;
@@ -72,6 +79,13 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         subtitles: (lecture.subtitles ?? []).map((s) => ({ lang: s.lang ?? 'zh', label: s.label ?? s.lang ?? '', url: `${base}/subs/${s.lang}.vtt` })),
         durationSec: lecture.durationSec ?? 0,
         expiresAt: new Date(expires * 1000).toISOString(),
+        counting: opened.counting,
+        reason: opened.reason,
+        resumeAt: opened.resumeAt,
+        heartbeatSec: config.study.heartbeatSec,
+        required: lecture.required ?? false,
+        progress: opened.view.progress,
+        completed: opened.view.completed,
       };
     },
   );
@@ -142,6 +156,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         key = `${lecture.media!.prefix}/${rel}`;
       }
       if (!(await storage.exists(key))) throw errors.notFound('文件', 'File');
+      // Evidence for watch-time credit: this segment reached this playback session.
+      const seg = /(?:^|\/)seg_(\d+)\.(?:ts|m4s|aac)$/.exec(rel);
+      if (seg) app.study.recordDelivery(claims.p, Number(seg[1]));
       const remaining = Math.max(0, claims.e - Math.floor(Date.now() / 1000));
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
       return sendStored(req, reply, storage.path(key), `private, max-age=${isPlaylist ? Math.min(60, remaining) : remaining}${isPlaylist ? '' : ', immutable'}`);

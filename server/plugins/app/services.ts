@@ -1,7 +1,7 @@
 /**
  * The app's long-lived services, shared by modules: media storage, the catalog (with its
  * in-memory index), the job queue with the transcode handler, and processing notifications to
- * the uploader's sockets. The queue starts when the app is ready and is closed before the media
+ * the uploader's sockets, and the study engine. The queue starts when the app is ready and is closed before the media
  * pool and the store (its running jobs are handed back for the next start).
  */
 import { createHmac } from 'node:crypto';
@@ -12,6 +12,7 @@ import { LocalStorage } from '../../../media';
 import { CatalogService } from '../../modules/catalog/catalog.service';
 import { makeTranscodeHandler, recordTranscodeOutcome, type ProcessingEvent } from '../../modules/catalog/processing';
 import { JobQueue } from '../../modules/jobs/job-queue';
+import { StudyEngine } from '../../modules/study/study-engine';
 
 export default fp(
   async (app, opts: { cookieSecret: string }) => {
@@ -36,7 +37,11 @@ export default fp(
     mkdirSync(workDir, { recursive: true });
     jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
 
+    const study = new StudyEngine(store.models, config.study, app.log);
+    await study.start();
+
     app.decorate('storage', storage);
+    app.decorate('study', study);
     app.decorate('catalog', catalog);
     app.decorate('jobs', jobs);
     app.decorate('notifyProcessing', notify);
@@ -47,6 +52,8 @@ export default fp(
       clearInterval(reload);
       await jobs.close();
     });
+    // After HTTP has stopped: flush the study log and checkpoint, while the store is still open.
+    app.addHook('onClose', async () => study.close());
   },
   { name: 'services', dependencies: ['store'] },
 );

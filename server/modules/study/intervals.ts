@@ -1,0 +1,90 @@
+/**
+ * Watched intervals of media time, in seconds: a sorted list of disjoint [start, end) pairs.
+ * Progress is the covered length over the duration; overlapping or repeated viewing never
+ * counts twice. Pure functions; inputs are never mutated.
+ */
+export type Interval = readonly [number, number];
+
+/** Joins gaps smaller than this (float noise between consecutive heartbeats). */
+const EPS = 1e-6;
+
+export function normalize(list: readonly Interval[]): Interval[] {
+  const sorted = list.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a).map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + EPS) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+export function addInterval(list: readonly Interval[], iv: Interval): Interval[] {
+  return normalize([...list, iv]);
+}
+
+export function union(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  return normalize([...a, ...b]);
+}
+
+export function clip(list: readonly Interval[], lo: number, hi: number): Interval[] {
+  return normalize(list.map(([a, b]) => [Math.max(a, lo), Math.min(b, hi)] as const));
+}
+
+export function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const x = normalize(a);
+  const y = normalize(b);
+  const out: Interval[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const lo = Math.max(x[i]![0], y[j]![0]);
+    const hi = Math.min(x[i]![1], y[j]![1]);
+    if (hi > lo) out.push([lo, hi]);
+    if (x[i]![1] < y[j]![1]) i++;
+    else j++;
+  }
+  return out;
+}
+
+export function covered(list: readonly Interval[]): number {
+  return normalize(list).reduce((s, [a, b]) => s + (b - a), 0);
+}
+
+/** Covered fraction of [0, duration], 0..1. */
+export function progressOf(list: readonly Interval[], durationSec: number): number {
+  if (!(durationSec > 0)) return 0;
+  return Math.min(1, covered(clip(list, 0, durationSec)) / durationSec);
+}
+
+/** End of the watched stretch that starts at 0 (within `slack` seconds); 0 when nothing from the start. */
+export function frontier(list: readonly Interval[], slack = 0): number {
+  let end = 0;
+  for (const [a, b] of normalize(list)) {
+    if (a > end + slack) break;
+    end = Math.max(end, b);
+  }
+  return end;
+}
+
+/** Time ranges covered by delivered HLS segments of `segmentSec` each. */
+export function segmentCoverage(indexes: Iterable<number>, segmentSec: number): Interval[] {
+  return normalize([...indexes].map((i) => [i * segmentSec, (i + 1) * segmentSec] as const));
+}
+
+/** xAPI video profile "played-segments": "0[.]12.5[,]30[.]45". */
+export function playedSegments(list: readonly Interval[]): string {
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return normalize(list).map(([a, b]) => `${r(a)}[.]${r(b)}`).join('[,]');
+}
+
+/** Flat [a0, b0, a1, b1, ...] form for storage (FerretDB 1.24 rejects nested arrays). */
+export function flatten(list: readonly Interval[]): number[] {
+  return normalize(list).flatMap(([a, b]) => [a, b]);
+}
+
+export function unflatten(flat: readonly number[]): Interval[] {
+  const out: Interval[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return normalize(out);
+}

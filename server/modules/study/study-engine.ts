@@ -1,0 +1,617 @@
+/**
+ * The watch-time engine: playback sessions, heartbeat ingestion, watched intervals, completion
+ * and the credit ledger. Rules of trust:
+ * - decisions follow heartbeat-policy.ts; the evidence of delivery comes from the media routes
+ *   (segments served to the playback) and, for live, from the SFU;
+ * - a heartbeat is acknowledged only after its decision is in the store (wal.ts, group commit);
+ *   live state is kept in memory and checkpointed to `_id`-addressed documents every few
+ *   seconds, after which the applied WAL batches are deleted; at start, what is left in the WAL
+ *   is replayed (idempotent: interval union, sequence numbers, ledger `_id`s);
+ * - one counting session per user at a time; others are told they are not counting;
+ * - completion (coverage >= threshold) writes exactly one ledger entry per user, lecture and
+ *   year (`_id`), and the yearly summary roll-up adds it once (conditional on its `entries`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import type { AppConfig } from '../../../config';
+import { AppError } from '../../errors';
+import type { Models } from '../../store/models';
+import type { LectureDoc } from '../catalog/lecture.model';
+import type { UserDoc } from '../users/user.model';
+import { capCredit, defaultPolicies, earnedHours, type CreditPolicy } from './credit-rules';
+import { decide, defaultWatchPolicy, openSession, type Beat, type Flag, type SessionState, type WatchPolicy } from './heartbeat-policy';
+import { addInterval, covered, flatten, frontier, normalize, playedSegments, progressOf, segmentCoverage, unflatten, type Interval } from './intervals';
+import { WalWriter, type WalEntry } from './wal';
+
+export interface IncomingBeat extends Beat {
+  playbackId: string;
+}
+
+interface Session {
+  id: string;
+  userId: string;
+  lectureId: string;
+  kind: string;
+  state: SessionState;
+  delivered: Set<number>;
+  flags: Partial<Record<Flag | 'parallel-sessions', number>>;
+  lastServerAt: number;
+  ended: boolean;
+  dirty: boolean;
+}
+
+interface Progress {
+  id: string;
+  userId: string;
+  lectureId: string;
+  intervals: Interval[];
+  wallSec: number;
+  durationSec: number;
+  lastPosition: number;
+  lastWatchedAt: number;
+  completedAt: number | null;
+  dirty: boolean;
+}
+
+interface LectureInfo {
+  id: string;
+  title: string;
+  durationSec: number;
+  segmentSec: number;
+  required: boolean;
+  creditHours: number;
+  category: string;
+  topic: string;
+  kind: string;
+  loadedAt: number;
+}
+
+export interface SessionView {
+  counting: boolean;
+  reason?: 'other-session' | 'unknown-session';
+  progress: number;
+  coveredSec: number;
+  completed: boolean;
+  creditHours?: number;
+}
+
+interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const yearOf = (ms: number) => new Date(ms).getFullYear();
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export class StudyEngine {
+  readonly wal: WalWriter;
+  readonly policy: WatchPolicy;
+  private readonly sessions = new Map<string, Session>();
+  private readonly progress = new Map<string, Progress>();
+  private readonly lectures = new Map<string, LectureInfo>();
+  private readonly counting = new Map<string, { p: string; at: number }>();
+  private readonly devices = new Map<string, { day: string; users: Set<string> }>();
+  private readonly policies = new Map<string, CreditPolicy>();
+  private checkpointTimer?: NodeJS.Timeout;
+  private checkpointing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly models: Models,
+    private readonly cfg: AppConfig['study'],
+    private readonly log: Log,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000 });
+    this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Replays what the last process committed but did not checkpoint, then checkpoints it. */
+  async start() {
+    const batches = await this.models.StudyWal.find({}).lean();
+    batches.sort((a, b) => (a._id < b._id ? -1 : 1));
+    let n = 0;
+    for (const batch of batches) {
+      for (const e of batch.entries as WalEntry[]) {
+        await this.replay(e);
+        n++;
+      }
+    }
+    if (batches.length) {
+      await this.writeDirty();
+      for (const p of this.progress.values()) await this.checkCompletion(p);
+      await this.models.StudyWal.deleteMany({ _id: { $in: batches.map((b) => b._id) } });
+      this.log.info({ batches: batches.length, entries: n }, 'study.start() | replayed the write-ahead log');
+    }
+    this.checkpointTimer = setInterval(() => void this.checkpoint(), this.cfg.checkpointMs);
+    this.checkpointTimer.unref();
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.checkpointTimer);
+    await this.wal.drain().catch(() => {});
+    await this.checkpoint();
+  }
+
+  private async replay(e: WalEntry) {
+    if (e.k === 'b') {
+      const s = await this.loadSession(e.p);
+      if (!s || e.seq <= s.state.lastSeq) return;
+      s.state = { ...s.state, lastSeq: e.seq, lastPosition: e.pos, lastClientAt: e.ca, playing: e.pl, visible: e.v, clientElapsedMs: e.el };
+      s.dirty = true;
+    } else if (e.k === 'd') {
+      const s = await this.loadSession(e.p);
+      if (!s) return;
+      e.i.forEach((i) => s.delivered.add(i));
+      s.dirty = true;
+    } else {
+      const p = await this.loadProgress(e.u, e.l);
+      const before = covered(p.intervals);
+      p.intervals = normalize([...p.intervals, ...unflatten(e.iv)]);
+      // Wall time is added only with new coverage, so replaying an entry twice adds nothing.
+      if (covered(p.intervals) > before + 1e-6) p.wallSec += e.w;
+      p.lastPosition = e.pos;
+      p.lastWatchedAt = Math.max(p.lastWatchedAt, e.at);
+      p.dirty = true;
+    }
+  }
+
+  // ---- loading ---------------------------------------------------------------------------
+
+  async lecture(id: string): Promise<LectureInfo | null> {
+    const hit = this.lectures.get(id);
+    if (hit && this.now() - hit.loadedAt < 60_000) return hit;
+    const l = await this.models.Lecture.findById(id, { title: 1, durationSec: 1, media: 1, required: 1, creditHours: 1, category: 1, topic: 1, kind: 1 }).lean<LectureDoc>();
+    if (!l) return null;
+    const info: LectureInfo = {
+      id,
+      title: l.title,
+      durationSec: l.durationSec ?? 0,
+      segmentSec: l.media?.segmentSec ?? 4,
+      required: l.required ?? false,
+      creditHours: l.creditHours ?? 0,
+      category: l.category,
+      topic: l.topic ?? '',
+      kind: l.kind ?? 'recorded',
+      loadedAt: this.now(),
+    };
+    this.lectures.set(id, info);
+    return info;
+  }
+
+  private async loadSession(id: string): Promise<Session | null> {
+    const hit = this.sessions.get(id);
+    if (hit) return hit;
+    const row = await this.models.Playback.findById(id).lean();
+    if (!row) return null;
+    const s: Session = {
+      id,
+      userId: String(row.userId),
+      lectureId: String(row.lectureId),
+      kind: row.kind ?? 'recorded',
+      state: {
+        lastSeq: row.lastSeq ?? 0,
+        lastPosition: row.lastPosition ?? 0,
+        lastClientAt: row.lastClientAt ?? null,
+        playing: row.playing ?? false,
+        visible: row.visible ?? true,
+        openedAt: new Date(row.openedAt).getTime(),
+        clientElapsedMs: row.clientElapsedMs ?? 0,
+      },
+      delivered: new Set(row.delivered ?? []),
+      flags: {},
+      lastServerAt: 0,
+      ended: false,
+      dirty: false,
+    };
+    this.sessions.set(id, s);
+    return s;
+  }
+
+  private async loadProgress(userId: string, lectureId: string): Promise<Progress> {
+    const id = `${userId}:${lectureId}`;
+    const hit = this.progress.get(id);
+    if (hit) return hit;
+    const row = await this.models.Progress.findById(id).lean();
+    const p: Progress = {
+      id,
+      userId,
+      lectureId,
+      intervals: unflatten((row?.intervals ?? []) as number[]),
+      wallSec: row?.wallSec ?? 0,
+      durationSec: row?.durationSec ?? 0,
+      lastPosition: row?.lastPosition ?? 0,
+      lastWatchedAt: row?.lastWatchedAt ? new Date(row.lastWatchedAt).getTime() : 0,
+      completedAt: row?.completedAt ? new Date(row.completedAt).getTime() : null,
+      dirty: false,
+    };
+    // A concurrent loader may have won the race: keep the first one.
+    const again = this.progress.get(id);
+    if (again) return again;
+    this.progress.set(id, p);
+    return p;
+  }
+
+  // ---- sessions --------------------------------------------------------------------------
+
+  /** Opens a playback session; tells whether it counts (one counting session per user). */
+  async open(user: UserDoc, lecture: LectureDoc, meta: { ip?: string; userAgent?: string }) {
+    const id = randomBytes(12).toString('base64url');
+    const now = this.now();
+    const userId = String(user._id);
+    const lectureId = String(lecture._id);
+    await this.models.Playback.collection.insertOne({
+      _id: id as never,
+      userId: user._id,
+      lectureId: lecture._id,
+      openedAt: new Date(now),
+      kind: lecture.kind ?? 'recorded',
+      lastSeq: 0,
+      delivered: [],
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 300),
+    });
+    const s: Session = { id, userId, lectureId, kind: lecture.kind ?? 'recorded', state: openSession(now), delivered: new Set(), flags: {}, lastServerAt: now, ended: false, dirty: false };
+    this.sessions.set(id, s);
+    const counting = this.claim(s, now);
+    this.noteDevice(meta, userId, lectureId, id);
+    const p = await this.loadProgress(userId, lectureId);
+    const info = await this.lecture(lectureId);
+    const duration = info?.durationSec || lecture.durationSec || 0;
+    // Resume where the user stopped, unless that was (almost) the end.
+    const resumeAt = p.lastPosition > 5 && (!duration || p.lastPosition < duration * 0.95) ? p.lastPosition : 0;
+    return { playbackId: id, counting, reason: counting ? undefined : ('other-session' as const), resumeAt, view: this.view(s, p, info) };
+  }
+
+  /** Takes (or keeps) the user's counting place for this session if free or stale. */
+  private claim(s: Session, now: number): boolean {
+    const cur = this.counting.get(s.userId);
+    if (!cur || cur.p === s.id || now - cur.at > this.policy.staleSessionSec * 1000 || this.sessions.get(cur.p)?.ended) {
+      this.counting.set(s.userId, { p: s.id, at: now });
+      return true;
+    }
+    s.flags['parallel-sessions'] = (s.flags['parallel-sessions'] ?? 0) + 1;
+    return false;
+  }
+
+  private noteDevice(meta: { ip?: string; userAgent?: string }, userId: string, lectureId: string, playbackId: string) {
+    if (!meta.ip) return;
+    const key = `${meta.ip}|${meta.userAgent ?? ''}`;
+    const day = dayOf(this.now());
+    let d = this.devices.get(key);
+    if (!d || d.day !== day) {
+      d = { day, users: new Set() };
+      this.devices.set(key, d);
+    }
+    d.users.add(userId);
+    if (d.users.size === 4) {
+      void this.models.StudyFlag.create({ userId, lectureId, playbackId, kind: 'many-accounts-one-device', detail: { ip: meta.ip, users: [...d.users] }, at: new Date() }).catch(() => {});
+    }
+    if (this.devices.size > 50_000) this.devices.clear();
+  }
+
+  /** Evidence: the media routes call this for every segment they serve to a playback. */
+  recordDelivery(playbackId: string, segmentIndex: number) {
+    const s = this.sessions.get(playbackId);
+    if (s) {
+      if (s.delivered.has(segmentIndex)) return;
+      s.delivered.add(segmentIndex);
+      s.dirty = true;
+    }
+    this.wal.enqueue([{ k: 'd', p: playbackId, i: [segmentIndex] }]);
+  }
+
+  // ---- heartbeats ------------------------------------------------------------------------
+
+  async ingest(user: UserDoc, beats: IncomingBeat[]): Promise<{ acks: { playbackId: string; seq: number }[]; sessions: Record<string, SessionView> }> {
+    const userId = String(user._id);
+    const now = this.now();
+    const byPlayback = new Map<string, IncomingBeat[]>();
+    for (const b of beats) byPlayback.set(b.playbackId, [...(byPlayback.get(b.playbackId) ?? []), b]);
+    const entries: WalEntry[] = [];
+    const acks: { playbackId: string; seq: number }[] = [];
+    const views: Record<string, SessionView> = {};
+    const touched: Progress[] = [];
+    for (const [pid, list] of byPlayback) {
+      const s = await this.loadSession(pid);
+      if (!s || s.userId !== userId) {
+        // Unknown or someone else's playback: acknowledge (so the client drops it) but credit nothing.
+        list.forEach((b) => acks.push({ playbackId: pid, seq: b.seq }));
+        views[pid] = { counting: false, reason: 'unknown-session', progress: 0, coveredSec: 0, completed: false };
+        continue;
+      }
+      const info = await this.lecture(s.lectureId);
+      const p = await this.loadProgress(userId, s.lectureId);
+      if (info && info.durationSec) p.durationSec = info.durationSec;
+      list.sort((a, b) => a.seq - b.seq);
+      for (const b of list) {
+        const counting = this.claim(s, now);
+        const d = decide(s.state, b, {
+          nowMs: now,
+          policy: this.policy,
+          durationSec: p.durationSec,
+          required: info?.required ?? false,
+          frontier: frontier(p.intervals, 1),
+          delivered: segmentCoverage(s.delivered, info?.segmentSec ?? 4),
+          counting,
+          live: s.kind === 'live',
+        });
+        acks.push({ playbackId: pid, seq: b.seq });
+        if (d.duplicate) continue;
+        for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
+        s.state = d.next;
+        s.lastServerAt = now;
+        s.dirty = true;
+        if (b.event === 'end' || b.event === 'unload') {
+          s.ended = true;
+          if (this.counting.get(userId)?.p === pid) this.counting.delete(userId);
+        }
+        entries.push({ k: 'b', p: pid, seq: b.seq, pos: b.position, ca: d.next.lastClientAt ?? b.clientAt, pl: d.next.playing, v: d.next.visible, el: d.next.clientElapsedMs });
+        p.lastPosition = b.position;
+        p.lastWatchedAt = Math.max(p.lastWatchedAt, now);
+        p.dirty = true;
+        if (d.creditIntervals.length) {
+          const before = covered(p.intervals);
+          for (const iv of d.creditIntervals) p.intervals = addInterval(p.intervals, iv);
+          if (covered(p.intervals) > before + 1e-6) p.wallSec += d.wallSec;
+          entries.push({ k: 'c', u: userId, l: s.lectureId, iv: flatten(d.creditIntervals), w: d.wallSec, pos: b.position, at: now });
+        }
+      }
+      touched.push(p);
+      views[pid] = this.view(s, p, info);
+    }
+    await this.wal.commit(entries);
+    for (const p of touched) {
+      const hours = await this.checkCompletion(p);
+      const pid = [...byPlayback.keys()].find((k) => this.sessions.get(k)?.lectureId === p.lectureId);
+      if (pid && views[pid]) {
+        views[pid].completed = p.completedAt !== null;
+        if (hours !== undefined) views[pid].creditHours = hours;
+      }
+    }
+    return { acks, sessions: views };
+  }
+
+  private view(s: Session, p: Progress, info: LectureInfo | null): SessionView {
+    const cur = this.counting.get(s.userId);
+    const counting = !cur || cur.p === s.id;
+    const duration = info?.durationSec || p.durationSec;
+    return {
+      counting,
+      reason: counting ? undefined : 'other-session',
+      progress: progressOf(p.intervals, duration),
+      coveredSec: covered(p.intervals),
+      completed: p.completedAt !== null,
+    };
+  }
+
+  // ---- completion and credits --------------------------------------------------------------
+
+  async creditPolicy(rank: string): Promise<CreditPolicy> {
+    const key = rank === 'county' ? 'county' : 'township';
+    const hit = this.policies.get(key);
+    if (hit) return hit;
+    const row = await this.models.Policy.findById(key).lean();
+    const policy: CreditPolicy = row
+      ? { rank: key, yearlyHours: row.yearlyHours ?? 0, windowYears: row.windowYears ?? 1, windowHours: row.windowHours ?? 0, requiredMinHours: row.requiredMinHours ?? 0, maxPerTopicHours: row.maxPerTopicHours ?? null, dailyCapHours: row.dailyCapHours ?? null }
+      : defaultPolicies[key];
+    this.policies.set(key, policy);
+    return policy;
+  }
+
+  async setPolicy(policy: CreditPolicy) {
+    await this.models.Policy.updateOne({ _id: policy.rank }, { $set: { ...policy, updatedAt: new Date() } }, { upsert: true });
+    this.policies.set(policy.rank, policy);
+  }
+
+  /**
+   * Writes the ledger entry (once) when coverage crossed the threshold. Returns the hours of the
+   * entry when the lecture is complete, undefined otherwise.
+   */
+  private async checkCompletion(p: Progress): Promise<number | undefined> {
+    if (!(p.durationSec > 0)) return undefined;
+    const coverage = progressOf(p.intervals, p.durationSec);
+    if (coverage < this.policy.completionThreshold) return undefined;
+    const at = p.completedAt ?? this.now();
+    const year = yearOf(at);
+    const ledgerId = `${p.userId}:${p.lectureId}:${year}`;
+    if (p.completedAt === null) {
+      p.completedAt = at;
+      p.dirty = true;
+    }
+    const existing = await this.models.Ledger.findById(ledgerId).lean();
+    if (existing) {
+      await this.rollUp(existing as never);
+      return existing.hours;
+    }
+    const info = await this.lecture(p.lectureId);
+    const user = await this.models.User.findById(p.userId, { rank: 1 }).lean();
+    if (!info || !user) return undefined;
+    const policy = await this.creditPolicy(user.rank ?? 'township');
+    const summary = await this.models.Summary.findById(`${p.userId}:${year}`).lean();
+    const day = dayOf(at);
+    const usedToday = Number((summary?.byDay as Record<string, number> | undefined)?.[day] ?? 0);
+    const usedTopic = Number((summary?.byTopic as Record<string, number> | undefined)?.[info.topic || '-'] ?? 0);
+    const coveredSec = covered(p.intervals);
+    const hours = capCredit(earnedHours(info.creditHours, p.wallSec, coveredSec), policy, usedToday, usedTopic);
+    const entry = {
+      _id: ledgerId,
+      userId: new Types.ObjectId(p.userId),
+      lectureId: new Types.ObjectId(p.lectureId),
+      year,
+      hours,
+      required: info.required,
+      category: info.category,
+      topic: info.topic,
+      title: info.title,
+      at: new Date(at),
+      coveredSec,
+      wallSec: p.wallSec,
+      source: 'individual',
+    };
+    try {
+      await this.models.Ledger.collection.insertOne(entry as never);
+      this.log.info({ userId: p.userId, lectureId: p.lectureId, hours }, 'study.complete() | credit recorded');
+      await this.recordXapi(entry, p);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+      // Someone else (a parallel request, a replay) wrote it first: that entry stands.
+      const winner = await this.models.Ledger.findById(ledgerId).lean();
+      await this.rollUp(winner as never);
+      return winner?.hours;
+    }
+    await this.rollUp(entry);
+    return hours;
+  }
+
+  /** Adds a ledger entry to the user's yearly summary exactly once (conditional on `entries`). */
+  private async rollUp(entry: { _id: string; userId: Types.ObjectId; lectureId: Types.ObjectId; year: number; hours: number; required: boolean; category?: string; topic?: string; at: Date }) {
+    const id = `${String(entry.userId)}:${entry.year}`;
+    const month = new Date(entry.at).getMonth();
+    const day = dayOf(new Date(entry.at).getTime());
+    await this.models.Summary.updateOne(
+      { _id: id },
+      { $setOnInsert: { userId: entry.userId, year: entry.year, byMonth: Array(12).fill(0), byCategory: {}, byTopic: {}, byDay: {}, entries: [], total: 0, required: 0, elective: 0 } },
+      { upsert: true },
+    );
+    await this.models.Summary.updateOne(
+      { _id: id, entries: { $ne: entry._id } },
+      {
+        $push: { entries: entry._id },
+        $inc: {
+          total: entry.hours,
+          [entry.required ? 'required' : 'elective']: entry.hours,
+          [`byMonth.${month}`]: entry.hours,
+          [`byCategory.${entry.category ?? 'other'}`]: entry.hours,
+          [`byTopic.${entry.topic || '-'}`]: entry.hours,
+          [`byDay.${day}`]: entry.hours,
+        },
+      },
+    );
+    await this.models.StudyIndex.updateOne({ _id: String(entry.userId) }, { $addToSet: { years: entry.year } }, { upsert: true });
+  }
+
+  private async recordXapi(entry: { _id: string; at: Date; hours: number; title?: string; lectureId: Types.ObjectId; userId: Types.ObjectId }, p: Progress) {
+    const id = randomUUID();
+    const statement = {
+      id,
+      actor: { objectType: 'Agent', account: { homePage: 'urn:cadre-portal', name: String(entry.userId) } },
+      verb: { id: 'http://adlnet.gov/expapi/verbs/completed', display: { 'zh-CN': '完成', 'en-US': 'completed' } },
+      object: {
+        objectType: 'Activity',
+        id: `urn:cadre-portal:lecture:${String(entry.lectureId)}`,
+        definition: { type: 'https://w3id.org/xapi/video/activity-type/video', name: { 'zh-CN': entry.title ?? '' } },
+      },
+      result: {
+        completion: true,
+        duration: `PT${Math.round(p.wallSec)}S`,
+        extensions: {
+          'https://w3id.org/xapi/video/extensions/played-segments': playedSegments(p.intervals),
+          'https://w3id.org/xapi/video/extensions/progress': Math.round(progressOf(p.intervals, p.durationSec) * 1000) / 1000,
+          'https://w3id.org/xapi/video/extensions/length': p.durationSec,
+          'urn:cadre-portal:credit-hours': entry.hours,
+        },
+      },
+      context: { extensions: { 'https://w3id.org/xapi/video/extensions/session-id': entry._id } },
+      timestamp: new Date(entry.at).toISOString(),
+    };
+    // Stored as JSON text: xAPI extension keys are IRIs with dots, which the store does not allow as keys.
+    await this.models.Xapi.collection.insertOne({ _id: id as never, ledgerId: entry._id, json: JSON.stringify(statement), stored: new Date() }).catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    });
+    if (this.cfg.lrsUrl) void this.forward(id, statement);
+  }
+
+  private async forward(id: string, statement: object) {
+    try {
+      const res = await fetch(`${this.cfg.lrsUrl!.replace(/\/$/, '')}/statements`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-experience-api-version': '1.0.3', ...(this.cfg.lrsAuth ? { authorization: this.cfg.lrsAuth } : {}) },
+        body: JSON.stringify(statement),
+        signal: AbortSignal.timeout(5000),
+      });
+      if (res.ok) await this.models.Xapi.updateOne({ _id: id }, { $set: { forwardedAt: new Date() } });
+      else this.log.warn({ status: res.status }, 'study.xapi | LRS refused the statement');
+    } catch (err) {
+      this.log.warn({ err }, 'study.xapi | LRS unreachable');
+    }
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------
+
+  checkpoint(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      try {
+        const ids = this.wal.takeCommitted();
+        await this.writeDirty();
+        if (ids.length) await this.models.StudyWal.deleteMany({ _id: { $in: ids } });
+      } catch (err) {
+        this.log.error({ err }, 'study.checkpoint() | failed; the log is kept and retried');
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    return this.checkpointing;
+  }
+
+  private async writeDirty() {
+    const { Playback, Progress: ProgressModel, StudyFlag, Summary } = this.models;
+    for (const s of this.sessions.values()) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      await Playback.updateOne(
+        { _id: s.id },
+        { $set: { lastSeq: s.state.lastSeq, lastPosition: s.state.lastPosition, lastClientAt: s.state.lastClientAt, playing: s.state.playing, visible: s.state.visible, clientElapsedMs: s.state.clientElapsedMs, delivered: [...s.delivered] } },
+      );
+      const flagged = Object.entries(s.flags).filter(([k]) => ['too-fast', 'not-delivered', 'parallel-sessions', 'clock-ahead', 'rate-too-high'].includes(k));
+      for (const [kind, count] of flagged) {
+        await StudyFlag.create({ userId: s.userId, lectureId: s.lectureId, playbackId: s.id, kind, count, at: new Date() });
+      }
+      s.flags = {};
+      // Sessions idle for a while leave memory; their state is in the store now.
+      if (this.now() - s.lastServerAt > 10 * 60_000) this.sessions.delete(s.id);
+    }
+    for (const p of this.progress.values()) {
+      if (!p.dirty) continue;
+      p.dirty = false;
+      await ProgressModel.updateOne(
+        { _id: p.id },
+        {
+          $set: {
+            userId: new Types.ObjectId(p.userId),
+            lectureId: new Types.ObjectId(p.lectureId),
+            intervals: flatten(p.intervals),
+            coveredSec: covered(p.intervals),
+            wallSec: p.wallSec,
+            durationSec: p.durationSec,
+            lastPosition: p.lastPosition,
+            lastWatchedAt: p.lastWatchedAt ? new Date(p.lastWatchedAt) : undefined,
+            completedAt: p.completedAt ? new Date(p.completedAt) : undefined,
+          },
+        },
+        { upsert: true },
+      );
+      const year = yearOf(p.lastWatchedAt || this.now());
+      await Summary.updateOne({ _id: `${p.userId}:${year}` }, { $setOnInsert: { userId: new Types.ObjectId(p.userId), year }, $addToSet: { lectures: p.lectureId } }, { upsert: true });
+      await this.models.StudyIndex.updateOne({ _id: p.userId }, { $addToSet: { years: year } }, { upsert: true });
+      if (this.now() - p.lastWatchedAt > 30 * 60_000) this.progress.delete(p.id);
+    }
+  }
+
+  // ---- reading ---------------------------------------------------------------------------
+
+  /** Progress of one user on one lecture (memory first, else the store). */
+  async progressOf(userId: string, lectureId: string) {
+    const p = await this.loadProgress(userId, lectureId);
+    return { intervals: p.intervals, coveredSec: covered(p.intervals), wallSec: p.wallSec, durationSec: p.durationSec, lastPosition: p.lastPosition, completedAt: p.completedAt, lastWatchedAt: p.lastWatchedAt };
+  }
+
+  assertOpen() {
+    if (this.closed) throw new AppError(503, 'SHUTTING_DOWN', '服务正在重启,请稍后再试', 'The server is restarting; try again shortly');
+  }
+}

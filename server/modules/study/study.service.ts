@@ -1,0 +1,214 @@
+/**
+ * Self-selection (自主选学) and the study archive (学习档案). Seats of limited offerings are
+ * taken with one conditional decrement (`seatsLeft > 0`) on the lecture, so concurrent
+ * selections never overbook; a selection's `_id` (user:lecture) makes a second one a no-op that
+ * gives the seat back. Pages read roll-ups by `_id` (summary user:year, index by user).
+ */
+import { Types } from 'mongoose';
+import { AppError, errors } from '../../errors';
+import type { Models } from '../../store/models';
+import type { CatalogService } from '../catalog/catalog.service';
+import type { LectureDoc } from '../catalog/lecture.model';
+import type { OrgService } from '../org/org.service';
+import type { UserDoc } from '../users/user.model';
+import { isBehind, windowEarned } from './credit-rules';
+import type { StudyEngine } from './study-engine';
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+export class StudyService {
+  constructor(
+    private readonly models: Models,
+    private readonly engine: StudyEngine,
+    private readonly catalog: CatalogService,
+    private readonly org: OrgService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  // ---- selections ------------------------------------------------------------------------
+
+  async select(user: UserDoc, input: { lectureId?: string; topic?: string; deadline?: string }) {
+    const userId = String(user._id);
+    const deadline = input.deadline ? new Date(input.deadline) : undefined;
+    if (input.lectureId) {
+      const lecture = await this.catalog.loadViewable(user, input.lectureId);
+      if (lecture.state !== 'published') throw errors.notFound('课程', 'Lecture');
+      const id = `${userId}:${input.lectureId}`;
+      if (await this.models.Selection.exists({ _id: id })) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
+      const limited = typeof lecture.seatLimit === 'number';
+      if (limited) {
+        const took = await this.models.Lecture.updateOne({ _id: lecture._id, seatsLeft: { $gt: 0 } }, { $inc: { seatsLeft: -1 } });
+        if (took.modifiedCount !== 1) throw errors.conflict('SEATS_FULL', '名额已满', 'All seats of this offering are taken');
+      }
+      try {
+        await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, lectureId: lecture._id, selectedAt: this.now(), deadline });
+      } catch (err) {
+        if (limited) await this.models.Lecture.updateOne({ _id: lecture._id }, { $inc: { seatsLeft: 1 } });
+        if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
+        throw err;
+      }
+      await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true });
+      if (limited) {
+        const fresh = await this.models.Lecture.findById(lecture._id).lean<LectureDoc>();
+        if (fresh) this.catalog.index.apply(fresh);
+      }
+      return { id, lectureId: input.lectureId, title: lecture.title, required: lecture.required ?? false, deadline: deadline?.toISOString() };
+    }
+    if (!input.topic) throw errors.validation('lectureId or topic is required');
+    const id = `${userId}:topic:${input.topic}`;
+    try {
+      await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, topic: input.topic, selectedAt: this.now(), deadline });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该专题', 'You have already selected this topic');
+      throw err;
+    }
+    await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true });
+    return { id, topic: input.topic, title: input.topic, required: false, deadline: deadline?.toISOString() };
+  }
+
+  async drop(user: UserDoc, id: string) {
+    const userId = String(user._id);
+    if (!id.startsWith(`${userId}:`)) throw errors.notFound('选学记录', 'Selection');
+    const row = await this.models.Selection.findById(id).lean();
+    if (!row) throw errors.notFound('选学记录', 'Selection');
+    const res = await this.models.Selection.deleteOne({ _id: id });
+    if (res.deletedCount === 1 && row.lectureId) {
+      const l = await this.models.Lecture.findOneAndUpdate({ _id: row.lectureId, seatLimit: { $exists: true } }, { $inc: { seatsLeft: 1 } }, { returnDocument: 'after' }).lean<LectureDoc>();
+      if (l) this.catalog.index.apply(l);
+    }
+    await this.models.StudyIndex.updateOne({ _id: userId }, { $pull: { selections: id } });
+  }
+
+  async selections(user: UserDoc) {
+    const idx = await this.models.StudyIndex.findById(String(user._id)).lean();
+    const out = [];
+    for (const id of idx?.selections ?? []) {
+      const s = await this.models.Selection.findById(id).lean();
+      if (!s) continue;
+      const lecture = s.lectureId ? await this.models.Lecture.findById(s.lectureId, { title: 1, required: 1 }).lean() : null;
+      out.push({ id, lectureId: s.lectureId ? String(s.lectureId) : undefined, topic: s.topic ?? undefined, title: lecture?.title ?? s.topic ?? '', required: lecture?.required ?? false, deadline: s.deadline ? new Date(s.deadline).toISOString() : undefined });
+    }
+    return out;
+  }
+
+  // ---- my study --------------------------------------------------------------------------
+
+  async myStudy(user: UserDoc, year: number) {
+    const userId = String(user._id);
+    const policy = await this.engine.creditPolicy(user.rank ?? 'township');
+    const summary = await this.models.Summary.findById(`${userId}:${year}`).lean();
+    const idx = await this.models.StudyIndex.findById(userId).lean();
+    const years = [...new Set([...(idx?.years ?? []), year])].sort((a, b) => b - a);
+    const byYear: Record<number, number> = {};
+    for (const y of years) byYear[y] = y === year ? (summary?.total ?? 0) : ((await this.models.Summary.findById(`${userId}:${y}`, { total: 1 }).lean())?.total ?? 0);
+    const lectures = [];
+    for (const lectureId of summary?.lectures ?? []) {
+      const info = await this.engine.lecture(lectureId);
+      if (!info) continue;
+      const p = await this.engine.progressOf(userId, lectureId);
+      const ledger = await this.models.Ledger.findById(`${userId}:${lectureId}:${year}`, { hours: 1 }).lean();
+      lectures.push({
+        lectureId,
+        title: info.title,
+        category: info.category,
+        required: info.required,
+        progress: info.durationSec ? Math.min(1, p.coveredSec / info.durationSec) : 0,
+        completed: p.completedAt !== null,
+        creditHours: info.creditHours,
+        earnedHours: ledger?.hours ?? 0,
+        lastWatchedAt: p.lastWatchedAt ? new Date(p.lastWatchedAt).toISOString() : undefined,
+      });
+    }
+    const earned = round1(summary?.total ?? 0);
+    const assignments = await this.assignmentsFor(user, year);
+    return {
+      year,
+      rank: (user.rank ?? 'township') as 'township' | 'county',
+      requirement: {
+        yearlyHours: policy.yearlyHours,
+        requiredMinHours: policy.requiredMinHours,
+        windowYears: policy.windowYears,
+        windowHours: policy.windowHours,
+        windowEarned: windowEarned(byYear, year, policy.windowYears),
+      },
+      earned: {
+        total: earned,
+        required: round1(summary?.required ?? 0),
+        elective: round1(summary?.elective ?? 0),
+        byMonth: ((summary?.byMonth as number[] | undefined) ?? Array(12).fill(0)).map(round1),
+        byCategory: (summary?.byCategory as Record<string, number> | undefined) ?? {},
+      },
+      behind: isBehind(earned, policy, this.now()) && year === this.now().getFullYear(),
+      lectures,
+      history: years.map((y) => ({ year: y, total: round1(byYear[y] ?? 0) })),
+      selections: await this.selections(user),
+      assignments,
+    };
+  }
+
+  // ---- assignments -----------------------------------------------------------------------
+
+  async assign(actor: UserDoc, input: { unitId: string; lectureId?: string; topic?: string; year: number; dueDate?: string }) {
+    if (actor.role === 'unitAdmin') {
+      const scope = actor.orgUnitId ? await this.org.subtree(actor.orgUnitId) : [];
+      if (!scope.some((id) => id.equals(input.unitId))) throw errors.forbidden();
+    }
+    if (!input.lectureId && !input.topic) throw errors.validation('lectureId or topic is required');
+    if (input.lectureId && !(await this.models.Lecture.exists({ _id: input.lectureId }))) throw errors.notFound('课程', 'Lecture');
+    const doc = await this.models.Assignment.create({ ...input, dueDate: input.dueDate ? new Date(input.dueDate) : undefined, createdBy: actor._id });
+    return { id: String(doc._id), ...input };
+  }
+
+  /** Required lectures or topics assigned to the user's unit or the units above it. */
+  async assignmentsFor(user: UserDoc, year: number) {
+    if (!user.orgUnitId) return [];
+    const units = await this.catalog.viewerUnits(user);
+    const rows = await this.models.Assignment.find({ year, unitId: { $in: units.map((u) => new Types.ObjectId(u)) } }).lean();
+    return rows.map((r) => ({ id: String(r._id), lectureId: r.lectureId ? String(r.lectureId) : undefined, topic: r.topic ?? undefined, dueDate: r.dueDate ? new Date(r.dueDate).toISOString() : undefined }));
+  }
+
+  // ---- unit report -----------------------------------------------------------------------
+
+  async unitMembers(actor: UserDoc, unitId: string, year: number) {
+    const unit = await this.models.OrgUnit.findById(unitId).lean();
+    if (!unit) throw errors.notFound('组织', 'Unit');
+    if (actor.role === 'unitAdmin') {
+      const scope = actor.orgUnitId ? await this.org.subtree(actor.orgUnitId) : [];
+      if (!scope.some((id) => id.equals(unitId))) throw errors.forbidden();
+    } else if (actor.role !== 'orgAdmin') {
+      throw errors.forbidden();
+    }
+    const units = await this.org.subtree(unitId);
+    const members = await this.models.User.find({ orgUnitId: { $in: units }, role: 'cadre' }, { username: 1, displayName: 1, rank: 1 }).lean();
+    const items = [];
+    for (const m of members) {
+      const s = await this.models.Summary.findById(`${String(m._id)}:${year}`, { total: 1, required: 1, elective: 1 }).lean();
+      const policy = await this.engine.creditPolicy(m.rank ?? 'township');
+      const earned = round1(s?.total ?? 0);
+      items.push({
+        userId: String(m._id),
+        username: m.username,
+        displayName: m.displayName,
+        rank: (m.rank ?? 'township') as 'township' | 'county',
+        requiredHours: policy.yearlyHours,
+        earned,
+        requiredEarned: round1(s?.required ?? 0),
+        electiveEarned: round1(s?.elective ?? 0),
+        percent: policy.yearlyHours ? Math.min(100, Math.round((earned / policy.yearlyHours) * 1000) / 10) : 100,
+        behind: earned < policy.yearlyHours,
+      });
+    }
+    items.sort((a, b) => a.percent - b.percent || a.username.localeCompare(b.username));
+    return { unit: { id: String(unit._id), name: unit.name }, year, items };
+  }
+
+  /** Flags for admins (suspicious patterns are kept, not silently dropped). */
+  async flags(limit: number) {
+    const rows = await this.models.StudyFlag.find({}).sort({ at: -1 }).limit(limit).lean();
+    return rows.map((f) => ({ id: String(f._id), userId: f.userId ? String(f.userId) : undefined, lectureId: f.lectureId ? String(f.lectureId) : undefined, playbackId: f.playbackId ?? undefined, kind: f.kind, count: f.count ?? 1, at: new Date(f.at).toISOString() }));
+  }
+
+  assertYear(year: number) {
+    if (year < 2000 || year > 2100) throw new AppError(400, 'VALIDATION_ERROR', '年份不正确', 'Invalid year');
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Verified watch-time credits on the real store, the real HLS delivery and a real ladder:
+ * heartbeats over HTTP with the evidence of served segments, and the engine's rules (2x, seek to
+ * the end, hidden tab, two tabs, replayed and out-of-order beats, late offline batches,
+ * parallel completions) driven with a controlled clock against FerretDB.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Types } from 'mongoose';
+import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
+import { StudyEngine, type IncomingBeat } from '../../server/modules/study/study-engine';
+import type { UserDoc } from '../../server/modules/users/user.model';
+import type { LectureDoc } from '../../server/modules/catalog/lecture.model';
+import { build, login, type TestApp } from '../helpers/build';
+import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { fetchAllSegments, publishClip } from '../helpers/lectures';
+
+let t: TestApp;
+let url: string;
+let dir: string;
+let cadre: string;
+let lectureId: string;
+
+const silent = { info() {}, warn() {}, error() {} };
+const post = async (path: string, cookie: string, body?: unknown) => {
+  const res = await fetch(url + path, { method: 'POST', headers: body === undefined ? { cookie } : { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+};
+
+beforeAll(async () => {
+  dir = await makeMediaTmpDir('study-');
+  const clip = await makeClip(dir, { seconds: 8, width: 320, height: 240 });
+  t = await build({ TRANSCODE_PRESET: 'superfast', STUDY_CHECKPOINT_MS: '200' });
+  await seedDemo(t.app.store.models);
+  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const lecturer = await login(t.app, 'lecturer', DEMO_PASSWORD);
+  lectureId = await publishClip(url, lecturer, clip, { title: '关键在于落实(短课)', creditHours: 1, topic: '落实能力' });
+  cadre = await login(t.app, 'cadre', DEMO_PASSWORD);
+}, 120_000);
+afterAll(async () => {
+  await t?.close();
+  if (dir) await removeDir(dir);
+});
+
+describe('heartbeats over HTTP', () => {
+  it('credits a cadre who fetched the media and played it through, exactly once', async () => {
+    const pb = await post(`/api/lectures/${lectureId}/playback`, cadre);
+    expect(pb.status).toBe(200);
+    expect(pb.body).toMatchObject({ counting: true, heartbeatSec: 15, completed: false });
+    expect(await fetchAllSegments(url, pb.body.masterUrl)).toBeGreaterThanOrEqual(2);
+    const playbackId = pb.body.playbackId;
+    const beat = (seq: number, position: number, event = 'tick', playing = true) => ({ playbackId, seq, position, rate: 1, playing, visible: true, event, clientAt: Date.now() });
+    expect((await post('/api/study/heartbeats', cadre, { beats: [beat(1, 0, 'play')] })).status).toBe(200);
+    await sleep(4000);
+    const mid = await post('/api/study/heartbeats', cadre, { beats: [beat(2, 4)] });
+    expect(mid.body.acks).toEqual([{ playbackId, seq: 2 }]);
+    expect(mid.body.sessions[playbackId].progress).toBeCloseTo(0.5, 1);
+    await sleep(4000);
+    const end = await post('/api/study/heartbeats', cadre, { beats: [beat(3, 8, 'end', false)] });
+    expect(end.body.sessions[playbackId]).toMatchObject({ counting: true, completed: true, creditHours: 1 });
+    // The same beats again, and a second end: harmless.
+    await post('/api/study/heartbeats', cadre, { beats: [beat(2, 4), beat(3, 8, 'end', false)] });
+    const me = await fetch(`${url}/api/study/me`, { headers: { cookie: cadre } }).then((r) => r.json() as any);
+    expect(me.earned.total).toBe(1);
+    expect(me.lectures.find((l: any) => l.lectureId === lectureId)).toMatchObject({ completed: true, earnedHours: 1 });
+    expect(await t.app.store.models.Ledger.countDocuments({ lectureId })).toBe(1);
+    const xapi = await t.app.store.models.Xapi.find({}).lean();
+    expect(xapi).toHaveLength(1);
+    expect(JSON.parse(xapi[0]!.json).verb.id).toBe('http://adlnet.gov/expapi/verbs/completed');
+  }, 30_000);
+
+  it('credits nothing to a script that posts heartbeats without fetching the media', async () => {
+    const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    const u = await t.app.inject({ method: 'POST', url: '/api/users', headers: { cookie: admin }, payload: { username: 'botcadre', displayName: '脚本', password: 'xuexi2026', role: 'cadre', orgUnitId: String((await t.app.store.models.User.findOne({ username: 'cadre' }).lean())!.orgUnitId) } });
+    expect(u.statusCode).toBe(201);
+    const bot = await login(t.app, 'botcadre', 'xuexi2026');
+    const pb = await post(`/api/lectures/${lectureId}/playback`, bot);
+    const playbackId = pb.body.playbackId;
+    const beat = (seq: number, position: number) => ({ playbackId, seq, position, rate: 1, playing: true, visible: true, event: 'tick', clientAt: Date.now() });
+    await post('/api/study/heartbeats', bot, { beats: [beat(1, 0)] });
+    await sleep(4000);
+    const r = await post('/api/study/heartbeats', bot, { beats: [beat(2, 4)] });
+    expect(r.body.sessions[playbackId].coveredSec).toBe(0);
+    await t.app.study.checkpoint();
+    expect(await t.app.store.models.StudyFlag.countDocuments({ playbackId, kind: 'not-delivered' })).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('tells a second tab that it is not counting', async () => {
+    const first = await post(`/api/lectures/${lectureId}/playback`, cadre);
+    const p1 = first.body.playbackId;
+    await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: p1, seq: 1, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() }] });
+    const second = await post(`/api/lectures/${lectureId}/playback`, cadre);
+    expect(second.body).toMatchObject({ counting: false, reason: 'other-session' });
+    const hb = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: second.body.playbackId, seq: 1, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() }] });
+    expect(hb.body.sessions[second.body.playbackId].counting).toBe(false);
+  });
+
+  it('rejects malformed heartbeats with a code, storing nothing', async () => {
+    const r = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: 'x', seq: 0 }] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('VALIDATION_ERROR');
+  });
+});
+
+describe('the engine with a controlled clock', () => {
+  const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
+  let clock = T0;
+  let engine: StudyEngine;
+  let lecture: LectureDoc;
+  let n = 0;
+
+  async function newCadre(): Promise<UserDoc> {
+    const unit = (await t.app.store.models.User.findOne({ username: 'cadre' }).lean())!.orgUnitId;
+    const doc = await t.app.store.models.User.create({ username: `eng${++n}`, displayName: `测试${n}`, passwordHash: 'x', role: 'cadre', rank: 'township', orgUnitId: unit });
+    return doc.toObject() as UserDoc;
+  }
+  async function openAll(user: UserDoc) {
+    const o = await engine.open(user, lecture, {});
+    for (let i = 0; i < 150; i++) engine.recordDelivery(o.playbackId, i); // 600 s in 4 s segments, all served
+    return o;
+  }
+  const beat = (playbackId: string, seq: number, position: number, atSec: number, over: Partial<IncomingBeat> = {}): IncomingBeat => ({ playbackId, seq, position, rate: 1, playing: true, visible: true, event: 'tick', clientAt: T0 + atSec * 1000, ...over });
+  /** A contiguous watch from `from` to `to` media seconds at `rate`, beating every 15 s of wall time. */
+  function watch(playbackId: string, from: number, to: number, rate: number, startSec: number, firstSeq = 1) {
+    const beats: IncomingBeat[] = [];
+    let seq = firstSeq;
+    let pos = from;
+    let at = startSec;
+    beats.push(beat(playbackId, seq++, pos, at, { rate, event: 'play' }));
+    while (pos < to) {
+      at += 15;
+      pos = Math.min(to, pos + 15 * rate);
+      beats.push(beat(playbackId, seq++, pos, at, { rate }));
+    }
+    return beats;
+  }
+  const ledgerOf = (u: UserDoc) => t.app.store.models.Ledger.find({ userId: u._id as Types.ObjectId }).lean();
+
+  beforeAll(async () => {
+    engine = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+    const l = await t.app.store.models.Lecture.create({ title: '维稳信访知识专题', category: 'implementation', topic: '维稳信访', state: 'published', durationSec: 600, creditHours: 2, media: { prefix: 'x', master: 'master.m3u8', segmentSec: 4 } });
+    lecture = l.toObject() as unknown as LectureDoc;
+  });
+
+  it('credits 2x playback its coverage but only the wall time spent', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 400_000;
+    const r = await engine.ingest(u, watch(o.playbackId, 0, 600, 2, 0));
+    expect(r.sessions[o.playbackId]).toMatchObject({ completed: true, creditHours: 1 });
+    const ledger = await ledgerOf(u);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]!.hours).toBe(1); // 2 credit hours x (300 s spent / 600 s covered)
+  });
+
+  it('gives nothing for seeking to the end', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 60_000;
+    const r = await engine.ingest(u, [beat(o.playbackId, 1, 0, 0, { event: 'play' }), beat(o.playbackId, 2, 590, 2, { event: 'seek' }), beat(o.playbackId, 3, 600, 7, { event: 'end', playing: false })]);
+    expect(r.sessions[o.playbackId]!.coveredSec).toBeLessThanOrEqual(10);
+    expect(r.sessions[o.playbackId]!.completed).toBe(false);
+    expect(await ledgerOf(u)).toHaveLength(0);
+  });
+
+  it('gives nothing while the tab is hidden', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 700_000;
+    // Hidden from the 4th beat on (45 s): spans that start hidden earn nothing.
+    const beats = watch(o.playbackId, 0, 600, 1, 0).map((b) => ({ ...b, visible: b.seq <= 3, event: b.seq === 4 ? ('hide' as const) : b.event }));
+    const r = await engine.ingest(u, beats);
+    expect(r.sessions[o.playbackId]!.coveredSec).toBe(45);
+  });
+
+  it('counts replayed and out-of-order beats once, as a fair reading of them gives', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 700_000;
+    const beats = watch(o.playbackId, 0, 300, 1, 0);
+    const shuffled = [...beats].reverse();
+    await engine.ingest(u, [...shuffled.slice(0, 10), ...beats.slice(0, 5)]);
+    const r = await engine.ingest(u, [...shuffled, ...beats]);
+    // Beats 1..11 in the first call, the rest later; replays are ignored.
+    expect(r.sessions[o.playbackId]!.coveredSec).toBeGreaterThanOrEqual(150);
+    const again = await engine.ingest(u, beats);
+    expect(again.sessions[o.playbackId]!.coveredSec).toBe(r.sessions[o.playbackId]!.coveredSec);
+  });
+
+  it('accepts an offline batch sent an hour late when its times are consistent', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 3_600_000 + 700_000; // back online much later
+    const r = await engine.ingest(u, watch(o.playbackId, 0, 600, 1, 0));
+    expect(r.sessions[o.playbackId]).toMatchObject({ completed: true, creditHours: 2 });
+  });
+
+  it('writes one ledger entry when completion requests race each other', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 700_000;
+    const beats = watch(o.playbackId, 0, 600, 1, 0);
+    await engine.ingest(u, beats.slice(0, -2));
+    const last = beats.slice(-2);
+    const results = await Promise.all(Array.from({ length: 6 }, () => engine.ingest(u, last)));
+    expect(results.every((r) => r.sessions[o.playbackId]!.completed)).toBe(true);
+    expect(await ledgerOf(u)).toHaveLength(1);
+    const summary = await t.app.store.models.Summary.findById(`${String(u._id)}:2026`).lean();
+    expect(summary!.total).toBe(2);
+    expect(summary!.entries).toHaveLength(1);
+  });
+
+  it('lets only one of two parallel sessions count', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const a = await openAll(u);
+    const b = await openAll(u);
+    expect(a.counting).toBe(true);
+    expect(b.counting).toBe(false);
+    clock = T0 + 700_000;
+    const ra = await engine.ingest(u, watch(a.playbackId, 0, 300, 1, 0));
+    const rb = await engine.ingest(u, watch(b.playbackId, 300, 600, 1, 0));
+    expect(ra.sessions[a.playbackId]!.coveredSec).toBe(300);
+    expect(rb.sessions[b.playbackId]).toMatchObject({ counting: false });
+    expect(rb.sessions[b.playbackId]!.coveredSec).toBe(300);
+  });
+
+  it('rebuilds acknowledged progress from the log after a crash (no checkpoint taken)', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    clock = T0 + 700_000;
+    await engine.ingest(u, watch(o.playbackId, 0, 120, 1, 0));
+    // A new engine on the same store, as after kill -9: nothing was checkpointed by the first.
+    const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+    await reborn.start();
+    const p = await reborn.progressOf(String(u._id), String(lecture._id));
+    expect(p.coveredSec).toBe(120);
+    await reborn.close();
+  });
+});

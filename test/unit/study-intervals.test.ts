@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addInterval, covered, frontier, intersect, normalize, playedSegments, progressOf, segmentCoverage, type Interval } from '../../server/modules/study/intervals';
+
+const arbInterval = fc.tuple(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 120 })).map(([a, len]) => [a, a + len] as Interval);
+const arbList = fc.array(arbInterval, { maxLength: 30 });
+
+/** Reference: covered seconds by sampling whole seconds (intervals have integer bounds here). */
+function coveredBySampling(list: Interval[]): number {
+  let n = 0;
+  for (let t = 0; t < 800; t++) if (list.some(([a, b]) => t >= a && t < b)) n++;
+  return n;
+}
+
+describe('watched intervals', () => {
+  it('union covers exactly what was watched, however it was watched (property)', () => {
+    fc.assert(
+      fc.property(arbList, (list) => {
+        expect(covered(normalize(list))).toBe(coveredBySampling(list));
+      }),
+    );
+  });
+
+  it('is sorted, disjoint and idempotent (property)', () => {
+    fc.assert(
+      fc.property(arbList, (list) => {
+        const n = normalize(list);
+        for (let i = 1; i < n.length; i++) expect(n[i]![0]).toBeGreaterThan(n[i - 1]![1]);
+        expect(normalize(n)).toEqual(n);
+      }),
+    );
+  });
+
+  it('does not depend on the order intervals arrive in (property)', () => {
+    fc.assert(
+      fc.property(arbList, (list) => {
+        const forward = list.reduce<Interval[]>((acc, iv) => addInterval(acc, iv), []);
+        const backward = [...list].reverse().reduce<Interval[]>((acc, iv) => addInterval(acc, iv), []);
+        expect(forward).toEqual(backward);
+      }),
+    );
+  });
+
+  it('counts watching the same part twice once', () => {
+    expect(covered([[0, 10], [0, 10], [5, 15]])).toBe(15);
+  });
+
+  it('gives progress clipped to the duration', () => {
+    expect(progressOf([[0, 50], [90, 200]], 100)).toBeCloseTo(0.6);
+    expect(progressOf([], 100)).toBe(0);
+    expect(progressOf([[0, 10]], 0)).toBe(0);
+  });
+
+  it('finds the frontier of the stretch watched from the start', () => {
+    expect(frontier([[0, 30], [31, 40], [60, 90]], 2)).toBe(40);
+    expect(frontier([[5, 30]])).toBe(0);
+    expect(frontier([[0, 30], [60, 90]])).toBe(30);
+  });
+
+  it('intersects with delivered segments (property: never more than either side)', () => {
+    fc.assert(
+      fc.property(arbList, arbList, (a, b) => {
+        const x = covered(intersect(a, b));
+        expect(x).toBeLessThanOrEqual(covered(a) + 1e-9);
+        expect(x).toBeLessThanOrEqual(covered(b) + 1e-9);
+      }),
+    );
+    expect(intersect([[0, 10]], segmentCoverage([0, 2], 4))).toEqual([[0, 4], [8, 10]]);
+  });
+
+  it('writes xAPI played-segments', () => {
+    expect(playedSegments([[0, 12.5], [30, 45]])).toBe('0[.]12.5[,]30[.]45');
+  });
+});
