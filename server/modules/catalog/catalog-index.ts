@@ -26,6 +26,8 @@ export interface CatalogEntry {
   publishedAt: number;
   audience: string[];
   grams: Set<string>;
+  seatLimit?: number;
+  seatsLeft?: number;
 }
 
 export interface CatalogQuery {
@@ -61,6 +63,8 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     watchCount: l.watchCount ?? 0,
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),
+    seatLimit: l.seatLimit ?? undefined,
+    seatsLeft: l.seatsLeft ?? undefined,
     grams: new Set(l.searchGrams?.length ? l.searchGrams : indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '')),
   };
 }

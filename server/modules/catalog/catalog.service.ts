@@ -29,6 +29,8 @@ export interface LectureInput {
   required?: boolean;
   audienceUnitIds?: string[];
   kind?: 'recorded' | 'live';
+  /** Limited offering (选学名额); null removes the limit. */
+  seatLimit?: number | null;
 }
 
 const editorRoles = new Set(['orgAdmin', 'unitAdmin']);
@@ -65,6 +67,8 @@ export function toAdminView(l: LectureDoc) {
     coverUrl: posterUrl(l),
     watchCount: l.watchCount ?? 0,
     publishedAt: l.publishedAt ? new Date(l.publishedAt).toISOString() : undefined,
+    seatLimit: l.seatLimit ?? undefined,
+    seatsTaken: typeof l.seatLimit === 'number' ? l.seatLimit - (l.seatsLeft ?? l.seatLimit) : undefined,
     state: l.state,
     audienceUnitIds: (l.audienceUnitIds ?? []).map(String),
     processing: {
@@ -101,6 +105,8 @@ export class CatalogService {
   async browse(user: UserDoc, q: Omit<CatalogQuery, 'viewerUnits'>) {
     const viewerUnits = editorRoles.has(user.role) ? undefined : await this.viewerUnits(user);
     const res = this.index.query({ ...q, viewerUnits });
+    const mine = await this.models.StudyIndex.findById(String(user._id), { selections: 1 }).lean();
+    const selected = new Set((mine?.selections ?? []).map((s) => s.split(':')[1]));
     return {
       ...res,
       items: res.items.map((e) => ({
@@ -119,6 +125,9 @@ export class CatalogService {
         coverUrl: e.hasPoster ? `/media/posters/${e.id}` : undefined,
         watchCount: e.watchCount,
         publishedAt: e.publishedAt ? new Date(e.publishedAt).toISOString() : undefined,
+        seatLimit: e.seatLimit,
+        seatsTaken: e.seatLimit === undefined ? undefined : e.seatLimit - (e.seatsLeft ?? e.seatLimit),
+        selected: selected.has(e.id),
       })),
     };
   }
@@ -175,7 +184,8 @@ export class CatalogService {
       createdBy: user._id,
       state: 'draft' as const,
     };
-    const created = await this.models.Lecture.create({ ...doc, searchGrams: this.grams(doc) });
+    const seats = typeof input.seatLimit === 'number' ? { seatLimit: input.seatLimit, seatsLeft: input.seatLimit } : { seatLimit: undefined };
+    const created = await this.models.Lecture.create({ ...doc, ...seats, searchGrams: this.grams(doc) });
     return toAdminView(created.toObject() as unknown as LectureDoc);
   }
 
@@ -183,7 +193,17 @@ export class CatalogService {
     const l = await this.loadEditable(user, id);
     await this.checkAudience(input.audienceUnitIds);
     const merged = { ...l, ...input };
-    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { ...input, searchGrams: this.grams(merged) } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    const { seatLimit, ...fields } = input;
+    const update: Record<string, unknown> = { $set: { ...fields, searchGrams: this.grams(merged) } };
+    if (seatLimit === null) update.$unset = { seatLimit: 1, seatsLeft: 1 };
+    else if (typeof seatLimit === 'number') {
+      // Keep the seats already taken: the new limit minus them is what is left.
+      const taken = typeof l.seatLimit === 'number' ? l.seatLimit - (l.seatsLeft ?? l.seatLimit) : 0;
+      if (seatLimit < taken) throw new AppError(409, 'SEATS_TAKEN', `已有 ${taken} 人选学,名额不能少于此数`, `${taken} seats are taken; the limit cannot be lower`);
+      (update.$set as Record<string, unknown>).seatLimit = seatLimit;
+      (update.$set as Record<string, unknown>).seatsLeft = seatLimit - taken;
+    }
+    const updated = await this.models.Lecture.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<LectureDoc>();
     this.index.apply(updated!);
     return toAdminView(updated!);
   }

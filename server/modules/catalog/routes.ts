@@ -22,6 +22,9 @@ const Card = {
   coverUrl: Type.Optional(Type.String()),
   watchCount: Type.Integer(),
   publishedAt: Type.Optional(Type.String()),
+  seatLimit: Type.Optional(Type.Integer()),
+  seatsTaken: Type.Optional(Type.Integer()),
+  selected: Type.Optional(Type.Boolean()),
 };
 const LectureCard = Type.Object(Card);
 const ErrorInfo = Type.Object({ code: Type.String(), message: Type.String(), messageEn: Type.String() });
@@ -48,6 +51,7 @@ const editable = {
   creditHours: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   required: Type.Optional(Type.Boolean()),
   audienceUnitIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+  seatLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()])),
 };
 const Title = Type.String({ minLength: 1, maxLength: 120 });
 const Category = StringEnum(lectureCategories);

@@ -9,7 +9,9 @@
  *   is replayed (idempotent: interval union, sequence numbers, ledger `_id`s);
  * - one counting session per user at a time; others are told they are not counting;
  * - completion (coverage >= threshold) writes exactly one ledger entry per user, lecture and
- *   year (`_id`), and the yearly summary roll-up adds it once (conditional on its `entries`).
+ *   year (`_id`), and the yearly summary roll-up adds it once (conditional on its `entries`);
+ *   a user's completions are serialised in this process (the store's updates are not atomic
+ *   under concurrency), so run one portal process per store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
@@ -93,6 +95,7 @@ export class StudyEngine {
   private readonly counting = new Map<string, { p: string; at: number }>();
   private readonly devices = new Map<string, { day: string; users: Set<string> }>();
   private readonly policies = new Map<string, CreditPolicy>();
+  private readonly locks = new Map<string, Promise<unknown>>();
   private checkpointTimer?: NodeJS.Timeout;
   private checkpointing: Promise<void> | null = null;
   private closed = false;
@@ -413,7 +416,24 @@ export class StudyEngine {
    * Writes the ledger entry (once) when coverage crossed the threshold. Returns the hours of the
    * entry when the lecture is complete, undefined otherwise.
    */
-  private async checkCompletion(p: Progress): Promise<number | undefined> {
+  private checkCompletion(p: Progress): Promise<number | undefined> {
+    // FerretDB applies updates as read-modify-write, so two requests completing lectures of the
+    // same user at once could both add to the summary: one user's completions run one at a time.
+    return this.withLock(`user:${p.userId}`, () => this.complete(p));
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  private async complete(p: Progress): Promise<number | undefined> {
     if (!(p.durationSec > 0)) return undefined;
     const coverage = progressOf(p.intervals, p.durationSec);
     if (coverage < this.policy.completionThreshold) return undefined;

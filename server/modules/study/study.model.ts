@@ -78,6 +78,17 @@ const selectionSchema = new Schema({
   topic: { type: String },
   selectedAt: { type: Date, required: true },
   deadline: { type: Date },
+  seatId: { type: String },
+});
+
+// One document per taken seat of a limited offering, `_id` lecture:slot. Taking a seat is an
+// insert that the primary key makes atomic: FerretDB 1.24 applies conditional updates
+// (seatsLeft > 0) as read-modify-write, which concurrent requests can overbook.
+const seatSchema = new Schema({
+  _id: { type: String, required: true },
+  lectureId: { type: Schema.Types.ObjectId, required: true },
+  userId: { type: Schema.Types.ObjectId, required: true },
+  at: { type: Date, required: true },
 });
 
 const userIndexSchema = new Schema({
@@ -140,6 +151,7 @@ export function defineStudyModels(conn: Connection) {
     Ledger: conn.model('CreditLedger', ledgerSchema) as Model<InferSchemaType<typeof ledgerSchema>>,
     Summary: conn.model('StudySummary', summarySchema) as Model<InferSchemaType<typeof summarySchema>>,
     Selection: conn.model('Selection', selectionSchema) as Model<InferSchemaType<typeof selectionSchema>>,
+    Seat: conn.model('Seat', seatSchema) as Model<InferSchemaType<typeof seatSchema>>,
     StudyIndex: conn.model('StudyIndex', userIndexSchema) as Model<InferSchemaType<typeof userIndexSchema>>,
     Policy: conn.model('CreditPolicy', policySchema) as Model<InferSchemaType<typeof policySchema>>,
     Assignment: conn.model('Assignment', assignmentSchema) as Model<InferSchemaType<typeof assignmentSchema>>,

@@ -35,23 +35,16 @@ export class StudyService {
       if (lecture.state !== 'published') throw errors.notFound('课程', 'Lecture');
       const id = `${userId}:${input.lectureId}`;
       if (await this.models.Selection.exists({ _id: id })) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
-      const limited = typeof lecture.seatLimit === 'number';
-      if (limited) {
-        const took = await this.models.Lecture.updateOne({ _id: lecture._id, seatsLeft: { $gt: 0 } }, { $inc: { seatsLeft: -1 } });
-        if (took.modifiedCount !== 1) throw errors.conflict('SEATS_FULL', '名额已满', 'All seats of this offering are taken');
-      }
+      const limit = typeof lecture.seatLimit === 'number' ? lecture.seatLimit : null;
+      const seatId = limit === null ? undefined : await this.takeSeat(lecture, user);
       try {
-        await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, lectureId: lecture._id, selectedAt: this.now(), deadline });
+        await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, lectureId: lecture._id, selectedAt: this.now(), deadline, seatId });
       } catch (err) {
-        if (limited) await this.models.Lecture.updateOne({ _id: lecture._id }, { $inc: { seatsLeft: 1 } });
+        if (seatId) await this.releaseSeat(lecture._id, seatId);
         if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
         throw err;
       }
       await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true });
-      if (limited) {
-        const fresh = await this.models.Lecture.findById(lecture._id).lean<LectureDoc>();
-        if (fresh) this.catalog.index.apply(fresh);
-      }
       return { id, lectureId: input.lectureId, title: lecture.title, required: lecture.required ?? false, deadline: deadline?.toISOString() };
     }
     if (!input.topic) throw errors.validation('lectureId or topic is required');
@@ -72,11 +65,39 @@ export class StudyService {
     const row = await this.models.Selection.findById(id).lean();
     if (!row) throw errors.notFound('选学记录', 'Selection');
     const res = await this.models.Selection.deleteOne({ _id: id });
-    if (res.deletedCount === 1 && row.lectureId) {
-      const l = await this.models.Lecture.findOneAndUpdate({ _id: row.lectureId, seatLimit: { $exists: true } }, { $inc: { seatsLeft: 1 } }, { returnDocument: 'after' }).lean<LectureDoc>();
-      if (l) this.catalog.index.apply(l);
-    }
+    if (res.deletedCount === 1 && row.lectureId && row.seatId) await this.releaseSeat(row.lectureId, row.seatId);
     await this.models.StudyIndex.updateOne({ _id: userId }, { $pull: { selections: id } });
+  }
+
+  /** Takes a free seat slot (an insert the primary key makes atomic) or throws SEATS_FULL. */
+  private async takeSeat(lecture: LectureDoc, user: UserDoc): Promise<string> {
+    const limit = lecture.seatLimit ?? 0;
+    const hint = limit - (lecture.seatsLeft ?? limit);
+    for (let k = 0; k < limit; k++) {
+      const seatId = `${String(lecture._id)}:${(hint + k) % limit}`;
+      try {
+        await this.models.Seat.collection.insertOne({ _id: seatId as never, lectureId: lecture._id, userId: user._id, at: this.now() });
+        await this.syncSeats(lecture._id);
+        return seatId;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    }
+    throw errors.conflict('SEATS_FULL', '名额已满', 'All seats of this offering are taken');
+  }
+
+  private async releaseSeat(lectureId: Types.ObjectId, seatId: string) {
+    await this.models.Seat.deleteOne({ _id: seatId });
+    await this.syncSeats(lectureId);
+  }
+
+  /** Recounts the taken seats into `seatsLeft` (shown in the catalog; the seats themselves decide). */
+  private async syncSeats(lectureId: Types.ObjectId) {
+    const lecture = await this.models.Lecture.findById(lectureId, { seatLimit: 1 }).lean();
+    if (typeof lecture?.seatLimit !== 'number') return;
+    const taken = await this.models.Seat.countDocuments({ lectureId });
+    const fresh = await this.models.Lecture.findByIdAndUpdate(lectureId, { $set: { seatsLeft: Math.max(0, lecture.seatLimit - taken) } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    if (fresh) this.catalog.index.apply(fresh);
   }
 
   async selections(user: UserDoc) {

@@ -43,6 +43,12 @@ export interface Lecture {
   coverUrl?: string;
   watchCount?: number;
   publishedAt?: string;
+  /** A limited offering (限额选学): seats in all, seats taken / left. */
+  seatLimit?: number;
+  seatsTaken?: number;
+  seatsLeft?: number;
+  /** Whether the viewer has selected it (选学). */
+  selected?: boolean;
 }
 
 export type LectureCard = Lecture;
@@ -130,6 +136,17 @@ export interface Playback {
   subtitles: SubtitleTrack[];
   durationSec: number;
   expiresAt: string;
+  /** False when another tab or device of the same user is the one earning 学时 now. */
+  counting?: boolean;
+  reason?: 'other-session' | string;
+  /** Where this user stopped last time (seconds); 0 = from the start. */
+  resumeAt?: number;
+  /** Send a heartbeat this often while playing (seconds). */
+  heartbeatSec?: number;
+  required?: boolean;
+  /** 0..1 of the lecture already covered by this user. */
+  progress?: number;
+  completed?: boolean;
 }
 
 export interface UploadConfig {
@@ -145,4 +162,86 @@ export interface Page<T> {
 
 export interface UserResponse {
   user: User;
+}
+
+/** 乡科级及以下 · 县处级及以上: the yearly requirement depends on it. */
+export type CadreRank = 'township' | 'county';
+
+/** GET /api/study/me?year= — 我的学习 / 学习档案. */
+export interface MyStudy {
+  year: number;
+  rank: CadreRank;
+  requirement: {
+    yearlyHours: number;
+    requiredMinHours: number;
+    windowYears?: number;
+    windowHours?: number;
+    windowEarned?: number;
+  };
+  earned: {
+    total: number;
+    required: number;
+    elective: number;
+    /** 12 months, January first. */
+    byMonth: number[];
+    byCategory: Partial<Record<LectureCategory, number>>;
+  };
+  behind?: boolean;
+  lectures: StudyLecture[];
+  history: { year: number; total: number }[];
+  selections: Selection[];
+}
+
+export interface StudyLecture {
+  lectureId: string;
+  title: string;
+  category: LectureCategory;
+  required: boolean;
+  /** 0..1 */
+  progress: number;
+  completed: boolean;
+  creditHours: number;
+  earnedHours: number;
+  lastWatchedAt?: string;
+}
+
+/** 选学: a lecture or a whole 专题 the cadre chose. */
+export interface Selection {
+  id: string;
+  lectureId?: string;
+  topic?: string;
+  title: string;
+  deadline?: string;
+  required: boolean;
+}
+
+/** GET /api/reports/units/:unitId/members?year= — 单位学习统计. */
+export interface UnitMembersReport {
+  unit: { id: string; name: string };
+  year: number;
+  items: UnitMember[];
+}
+
+export interface UnitMember {
+  userId: string;
+  username: string;
+  displayName: string;
+  rank: CadreRank;
+  requiredHours: number;
+  earned: number;
+  requiredEarned: number;
+  electiveEarned: number;
+  /** 0..100 */
+  percent: number;
+  behind: boolean;
+}
+
+export type OrgKind = 'county' | 'committee' | 'unit';
+
+export interface OrgNode {
+  id: string;
+  name: string;
+  kind: OrgKind | string;
+  parentId: string | null;
+  children: OrgNode[];
 }

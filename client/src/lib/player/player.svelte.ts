@@ -7,8 +7,9 @@
  * - Failures follow recovery.ts: a network outage shows a countdown and retries `startLoad()`
  *   with growing delays (at once when the browser says it is back online); an expired token
  *   (403 PLAYBACK_EXPIRED) gets a new playback and the source is rebuilt at the same position.
- * - The position is saved every few seconds, on pause and on leaving, through a ResumeStore;
- *   playback starts from it when resume.ts says it is worth resuming.
+ * - Playback starts where the user stopped (the server's `resumeAt`, else the position this
+ *   browser saved every few seconds through a ResumeStore) when resume.ts says it is worth it.
+ * - Watch time (学时) is reported by StudySession (lib/study/), which follows `playback`.
  *
  * hls.js is loaded on demand (its own chunk). Where hls.js cannot run but the browser plays HLS
  * itself (Safari on iOS), the master playlist goes straight into the <video>.
@@ -19,7 +20,7 @@ import { ApiError, api, type ApiClient } from '../api/client.ts';
 import type { Playback } from '../api/types.ts';
 import { AUDIO_VALUE, findAudioOnlyVariant, levelLabel, qualityOptions, rebaseUrl, type ParsedVariantLike, type QualityOption } from './levels.ts';
 import { decideRecovery, errorCodeFromBody, retryDelaySec } from './recovery.ts';
-import { LocalResumeStore, RESUME_SAVE_INTERVAL_MS, positionToSave, resumeFrom, type ResumeStore } from './resume.ts';
+import { LocalResumeStore, RESUME_SAVE_INTERVAL_MS, pickResumePosition, positionToSave, resumeFrom, type ResumeStore } from './resume.ts';
 import { parseThumbnailVtt, type ThumbnailCue } from './thumbnails.ts';
 
 export type PlayerStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -124,7 +125,7 @@ export class PlayerController {
     try {
       const playback = await this.#requestPlayback();
       if (this.#destroyed) return;
-      const saved = await this.#resume.load(this.lectureId);
+      const saved = pickResumePosition(playback.resumeAt, await this.#resume.load(this.lectureId));
       this.resumedFrom = resumeFrom(saved, playback.durationSec);
       void this.#loadThumbnails(playback);
       if (this.#destroyed) return;

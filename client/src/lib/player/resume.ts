@@ -1,7 +1,8 @@
 /**
- * Resuming a lecture where the viewer left it (断点续播). The position is kept behind a small
- * interface so it can move to the server (with the study record) without touching the player;
- * for now it lives in localStorage, one key per lecture.
+ * Resuming a lecture where the viewer left it (断点续播). The server's study record says where
+ * the user stopped last time on any device (the playback's `resumeAt`); a position kept in this
+ * browser (localStorage, one key per lecture, behind the small ResumeStore interface) is the
+ * fallback for when the server has none (an older server, or beats still waiting offline).
  *
  * Rules: a position in the first 5 s is not worth resuming (start from the beginning), and one
  * in the last 5 % (or last 10 s) means the lecture was finished, so it starts over too and the
@@ -28,6 +29,12 @@ export function resumeFrom(saved: number | null | undefined, duration: number): 
   if (saved === null || saved === undefined || !Number.isFinite(saved) || saved < RESUME_MIN_SEC) return 0;
   if (duration > 0 && (saved > duration || nearEnd(saved, duration))) return 0;
   return saved;
+}
+
+/** The position to resume from before the rules above: the server's when it has one, else the local one. */
+export function pickResumePosition(server: number | null | undefined, local: number | null | undefined): number | null {
+  if (typeof server === 'number' && Number.isFinite(server) && server > 0) return server;
+  return typeof local === 'number' && Number.isFinite(local) ? local : null;
 }
 
 /** What to store for the current position: seconds to keep, or null to forget it. */

@@ -1,0 +1,81 @@
+/**
+ * Pure helpers of the unit admin's member table (单位学习统计): sorting by any column (ties by
+ * username, so the order is stable), the completion histogram and the export links.
+ */
+import { withQuery } from '../api/client.ts';
+import type { OrgNode, UnitMember } from '../api/types.ts';
+
+export type MemberSortKey = 'displayName' | 'username' | 'rank' | 'requiredHours' | 'earned' | 'requiredEarned' | 'electiveEarned' | 'percent';
+export type SortDir = 'asc' | 'desc';
+
+export const MEMBER_SORT_KEYS: readonly MemberSortKey[] = ['displayName', 'username', 'rank', 'requiredHours', 'earned', 'requiredEarned', 'electiveEarned', 'percent'];
+
+export function isMemberSortKey(value: unknown): value is MemberSortKey {
+  return typeof value === 'string' && (MEMBER_SORT_KEYS as readonly string[]).includes(value);
+}
+
+const collator = typeof Intl !== 'undefined' ? new Intl.Collator('zh-CN') : null;
+
+export function sortMembers(items: readonly UnitMember[], key: MemberSortKey, dir: SortDir): UnitMember[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return [...items].sort((a, b) => {
+    const x = a[key];
+    const y = b[key];
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : collator ? collator.compare(String(x), String(y)) : String(x).localeCompare(String(y));
+    return c * sign || a.username.localeCompare(b.username);
+  });
+}
+
+/** Clicking a header: the same column flips the direction; a new one starts ascending for text, descending for numbers. */
+export function nextSort(current: { key: MemberSortKey; dir: SortDir }, key: MemberSortKey): { key: MemberSortKey; dir: SortDir } {
+  if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' };
+  const textual = key === 'displayName' || key === 'username' || key === 'rank';
+  return { key, dir: textual ? 'asc' : 'desc' };
+}
+
+/** Completion buckets: 0–19 %, 20–39 %, 40–59 %, 60–79 %, 80–99 %, 100 % (met). */
+export const COMPLETION_BUCKETS = ['0-19', '20-39', '40-59', '60-79', '80-99', '100'] as const;
+
+export function completionHistogram(items: readonly Pick<UnitMember, 'percent'>[]): number[] {
+  const counts = COMPLETION_BUCKETS.map(() => 0);
+  for (const m of items) {
+    const p = Number.isFinite(m.percent) ? m.percent : 0;
+    const i = p >= 100 ? 5 : Math.min(4, Math.max(0, Math.floor(p / 20)));
+    counts[i]! += 1;
+  }
+  return counts;
+}
+
+export function memberTotals(items: readonly UnitMember[]): { members: number; behind: number; met: number; averagePercent: number } {
+  const behind = items.filter((m) => m.behind).length;
+  const avg = items.length ? items.reduce((s, m) => s + (Number.isFinite(m.percent) ? m.percent : 0), 0) / items.length : 0;
+  return { members: items.length, behind, met: items.length - behind, averagePercent: Math.round(avg * 10) / 10 };
+}
+
+export function exportHref(unitId: string, year: number, format: 'xlsx' | 'csv'): string {
+  return withQuery(`/api/reports/units/${encodeURIComponent(unitId)}/members.${format}`, { year });
+}
+
+/** The units an admin may report on, depth-first with their depth: the whole tree, or the subtree of `rootId`. */
+export function unitChoices(roots: readonly OrgNode[], rootId?: string | null): { id: string; name: string; depth: number }[] {
+  const out: { id: string; name: string; depth: number }[] = [];
+  const walk = (node: OrgNode, depth: number) => {
+    out.push({ id: node.id, name: node.name, depth });
+    for (const child of node.children ?? []) walk(child, depth + 1);
+  };
+  const find = (nodes: readonly OrgNode[]): OrgNode | null => {
+    for (const n of nodes) {
+      if (n.id === rootId) return n;
+      const hit = find(n.children ?? []);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  if (rootId) {
+    const root = find(roots);
+    if (root) walk(root, 0);
+  } else {
+    roots.forEach((r) => walk(r, 0));
+  }
+  return out;
+}

@@ -1,0 +1,203 @@
+/**
+ * Verified watch time for one lecture page (学时记录): turns the <video>'s events and the page's
+ * visibility into heartbeats (beats.ts), puts them in the outbox and sends them (beat-channel.ts),
+ * and keeps what the server answers about this playback as reactive state for the player:
+ * whether this page is the one earning 学时 (`counting`, false when another tab or device of
+ * the same user studies now), how much of the lecture is covered and whether it is completed.
+ *
+ * A renewed playback (expired token) gets its own sequence; the old one is closed with `unload`.
+ * Leaving the page sends `unload` by sendBeacon; leaving the lecture inside the app (the player
+ * is destroyed) sends it with an ordinary request.
+ */
+import { api, type ApiClient } from '../api/client.ts';
+import type { MyStudy, Playback } from '../api/types.ts';
+import { HeartbeatScheduler, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
+import { beaconBeats, beatChannel } from './beat-channel.ts';
+import type { HeartbeatAnswer, OutboxSender, SessionView } from './sender.ts';
+
+const TICK_CHECK_MS = 1000;
+
+export interface StudySessionOptions {
+  lectureId: string;
+  userId: string;
+  /** The lecture's 学时 (what completing it earns at most). */
+  creditHours: number;
+  sender?: OutboxSender;
+  api?: ApiClient;
+}
+
+export class StudySession {
+  /** This page earns 学时 (the server's word; true until it says otherwise). */
+  counting = $state(true);
+  reason = $state<string | undefined>(undefined);
+  /** 0..1 */
+  progress = $state(0);
+  completed = $state(false);
+  /** Hours credited for this lecture, once known. */
+  earnedHours = $state<number | null>(null);
+  /** The server has answered at least once (playback or heartbeat). */
+  known = $state(false);
+
+  readonly lectureId: string;
+  readonly creditHours: number;
+  readonly #sender: OutboxSender;
+  readonly #api: ApiClient;
+  #scheduler: HeartbeatScheduler | null = null;
+  #video: HTMLVideoElement | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: () => void;
+  #detach: (() => void) | null = null;
+  #lookedUpEarned = false;
+  #destroyed = false;
+
+  constructor(options: StudySessionOptions) {
+    this.lectureId = options.lectureId;
+    this.creditHours = options.creditHours;
+    this.#sender = options.sender ?? beatChannel(options.userId);
+    this.#api = options.api ?? api;
+    this.#unsubscribe = this.#sender.subscribe(this.#onAnswer);
+  }
+
+  get playbackId(): string | null {
+    return this.#scheduler?.playbackId ?? null;
+  }
+
+  /** A playback was opened (first, or renewed after its token expired). */
+  setPlayback(playback: Playback): void {
+    if (this.#destroyed || this.#scheduler?.playbackId === playback.playbackId) return;
+    const old = this.#scheduler;
+    if (old?.started) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
+    this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec });
+    if (typeof playback.counting === 'boolean') {
+      this.counting = playback.counting;
+      this.reason = playback.counting ? undefined : (playback.reason ?? 'other-session');
+    }
+    if (typeof playback.progress === 'number') this.progress = clamp01(playback.progress);
+    if (typeof playback.completed === 'boolean') this.#setCompleted(playback.completed);
+    this.known = true;
+    const video = this.#video;
+    if (video && !video.paused && !video.ended) this.#feed({ type: 'play' });
+  }
+
+  /** Listens to the player's <video> and the page; returns the detach function. */
+  attach(video: HTMLVideoElement): () => void {
+    this.#detach?.();
+    this.#video = video;
+    const on = <K extends keyof HTMLMediaElementEventMap>(type: K, fn: () => void) => {
+      video.addEventListener(type, fn);
+      return () => video.removeEventListener(type, fn);
+    };
+    const onVisibility = () => this.#feed({ type: 'visibility' });
+    const onPageHide = () => this.#leave('beacon');
+    const offs = [
+      on('play', () => this.#feed({ type: 'play' })),
+      on('pause', () => this.#feed({ type: 'pause' })),
+      on('ended', () => this.#feed({ type: 'ended', duration: video.duration })),
+      on('seeking', () => this.#feed({ type: 'seeking' })),
+      on('ratechange', () => this.#feed({ type: 'ratechange' })),
+      on('timeupdate', () => {
+        if (!video.seeking) this.#scheduler?.observe(video.currentTime);
+      }),
+    ];
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('pagehide', onPageHide);
+    this.#timer = setInterval(() => this.#tick(), TICK_CHECK_MS);
+    this.#detach = () => {
+      offs.forEach((off) => off());
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('pagehide', onPageHide);
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    };
+    return () => {
+      this.#detach?.();
+      this.#detach = null;
+    };
+  }
+
+  /** The player goes away inside the app: close the span and stop listening. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#leave('send');
+    this.#destroyed = true;
+    this.#detach?.();
+    this.#detach = null;
+    this.#unsubscribe();
+    this.#video = null;
+  }
+
+  #leave(how: 'send' | 'beacon'): void {
+    const scheduler = this.#scheduler;
+    if (!scheduler || this.#destroyed) return;
+    const beats = scheduler.event({ type: 'unload' }, this.#snapshot(), Date.now());
+    if (how === 'send') {
+      this.#emit(beats);
+      return;
+    }
+    if (beats.length) this.#sender.own.add(scheduler.playbackId);
+    this.#sender.outbox.add(beats);
+    const own = (beat: Beat) => this.#sender.own.has(beat.playbackId);
+    if (!beaconBeats(this.#sender, own)) void this.#sender.flush();
+  }
+
+  #snapshot(): MediaSnapshot {
+    const video = this.#video;
+    const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
+    if (!video) return { position: 0, rate: 1, playing: false, visible };
+    return { position: video.currentTime || 0, rate: video.playbackRate || 1, playing: !video.paused && !video.ended, visible };
+  }
+
+  #feed(event: MediaEvent): void {
+    const scheduler = this.#scheduler;
+    if (!scheduler || this.#destroyed) return;
+    this.#emit(scheduler.event(event, this.#snapshot(), Date.now()));
+  }
+
+  #tick(): void {
+    const scheduler = this.#scheduler;
+    if (!scheduler || this.#destroyed) return;
+    this.#emit(scheduler.due(this.#snapshot(), Date.now()));
+  }
+
+  #emit(beats: Beat[]): void {
+    if (beats.length) void this.#sender.enqueue(beats);
+  }
+
+  #onAnswer = (answer: HeartbeatAnswer): void => {
+    const id = this.#scheduler?.playbackId;
+    const view: SessionView | undefined = id ? answer.sessions?.[id] : undefined;
+    if (!view || this.#destroyed) return;
+    this.known = true;
+    if (view.reason !== 'unknown-session') {
+      this.counting = view.counting;
+      this.reason = view.counting ? undefined : view.reason;
+    }
+    if (typeof view.progress === 'number') this.progress = Math.max(this.progress, clamp01(view.progress));
+    if (typeof view.creditHours === 'number') this.earnedHours = view.creditHours;
+    this.#setCompleted(view.completed === true || this.completed);
+  };
+
+  #setCompleted(completed: boolean): void {
+    this.completed = completed;
+    if (completed) this.progress = Math.max(this.progress, 1);
+    if (completed && this.earnedHours === null && !this.#lookedUpEarned) {
+      this.#lookedUpEarned = true;
+      void this.#lookUpEarned();
+    }
+  }
+
+  /** Completed earlier (or the answer that completed it was missed): read the hours from 我的学习. */
+  async #lookUpEarned(): Promise<void> {
+    try {
+      const me = await this.#api.get<MyStudy>(`/api/study/me?year=${new Date().getFullYear()}`);
+      const row = me.lectures?.find((l) => l.lectureId === this.lectureId);
+      if (row && this.earnedHours === null && !this.#destroyed) this.earnedHours = row.earnedHours;
+    } catch {
+      // the indicator then says 已完成 without the hours
+    }
+  }
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
