@@ -149,8 +149,11 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
     return reply.code(404).send({ error: { code: 'NOT_FOUND', message: '页面或接口不存在', messageEn: `No route for ${req.method} ${req.url.split('?')[0]}` } });
   });
 
-  // Shutdown: after HTTP and sockets (closed by their own hooks), media, then the store.
+  // Shutdown, after HTTP and sockets (closed by their own hooks): flush and checkpoint the study
+  // log while the store is open, then the media workers, then the store. One hook, so the order
+  // does not depend on how Fastify orders hooks of different plugins.
   app.addHook('onClose', async () => {
+    await app.study.close();
     await app.media.pool.close();
     await store.close();
   });

@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'studio' | 'notFound';
+export type RouteName = 'home' | 'login' | 'lecture' | 'studio' | 'study' | 'unitReport' | 'notFound';
 
 export interface RouteDef {
   name: RouteName;
@@ -25,11 +25,19 @@ export interface RouteMatch extends RouteDef {
 /** 讲授课程管理 is for lecturers and the admins who publish for the county or a unit. */
 export const STUDIO_ROLES: readonly Role[] = ['lecturer', 'orgAdmin', 'unitAdmin'];
 
+/** 我的学习 (the study record) is a cadre's own; the other roles earn no 学时. */
+export const STUDY_ROLES: readonly Role[] = ['cadre'];
+
+/** 单位学习统计 is for the unit's admin and the organisation department. */
+export const UNIT_REPORT_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
+
 export const routes: readonly RouteDef[] = [
   { name: 'home', path: '/', auth: true },
   { name: 'login', path: '/login', auth: false },
   { name: 'lecture', path: '/lectures/:id', auth: true },
   { name: 'studio', path: '/studio', auth: true, roles: STUDIO_ROLES },
+  { name: 'study', path: '/study', auth: true, roles: STUDY_ROLES },
+  { name: 'unitReport', path: '/admin/unit', auth: true, roles: UNIT_REPORT_ROLES },
 ];
 
 const notFound: RouteDef = { name: 'notFound', path: '', auth: true };

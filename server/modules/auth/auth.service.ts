@@ -17,7 +17,14 @@ const tokenId = (token: string) => createHash('sha256').update(token).digest('he
 // A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
 let dummyHash: Promise<string> | undefined;
 
+/** How long a resolved session is trusted from memory before the store is asked again. */
+const CACHE_MS = 30_000;
+
 export class AuthService {
+  // Heartbeats arrive every 15 s from every viewer: resolving each one from the store would cost
+  // two reads per request. Logout, password changes and disabling drop entries at once.
+  private readonly cache = new Map<string, { user: UserDoc; expiresAt: number; at: number }>();
+
   constructor(
     private readonly models: Models,
     private readonly cfg: AppConfig['auth'],
@@ -60,7 +67,11 @@ export class AuthService {
   async resolve(token: string): Promise<UserDoc | null> {
     const { Session, User } = this.models;
     const now = this.now();
-    const session = await Session.findById(tokenId(token)).lean();
+    const id = tokenId(token);
+    const hit = this.cache.get(id);
+    if (hit && now.getTime() - hit.at < CACHE_MS && hit.expiresAt > now.getTime()) return hit.user;
+    this.cache.delete(id);
+    const session = await Session.findById(id).lean();
     if (!session) return null;
     if (session.expiresAt <= now) {
       await Session.deleteOne({ _id: session._id });
@@ -69,14 +80,24 @@ export class AuthService {
     const user = await User.findById(session.userId).lean<UserDoc>();
     if (!user || user.disabled) return null;
     const ttlMs = this.cfg.sessionTtlSeconds * 1000;
-    if (session.expiresAt.getTime() - now.getTime() < ttlMs / 2) {
-      await Session.updateOne({ _id: session._id }, { $set: { expiresAt: new Date(now.getTime() + ttlMs) } });
+    let expiresAt = session.expiresAt.getTime();
+    if (expiresAt - now.getTime() < ttlMs / 2) {
+      expiresAt = now.getTime() + ttlMs;
+      await Session.updateOne({ _id: session._id }, { $set: { expiresAt: new Date(expiresAt) } });
     }
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(id, { user, expiresAt, at: now.getTime() });
     return user;
   }
 
   async logout(token: string): Promise<void> {
+    this.cache.delete(tokenId(token));
     await this.models.Session.deleteOne({ _id: tokenId(token) });
+  }
+
+  /** Drops cached sessions of a user (disabled, password changed, role or unit changed). */
+  forgetUser(userId: string) {
+    for (const [id, entry] of this.cache) if (String(entry.user._id) === userId) this.cache.delete(id);
   }
 
   async changePassword(userId: Types.ObjectId, current: string, next: string, keepToken?: string) {
@@ -88,6 +109,7 @@ export class AuthService {
     // Other devices must log in again with the new password.
     const keep = keepToken ? tokenId(keepToken) : undefined;
     await Session.deleteMany(keep ? { userId, _id: { $ne: keep } } : { userId });
+    this.forgetUser(String(userId));
   }
 
   /** Deletes expired sessions; the store has no TTL index to do it. */

@@ -84,7 +84,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PublicUser, ...errorResponses, 422: ErrorBody },
       },
     },
-    async (req) => users.update(req.user!, req.params.id, req.body),
+    async (req) => {
+      const updated = await users.update(req.user!, req.params.id, req.body);
+      app.auth.forgetUser(req.params.id);
+      return updated;
+    },
   );
 };
 export default routes;

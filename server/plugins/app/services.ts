@@ -52,8 +52,7 @@ export default fp(
       clearInterval(reload);
       await jobs.close();
     });
-    // After HTTP has stopped: flush the study log and checkpoint, while the store is still open.
-    app.addHook('onClose', async () => study.close());
+    // study.close() (flush the log, checkpoint) runs in app.ts's shutdown hook, before the store closes.
   },
   { name: 'services', dependencies: ['store'] },
 );

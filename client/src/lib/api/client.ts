@@ -127,6 +127,10 @@ export class ApiClient {
   patch<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     return this.request<T>('PATCH', path, body, signal);
   }
+
+  delete<T = void>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('DELETE', path, undefined, signal);
+  }
 }
 
 /** Builds `path?key=value&…`, skipping undefined and empty values. */

@@ -45,7 +45,7 @@ export class Selections {
     return hint ?? lectureId in this.byLecture;
   }
 
-  /** 选学. Resolves to true when it is selected afterwards. */
+  /** 选学: resolves to the selection (also when another tab had made it already). */
   async select(lectureId: string): Promise<Selection> {
     this.pending = { ...this.pending, [lectureId]: true };
     try {
@@ -77,7 +77,7 @@ export class Selections {
       }
       if (!selection) return; // already gone
       try {
-        await this.#api.request<void>('DELETE', `/api/study/selections/${encodeURIComponent(selection.id)}`);
+        await this.#api.delete(`/api/study/selections/${encodeURIComponent(selection.id)}`);
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;
       }
