@@ -4,13 +4,16 @@
  * static file server (node:http + fs.createReadStream) serving the same file in the same run.
  * Target: at least 0.8 of the baseline's requests per second. Loopback only; bounded duration.
  * The load generator runs in a child process (http-load.ts), so the servers' event loop is
- * theirs alone; besides req/s, the main thread's busy time per request (event-loop
- * utilisation) is reported, which moves much less than req/s when other work shares the cores.
+ * theirs alone. Besides req/s, the servers' main-thread busy time per request (event-loop
+ * utilisation) is reported; with 2 cores shared by server, load generator and the fs thread
+ * pool it includes time the thread was preempted, so compare it between sides of one run only.
  * Human-readable lines go to stderr, one JSON line to stdout.
  * Run: node --import tsx bench/segments.ts [--seconds 10] [--connections 16] [--kb 700] [--rounds 2]
  */
+import { performance } from 'node:perf_hooks';
 import { createReadStream, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +72,9 @@ try {
     return { rps: r.rps, p50: r.p50, p99: r.p99, mbps: r.mbps, errors: r.errors + r.non2xx, busyMsPerReq: elu.active / r.requests, elu: elu.utilization };
   };
   type Sample = Awaited<ReturnType<typeof run>>;
+  // A short untimed warm-up of each server (JIT, file cache, keep-alive sockets).
+  await httpLoad({ url: segUrl, connections, seconds: 2 });
+  await httpLoad({ url: baseUrl, connections, seconds: 2 });
   const ours: Sample[] = [];
   const base: Sample[] = [];
   for (let i = 0; i < Number(values.rounds); i++) {
