@@ -16,6 +16,7 @@ export interface LoadOptions {
   url: string;
   connections: number;
   seconds: number;
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -32,7 +33,7 @@ export interface LoadResult {
 
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-async function runLoad({ url, connections, seconds }: LoadOptions): Promise<LoadResult> {
+async function runLoad({ url, connections, seconds, headers = {} }: LoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let errors = 0;
@@ -43,7 +44,7 @@ async function runLoad({ url, connections, seconds }: LoadOptions): Promise<Load
   const one = () =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
-      const req = http.get(url, { agent }, (res) => {
+      const req = http.get(url, { agent, headers }, (res) => {
         if (res.statusCode === undefined || res.statusCode >= 300) non2xx++;
         res.on('data', (chunk: Buffer) => void (bytes += chunk.length));
         res.on('end', () => {

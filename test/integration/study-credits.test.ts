@@ -220,11 +220,14 @@ describe('the engine with a controlled clock', () => {
     const u = await newCadre();
     clock = T0;
     const a = await openAll(u);
-    const b = await openAll(u);
     expect(a.counting).toBe(true);
+    clock = T0 + 1000;
+    // The first playing beat takes the place; a session opened after that is told it does not count.
+    await engine.ingest(u, [beat(a.playbackId, 1, 0, 0, { event: 'play' })]);
+    const b = await openAll(u);
     expect(b.counting).toBe(false);
     clock = T0 + 700_000;
-    const ra = await engine.ingest(u, watch(a.playbackId, 0, 300, 1, 0));
+    const ra = await engine.ingest(u, watch(a.playbackId, 0, 300, 1, 0).slice(1));
     const rb = await engine.ingest(u, watch(b.playbackId, 300, 600, 1, 0));
     expect(ra.sessions[a.playbackId]!.coveredSec).toBe(300);
     expect(rb.sessions[b.playbackId]).toMatchObject({ counting: false });

@@ -29,6 +29,18 @@ describe('client routes', () => {
     expect(routeAllows(matchRoute('/'), 'cadre')).toBe(true);
   });
 
+  it('opens 我的学习 to cadres and 单位学习统计 to unit and organisation admins', () => {
+    const study = matchRoute('/study');
+    expect(study.name).toBe('study');
+    expect(routeAllows(study, 'cadre')).toBe(true);
+    expect(routeAllows(study, 'lecturer')).toBe(false);
+    const report = matchRoute('/admin/unit/');
+    expect(report.name).toBe('unitReport');
+    expect(routeAllows(report, 'unitAdmin')).toBe(true);
+    expect(routeAllows(report, 'orgAdmin')).toBe(true);
+    expect(routeAllows(report, 'cadre')).toBe(false);
+  });
+
   it('only the login page is open to signed-out users', () => {
     expect(matchRoute('/login').auth).toBe(false);
     expect(matchRoute('/').auth).toBe(true);

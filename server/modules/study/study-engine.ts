@@ -261,7 +261,9 @@ export class StudyEngine {
     });
     const s: Session = { id, userId, lectureId, kind: lecture.kind ?? 'recorded', state: openSession(now), delivered: new Set(), flags: {}, lastServerAt: now, ended: false, dirty: false };
     this.sessions.set(id, s);
-    const counting = this.claim(s, now);
+    // Opening only looks: the place is taken by the first beat that plays, so a page that is
+    // reloaded (its old session's last beat may arrive late) is not shut out by itself.
+    const counting = this.placeFree(s, now);
     this.noteDevice(meta, userId, lectureId, id);
     const p = await this.loadProgress(userId, lectureId);
     const info = await this.lecture(lectureId);
@@ -271,11 +273,16 @@ export class StudyEngine {
     return { playbackId: id, counting, reason: counting ? undefined : ('other-session' as const), resumeAt, view: this.view(s, p, info) };
   }
 
-  /** Takes (or keeps) the user's counting place for this session if free or stale. */
-  private claim(s: Session, now: number): boolean {
+  private placeFree(s: Session, now: number): boolean {
     const cur = this.counting.get(s.userId);
-    if (!cur || cur.p === s.id || now - cur.at > this.policy.staleSessionSec * 1000 || this.sessions.get(cur.p)?.ended) {
-      this.counting.set(s.userId, { p: s.id, at: now });
+    return !cur || cur.p === s.id || now - cur.at > this.policy.staleSessionSec * 1000 || Boolean(this.sessions.get(cur.p)?.ended);
+  }
+
+  /** Takes (or keeps) the user's counting place for this session if free or stale. */
+  private claim(s: Session, now: number, playing: boolean): boolean {
+    if (this.placeFree(s, now)) {
+      // Only a playing session holds the place; a paused one keeps it while it is not stale.
+      if (playing || this.counting.get(s.userId)?.p === s.id) this.counting.set(s.userId, { p: s.id, at: now });
       return true;
     }
     s.flags['parallel-sessions'] = (s.flags['parallel-sessions'] ?? 0) + 1;
@@ -333,7 +340,12 @@ export class StudyEngine {
       if (info && info.durationSec) p.durationSec = info.durationSec;
       list.sort((a, b) => a.seq - b.seq);
       for (const b of list) {
-        const counting = this.claim(s, now);
+        if (b.seq <= s.state.lastSeq) {
+          // A duplicate or replay: acknowledged, changes nothing (not even the counting place).
+          acks.push({ playbackId: pid, seq: b.seq });
+          continue;
+        }
+        const counting = this.claim(s, now, b.playing || b.event === 'play');
         const d = decide(s.state, b, {
           nowMs: now,
           policy: this.policy,
@@ -381,8 +393,7 @@ export class StudyEngine {
   }
 
   private view(s: Session, p: Progress, info: LectureInfo | null): SessionView {
-    const cur = this.counting.get(s.userId);
-    const counting = !cur || cur.p === s.id;
+    const counting = this.placeFree(s, this.now());
     const duration = info?.durationSec || p.durationSec;
     return {
       counting,

@@ -95,6 +95,8 @@ export interface LectureInput {
   creditHours?: number;
   required?: boolean;
   audienceUnitIds?: string[];
+  /** 选学名额: a limited offering; null removes the limit. */
+  seatLimit?: number | null;
 }
 
 export interface CatalogFacets {

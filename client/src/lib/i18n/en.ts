@@ -153,7 +153,7 @@ export const en: Messages = {
   'player.error.forbidden': 'You may not watch this lecture, or it has been withdrawn.',
 
   'studyPlayer.notCounting': 'This page is not earning study hours: you are studying this lecture in another page or on another device',
-  'studyPlayer.notCountingHint': 'Carry on there; about a minute after that page is closed or paused, playing here starts counting.',
+  'studyPlayer.notCountingHint': 'Carry on there; once that page is closed (or paused for about a minute), playing here starts counting.',
   'studyPlayer.label': 'Your progress in this lecture',
   'studyPlayer.progress': '{percent}% watched',
   'studyPlayer.progressCredit': '{percent}% watched · earns {hours} study hours when completed',
@@ -278,6 +278,9 @@ export const en: Messages = {
   'studio.form.tagsHint': 'Separate with commas, e.g. rural revitalisation, grassroots governance',
   'studio.form.creditHours': 'Study hours',
   'studio.form.requirement': 'Required / elective',
+  'studio.form.seatLimit': 'Seats',
+  'studio.form.seatLimitHint': 'Empty: no limit',
+  'studio.form.seatsInvalid': 'Seats must be a whole number from 1 to 100000, or empty for no limit',
   'studio.form.create': 'Create lecture',
   'studio.form.save': 'Save changes',
   'studio.form.saving': 'Saving…',

@@ -151,7 +151,7 @@ export const zhCN = {
   'player.error.forbidden': '暂无权限观看该课程，或课程已下架。',
 
   'studyPlayer.notCounting': '本页面未计入学时：您已在其他页面或设备学习此课程',
-  'studyPlayer.notCountingHint': '请在正在学习的页面继续；关闭或暂停那个页面约一分钟后，在本页面播放即可开始计入学时。',
+  'studyPlayer.notCountingHint': '请在正在学习的页面继续；关闭那个页面（或将其暂停约一分钟）后，在本页面播放即可开始计入学时。',
   'studyPlayer.label': '本课程学习进度',
   'studyPlayer.progress': '已学 {percent}%',
   'studyPlayer.progressCredit': '已学 {percent}% · 完成后计 {hours} 学时',
@@ -276,6 +276,9 @@ export const zhCN = {
   'studio.form.tagsHint': '用逗号分隔，如：乡村振兴，基层治理',
   'studio.form.creditHours': '学时',
   'studio.form.requirement': '必修 / 选修',
+  'studio.form.seatLimit': '选学名额',
+  'studio.form.seatLimitHint': '留空表示不限名额',
+  'studio.form.seatsInvalid': '选学名额应为 1 到 100000 之间的整数，或留空不限',
   'studio.form.create': '创建课程',
   'studio.form.save': '保存修改',
   'studio.form.saving': '正在保存…',

@@ -105,11 +105,13 @@ export class PlayerController {
   #renewing = false;
   #lastSaved = 0;
   #destroyed = false;
+  readonly #beforePlayback: (() => Promise<void>) | undefined;
 
-  constructor(lectureId: string, options: { api?: ApiClient; resume?: ResumeStore } = {}) {
+  constructor(lectureId: string, options: { api?: ApiClient; resume?: ResumeStore; beforePlayback?: () => Promise<void> } = {}) {
     this.lectureId = lectureId;
     this.#api = options.api ?? api;
     this.#resume = options.resume ?? new LocalResumeStore();
+    this.#beforePlayback = options.beforePlayback;
   }
 
   get hls(): HlsType | null {
@@ -123,6 +125,10 @@ export class PlayerController {
     this.failure = null;
     window.addEventListener('online', this.#onOnline);
     try {
+      // Heartbeats still waiting from the page before (a reload's `unload`) go first, so the
+      // counting place they give back is free when this playback asks for it.
+      await this.#beforePlayback?.().catch(() => undefined);
+      if (this.#destroyed) return;
       const playback = await this.#requestPlayback();
       if (this.#destroyed) return;
       const saved = pickResumePosition(playback.resumeAt, await this.#resume.load(this.lectureId));

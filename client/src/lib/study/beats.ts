@@ -10,7 +10,8 @@
  * - a seek while playing first closes the span at the position before the jump (a `tick` there),
  *   then reports the jump (`seek`, which earns nothing), so the part watched before it counts;
  * - a rate change while playing closes the span too, so each span has one rate;
- * - leaving the page sends `unload` by `navigator.sendBeacon` (see study-session.svelte.ts).
+ * - leaving the page sends `unload` by `navigator.sendBeacon` (see study-session.svelte.ts), even
+ *   when nothing was played: it gives back the counting place the playback took when opened.
  *
  * Sequence numbers start at 1 for each playback and are never reused: the server drops any beat
  * whose seq it has seen, so a retried or duplicated batch never earns twice. No I/O here.
@@ -155,7 +156,8 @@ export class HeartbeatScheduler {
         }
         return [this.#beat(snap.visible ? 'show' : 'hide', snap, now)];
       case 'unload':
-        if (!this.started) return [];
+        // Also before any play: opening a playback took the user's counting place, and leaving
+        // must give it back at once (a reload would otherwise not count for a while).
         this.#ended = true;
         return [this.#beat('unload', { ...snap, playing: false }, now)];
     }

@@ -16,6 +16,8 @@ import { beaconBeats, beatChannel } from './beat-channel.ts';
 import type { HeartbeatAnswer, OutboxSender, SessionView } from './sender.ts';
 
 const TICK_CHECK_MS = 1000;
+/** How long a new playback waits for the outbox to drain before it opens anyway. */
+const SETTLE_MAX_MS = 2000;
 
 export interface StudySessionOptions {
   lectureId: string;
@@ -62,11 +64,20 @@ export class StudySession {
     return this.#scheduler?.playbackId ?? null;
   }
 
+  /**
+   * Resolves once beats left by an earlier page are sent (at most SETTLE_MAX_MS): the player
+   * waits for it before opening its playback, so an `unload` that gives the counting place back
+   * reaches the server first.
+   */
+  settle(): Promise<void> {
+    return Promise.race([this.#sender.flush(), new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MAX_MS))]);
+  }
+
   /** A playback was opened (first, or renewed after its token expired). */
   setPlayback(playback: Playback): void {
     if (this.#destroyed || this.#scheduler?.playbackId === playback.playbackId) return;
     const old = this.#scheduler;
-    if (old?.started) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
+    if (old) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
     this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec });
     if (typeof playback.counting === 'boolean') {
       this.counting = playback.counting;
