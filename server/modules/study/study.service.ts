@@ -16,6 +16,9 @@ import type { StudyEngine } from './study-engine';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+// Recounts of one lecture's seats run one after another, so the last one sees every insert.
+const seatSync = new Map<string, Promise<void>>();
+
 export class StudyService {
   constructor(
     private readonly models: Models,
@@ -92,7 +95,18 @@ export class StudyService {
   }
 
   /** Recounts the taken seats into `seatsLeft` (shown in the catalog; the seats themselves decide). */
-  private async syncSeats(lectureId: Types.ObjectId) {
+  private syncSeats(lectureId: Types.ObjectId): Promise<void> {
+    const key = String(lectureId);
+    const run = (seatSync.get(key) ?? Promise.resolve()).then(() => this.recountSeats(lectureId));
+    const tail = run.catch(() => {});
+    seatSync.set(key, tail);
+    void tail.then(() => {
+      if (seatSync.get(key) === tail) seatSync.delete(key);
+    });
+    return run;
+  }
+
+  private async recountSeats(lectureId: Types.ObjectId) {
     const lecture = await this.models.Lecture.findById(lectureId, { seatLimit: 1 }).lean();
     if (typeof lecture?.seatLimit !== 'number') return;
     const taken = await this.models.Seat.countDocuments({ lectureId });
