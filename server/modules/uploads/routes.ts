@@ -62,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const key = `lectures/${String(lecture._id)}/source/${upload.id}${ext}`;
         await app.storage.put(file, key);
         await rm(`${file}.json`, { force: true });
-        const job = await app.jobs.enqueue('transcode', { lectureId: String(lecture._id) });
+        // The lecture names its source before the job exists: a job that starts at once must find it.
         await Lecture.updateOne(
           { _id: lecture._id },
           {
@@ -70,10 +70,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
               sourceKey: key,
               durationSec: Math.round(probe.durationSec),
               state: lecture.state === 'published' ? 'published' : 'processing',
-              processing: { state: 'queued', percent: 0, attempts: 0, jobId: job._id },
+              processing: { state: 'queued', percent: 0, attempts: 0 },
             },
           },
         );
+        const job = await app.jobs.enqueue('transcode', { lectureId: String(lecture._id) });
+        await Lecture.updateOne({ _id: lecture._id, 'processing.state': 'queued' }, { $set: { 'processing.jobId': job._id } });
         app.notifyProcessing({ lectureId: String(lecture._id), state: 'queued', percent: 0 });
         app.log.info({ lectureId: String(lecture._id), uploadId: upload.id, durationSec: probe.durationSec }, 'uploads.finish() | accepted, transcode queued');
         return {};
