@@ -45,7 +45,8 @@ export interface CatalogQuery {
   viewerUnits?: string[];
 }
 
-export function toEntry(l: LectureDoc): CatalogEntry {
+/** The descriptive fields of a lecture with their defaults, shared by the index and the API views. */
+export function lectureFields(l: LectureDoc) {
   return {
     id: String(l._id),
     title: l.title,
@@ -59,11 +60,17 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     required: l.required ?? false,
     durationSec: l.durationSec ?? 0,
     creditHours: l.creditHours ?? 0,
-    hasPoster: Boolean(l.media?.poster),
     watchCount: l.watchCount ?? 0,
+    seatLimit: l.seatLimit ?? undefined,
+  };
+}
+
+export function toEntry(l: LectureDoc): CatalogEntry {
+  return {
+    ...lectureFields(l),
+    hasPoster: Boolean(l.media?.poster),
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),
-    seatLimit: l.seatLimit ?? undefined,
     seatsLeft: l.seatsLeft ?? undefined,
     grams: new Set(l.searchGrams?.length ? l.searchGrams : indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '')),
   };

@@ -13,7 +13,7 @@ import type { Storage } from '../../../media';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import type { UserDoc } from '../users/user.model';
-import { CatalogIndex, type CatalogQuery } from './catalog-index';
+import { CatalogIndex, lectureFields, type CatalogQuery } from './catalog-index';
 import type { LectureCategory, LectureDoc, LectureKind } from './lecture.model';
 import { indexGrams } from './search';
 
@@ -52,22 +52,9 @@ export function posterUrl(l: Pick<LectureDoc, '_id' | 'media' | 'updatedAt'>): s
 
 export function toAdminView(l: LectureDoc) {
   return {
-    id: String(l._id),
-    title: l.title,
-    summary: l.summary ?? '',
-    lecturer: l.lecturer ?? '',
-    institution: l.institution ?? '',
-    category: l.category,
-    topic: l.topic ?? '',
-    tags: l.tags ?? [],
-    kind: l.kind ?? 'recorded',
-    required: l.required ?? false,
-    durationSec: l.durationSec ?? 0,
-    creditHours: l.creditHours ?? 0,
+    ...lectureFields(l),
     coverUrl: posterUrl(l),
-    watchCount: l.watchCount ?? 0,
     publishedAt: l.publishedAt ? new Date(l.publishedAt).toISOString() : undefined,
-    seatLimit: l.seatLimit ?? undefined,
     seatsTaken: typeof l.seatLimit === 'number' ? l.seatLimit - (l.seatsLeft ?? l.seatLimit) : undefined,
     state: l.state,
     audienceUnitIds: (l.audienceUnitIds ?? []).map(String),
