@@ -9,8 +9,8 @@
  * pool it includes time the thread was preempted, so compare it between sides of one run only.
  * Human-readable lines go to stderr, one JSON line to stdout.
  * Segment requests carry the session cookie, as the browser sends it (same origin); --no-cookie
- * drops it.
- * Run: node --import tsx bench/segments.ts [--seconds 10] [--connections 16] [--kb 700] [--rounds 2] [--no-cookie]
+ * drops it; --range asks for the segment as `Range: bytes=0-` (the portal's Range path).
+ * Run: node --import tsx bench/segments.ts [--seconds 10] [--connections 16] [--kb 700] [--rounds 2] [--no-cookie] [--range]
  */
 import { createReadStream, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     // The player page is same-origin, so a browser sends the session cookie with every segment.
     'no-cookie': { type: 'boolean', default: false },
+    // Ask for the segment as `Range: bytes=0-` (players that fetch by range); the baseline ignores it.
+    range: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -59,9 +61,9 @@ try {
   const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
   const pb = (await (await fetch(`${b.url}/api/lectures/${lecture._id}/playback`, { method: 'POST', headers: { cookie } })).json()) as { masterUrl: string };
   const segUrl = b.url + pb.masterUrl.replace('master.m3u8', '720p/seg_00000.ts');
-  const segHeaders: Record<string, string> = values['no-cookie'] ? {} : { cookie };
+  const segHeaders: Record<string, string> = { ...(values['no-cookie'] ? {} : { cookie }), ...(values.range ? { range: 'bytes=0-' } : {}) };
   const check = await fetch(segUrl, { headers: segHeaders });
-  if (check.status !== 200) throw new Error(`segment URL answered ${check.status}`);
+  if (check.status !== (values.range ? 206 : 200)) throw new Error(`segment URL answered ${check.status}`);
   await check.arrayBuffer();
 
   await new Promise<void>((r) => baselineServer.listen(0, '127.0.0.1', r));
@@ -100,14 +102,14 @@ try {
   const busyRatio = o.busyMsPerReq / s.busyMsPerReq;
   const log = (line: string) => void process.stderr.write(`${line}\n`);
   const line = (x: typeof o) => `${x.rps.toFixed(0)} req/s  p50 ${x.p50} ms  p99 ${x.p99} ms  ${x.mbps.toFixed(0)} Mbit/s  main thread ${x.busyMsPerReq} ms/req (ELU ${x.elu})  errors ${x.errors}`;
-  log(`segment delivery, ${values.kb} KB segment, ${connections} connections, ${seconds} s x ${values.rounds} rounds, ${values['no-cookie'] ? 'no cookie' : 'session cookie sent'}, ${cpus().length} cores (load generator in a child process, same machine)`);
+  log(`segment delivery, ${values.kb} KB segment, ${connections} connections, ${seconds} s x ${values.rounds} rounds, ${values['no-cookie'] ? 'no cookie' : 'session cookie sent'}${values.range ? ', Range: bytes=0-' : ''}, ${cpus().length} cores (load generator in a child process, same machine)`);
   log(`  portal (Fastify, signed URL):  ${line(o)}`);
   log(`  baseline (node:http static):   ${line(s)}`);
   log(`  ratio req/s portal/baseline: ${ratio.toFixed(3)} (target >= 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}); main-thread ms/req portal/baseline: ${busyRatio.toFixed(3)}`);
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
   process.stdout.write(
     `${JSON.stringify({
-      bench: 'segments', kb: Number(values.kb), connections, cookie: !values['no-cookie'], seconds, rounds: Number(values.rounds), cpus: cpus().length,
+      bench: 'segments', kb: Number(values.kb), connections, cookie: !values['no-cookie'], range: values.range, seconds, rounds: Number(values.rounds), cpus: cpus().length,
       portal: o, baseline: s, ratio: round3(ratio), busyRatio: round3(busyRatio),
       samples: { portal: ours.map((x) => r2(x.rps)), baseline: base.map((x) => r2(x.rps)) },
       loadAvg1m: r2(loadavg()[0]!), target: 0.8, pass: ratio >= 0.8,

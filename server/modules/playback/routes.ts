@@ -123,6 +123,8 @@ async function sendStored(req: FastifyRequest, reply: FastifyReply, path: string
     contentType: false,
     etag: true,
     lastModified: true,
+    // send() otherwise leaves Node's 16 KiB read buffer: 44 reads for a 700 KB segment.
+    highWaterMark: 1024 * 1024,
   });
   if (statusCode === 404) throw errors.notFound('文件', 'File');
   if (statusCode < 300) onServed?.();
