@@ -72,6 +72,8 @@ export const configKeys = {
 
   STUDY_MAX_RATE: key(Type.Number({ minimum: 1, maximum: 4, description: 'a number from 1 to 4' }), 2),
   STUDY_COMPLETION_THRESHOLD: key(Type.Number({ minimum: 0.5, maximum: 1, description: 'a fraction from 0.5 to 1' }), 0.9),
+  STUDY_ATTENTION_INTERVAL_SECONDS: key(Type.Integer({ minimum: 10, maximum: 86400, description: 'seconds from 10 to 86400' }), 600),
+  STUDY_ATTENTION_ANSWER_SECONDS: key(Type.Integer({ minimum: 10, maximum: 600, description: 'seconds from 10 to 600' }), 60),
   STUDY_CHECKPOINT_MS: key(Type.Integer({ minimum: 100, description: 'milliseconds, at least 100' }), 5000),
   STUDY_WAL_MAX_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 1000, description: 'milliseconds from 0 to 1000' }), 5),
   HEARTBEAT_SECONDS: key(Type.Integer({ minimum: 5, maximum: 60, description: 'seconds from 5 to 60' }), 15),
@@ -178,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRate: r.STUDY_MAX_RATE,
       completionThreshold: r.STUDY_COMPLETION_THRESHOLD,
       checkpointMs: r.STUDY_CHECKPOINT_MS,
+      attentionIntervalSec: r.STUDY_ATTENTION_INTERVAL_SECONDS,
+      attentionAnswerSec: r.STUDY_ATTENTION_ANSWER_SECONDS,
       walMaxDelayMs: r.STUDY_WAL_MAX_DELAY_MS,
       heartbeatSec: r.HEARTBEAT_SECONDS,
       lrsUrl: r.XAPI_LRS_URL,

@@ -32,6 +32,7 @@ import servicesPlugin from './plugins/app/services';
 import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
 import uploadRoutes from './modules/uploads/routes';
 import { reportRoutes, studyRoutes } from './modules/study/routes';
+import { noticeRoutes } from './modules/notices/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import './types';
 
@@ -95,7 +96,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(swagger, {
     openapi: {
       info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
-      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'health' }],
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'notices' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -136,6 +137,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(mediaRoutes, { prefix: '/media' });
   await app.register(studyRoutes, { prefix: '/api/study' });
   await app.register(reportRoutes, { prefix: '/api/reports' });
+  await app.register(noticeRoutes, { prefix: '/api/notices' });
   registerCatalogSocket(app);
 
   // The built client, with history-API fallback to index.html for non-API GETs.

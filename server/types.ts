@@ -11,6 +11,8 @@ import type { CatalogService } from './modules/catalog/catalog.service';
 import type { Notify } from './modules/catalog/processing';
 import type { JobQueue } from './modules/jobs/job-queue';
 import type { StudyEngine } from './modules/study/study-engine';
+import type { NoticeService } from './modules/notices/notices.service';
+import type { ReminderService } from './modules/study/reminders';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +29,8 @@ declare module 'fastify' {
     catalog: CatalogService;
     jobs: JobQueue;
     study: StudyEngine;
+    notices: NoticeService;
+    reminders: ReminderService;
     notifyProcessing: Notify;
     /** HMAC key for playback tokens, derived from the session secret. */
     playbackSecret: string;

@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { defineSessionModel } from '../modules/auth/session.model';
 import { defineLectureModel } from '../modules/catalog/lecture.model';
 import { defineJobModel } from '../modules/jobs/job.model';
+import { defineNoticeModel } from '../modules/notices/notice.model';
 import { defineStudyModels } from '../modules/study/study.model';
 import { defineInstitutionModel, defineOrgUnitModel } from '../modules/org/org.model';
 import { defineUserModel } from '../modules/users/user.model';
@@ -15,6 +16,7 @@ export function defineModels(conn: Connection) {
     Institution: defineInstitutionModel(conn),
     Lecture: defineLectureModel(conn),
     Job: defineJobModel(conn),
+    NoticeBox: defineNoticeModel(conn),
     ...defineStudyModels(conn),
   };
 }

@@ -234,6 +234,78 @@ describe('the engine with a controlled clock', () => {
     expect(rb.sessions[b.playbackId]!.coveredSec).toBe(300);
   });
 
+  describe('attention checks (随机签到)', () => {
+    let checked: LectureDoc;
+    let strict: StudyEngine;
+    beforeAll(async () => {
+      const l = await t.app.store.models.Lecture.create({ title: '专注度抽查课', category: 'service', state: 'published', durationSec: 600, creditHours: 1, attentionChecks: true, media: { prefix: 'x', master: 'master.m3u8', segmentSec: 4 } });
+      checked = l.toObject() as unknown as LectureDoc;
+      // Checks every 60 s (random() = 0.5 puts each one exactly at the interval), 60 s to answer.
+      strict = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000, attentionIntervalSec: 60, attentionAnswerSec: 60 }, silent, () => clock, () => 0.5);
+    });
+    /** Plays from 0, one beat every 15 s as the clock runs; `at(sec)` is called before each beat. */
+    async function playLive(u: UserDoc, playbackId: string, untilSec: number, at: (sec: number, views: Map<number, any>) => Promise<void> = async () => {}) {
+      const views = new Map<number, any>();
+      for (let sec = 0, seq = 1; sec <= untilSec; sec += 15, seq++) {
+        clock = T0 + sec * 1000;
+        await at(sec, views);
+        const r = await strict.ingest(u, [beat(playbackId, seq, sec, sec, { event: sec === 0 ? 'play' : 'tick' })]);
+        views.set(sec, r.sessions[playbackId]);
+      }
+      return views;
+    }
+
+    it('pauses counting while a check is overdue, and drops the span a late answer covered', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const o = await strict.open(u, checked, {});
+      for (let i = 0; i < 150; i++) strict.recordDelivery(o.playbackId, i);
+      let late: { accepted: boolean; late: boolean } | undefined;
+      const views = await playLive(u, o.playbackId, 180, async (sec, views) => {
+        if (sec === 165) {
+          clock = T0 + 155_000; // answered 35 s after it was due
+          late = await strict.answerAttention(u, o.playbackId, views.get(60).attention.id);
+          clock = T0 + sec * 1000;
+        }
+      });
+      expect(views.get(45).attention).toBeUndefined();
+      expect(views.get(60).attention).toMatchObject({ expiresInSec: 60, overdue: false });
+      expect(views.get(135).attention).toMatchObject({ overdue: true });
+      expect(late).toEqual({ accepted: true, late: true });
+      expect(views.get(180).attention).toBeUndefined();
+      // Credited: 0-120 (answered window) and 165-180; not 120-165 (overdue, then the span the late answer covered).
+      expect(views.get(180).coveredSec).toBe(135);
+    });
+
+    it('keeps counting when the check is answered in time, and ignores a wrong id', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const o = await strict.open(u, checked, {});
+      for (let i = 0; i < 150; i++) strict.recordDelivery(o.playbackId, i);
+      const answers: unknown[] = [];
+      const views = await playLive(u, o.playbackId, 120, async (sec, views) => {
+        if (sec === 90) {
+          answers.push(await strict.answerAttention(u, o.playbackId, 'not-the-id'));
+          answers.push(await strict.answerAttention(u, o.playbackId, views.get(75).attention.id));
+        }
+      });
+      expect(answers).toEqual([{ accepted: false, late: false }, { accepted: true, late: false }]);
+      expect(views.get(120).coveredSec).toBe(120);
+      expect(views.get(105).attention).toBeUndefined();
+      const other = await newCadre();
+      await expect(strict.answerAttention(other, o.playbackId, 'whatever')).rejects.toMatchObject({ code: 'PLAYBACK_NOT_FOUND' });
+    });
+
+    it('answers attention checks over HTTP with a validated body', async () => {
+      const bad = await post('/api/study/attention', cadre, { playbackId: 'x' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('VALIDATION_ERROR');
+      const pb = await post(`/api/lectures/${lectureId}/playback`, cadre);
+      const none = await post('/api/study/attention', cadre, { playbackId: pb.body.playbackId, checkId: 'abcdef' });
+      expect(none).toMatchObject({ status: 200, body: { accepted: false, late: false } });
+    });
+  });
+
   it('rebuilds acknowledged progress from the log after a crash (no checkpoint taken)', async () => {
     const u = await newCadre();
     clock = T0;

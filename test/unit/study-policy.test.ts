@@ -84,6 +84,14 @@ describe('heartbeat policy', () => {
     expect(run([beat(1, 0, 0), beat(2, 15, 15)], ctx({ counting: false })).media).toBe(0);
   });
 
+  it('credits nothing while an attention check is overdue, and flags it', () => {
+    const r = run([beat(1, 0, 0), beat(2, 15, 15)], ctx({ attentionPaused: true }));
+    expect(r.media).toBe(0);
+    expect(r.flags).toContain('attention-missed');
+    // Not playing: nothing to miss, no flag.
+    expect(run([beat(1, 0, 0, { playing: false }), beat(2, 0, 15, { playing: false })], ctx({ attentionPaused: true })).flags).not.toContain('attention-missed');
+  });
+
   it('refuses spans beyond the frontier of a required lecture, but not of an elective', () => {
     const beats = [beat(1, 300, 0), beat(2, 315, 15)];
     expect(run(beats, ctx({ required: true, frontier: 100 })).flags).toContain('beyond-frontier');

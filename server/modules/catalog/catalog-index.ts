@@ -28,6 +28,31 @@ export interface CatalogEntry {
   grams: Set<string>;
   seatLimit?: number;
   seatsLeft?: number;
+  attentionChecks: boolean;
+  live?: LiveView;
+  replayOf?: string;
+}
+
+export interface LiveView {
+  scheduledAt?: string;
+  state: 'scheduled' | 'live' | 'ended';
+  startedAt?: string;
+  endedAt?: string;
+  replayLectureId?: string;
+}
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : undefined);
+
+/** A live lecture's schedule and state as the API shows it. */
+export function liveView(l: Pick<LectureDoc, 'live'>): LiveView | undefined {
+  if (!l.live) return undefined;
+  return {
+    scheduledAt: iso(l.live.scheduledAt),
+    state: (l.live.state ?? 'scheduled') as LiveView['state'],
+    startedAt: iso(l.live.startedAt),
+    endedAt: iso(l.live.endedAt),
+    replayLectureId: l.live.replayLectureId ? String(l.live.replayLectureId) : undefined,
+  };
 }
 
 export interface CatalogQuery {
@@ -58,10 +83,13 @@ export function lectureFields(l: LectureDoc) {
     tags: l.tags ?? [],
     kind: l.kind ?? 'recorded',
     required: l.required ?? false,
+    attentionChecks: l.attentionChecks ?? false,
     durationSec: l.durationSec ?? 0,
     creditHours: l.creditHours ?? 0,
     watchCount: l.watchCount ?? 0,
     seatLimit: l.seatLimit ?? undefined,
+    live: liveView(l),
+    replayOf: l.replayOf ? String(l.replayOf) : undefined,
   };
 }
 
@@ -84,6 +112,9 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     creditHours: f.creditHours,
     watchCount: f.watchCount,
     seatLimit: f.seatLimit,
+    attentionChecks: f.attentionChecks,
+    live: f.live,
+    replayOf: f.replayOf,
     hasPoster: Boolean(l.media?.poster),
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),

@@ -27,10 +27,13 @@ export interface LectureInput {
   tags?: string[];
   creditHours?: number;
   required?: boolean;
+  attentionChecks?: boolean;
   audienceUnitIds?: string[];
   kind?: 'recorded' | 'live';
   /** Limited offering (选学名额); null removes the limit. */
   seatLimit?: number | null;
+  /** Live lectures: the start time (ISO 8601). */
+  scheduledAt?: string;
 }
 
 const editorRoles = new Set(['orgAdmin', 'unitAdmin']);
@@ -115,6 +118,9 @@ export class CatalogService {
         seatLimit: e.seatLimit,
         seatsTaken: e.seatLimit === undefined ? undefined : e.seatLimit - (e.seatsLeft ?? e.seatLimit),
         selected: selected.has(e.id),
+        attentionChecks: e.attentionChecks,
+        live: e.live,
+        replayOf: e.replayOf,
       })),
     };
   }
@@ -164,8 +170,10 @@ export class CatalogService {
     if (institution === undefined && user.institutionId) {
       institution = (await this.models.Institution.findById(user.institutionId).lean())?.name;
     }
+    const { scheduledAt, ...rest } = input;
     const doc = {
-      ...input,
+      ...rest,
+      ...(input.kind === 'live' ? { live: { scheduledAt: scheduledAt ? new Date(scheduledAt) : new Date(), state: 'scheduled' as const } } : {}),
       lecturer: input.lecturer ?? (user.role === 'lecturer' ? user.displayName : ''),
       institution: institution ?? '',
       createdBy: user._id,
@@ -180,8 +188,12 @@ export class CatalogService {
     const l = await this.loadEditable(user, id);
     await this.checkAudience(input.audienceUnitIds);
     const merged = { ...l, ...input };
-    const { seatLimit, ...fields } = input;
+    const { seatLimit, scheduledAt, ...fields } = input;
     const update: Record<string, unknown> = { $set: { ...fields, searchGrams: this.grams(merged) } };
+    if (scheduledAt !== undefined) {
+      if (l.kind !== 'live') throw new AppError(400, 'NOT_LIVE', '只有直播讲座可以设置开始时间', 'Only live lectures have a start time');
+      (update.$set as Record<string, unknown>)['live.scheduledAt'] = new Date(scheduledAt);
+    }
     if (seatLimit === null) update.$unset = { seatLimit: 1, seatsLeft: 1 };
     else if (typeof seatLimit === 'number') {
       // Keep the seats already taken: the new limit minus them is what is left.

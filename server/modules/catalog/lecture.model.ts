@@ -30,6 +30,8 @@ const lectureSchema = new Schema(
     durationSec: { type: Number, default: 0 },
     creditHours: { type: Number, default: 0 },
     required: { type: Boolean, default: false },
+    // Optional attention checks (随机签到): a prompt at random moments that must be answered in time.
+    attentionChecks: { type: Boolean, default: false },
     audienceUnitIds: { type: [Schema.Types.ObjectId], default: [] },
     state: { type: String, enum: lectureStates, default: 'draft', index: true },
     kind: { type: String, enum: lectureKinds, default: 'recorded' },
@@ -56,6 +58,23 @@ const lectureSchema = new Schema(
       ),
       default: undefined,
     },
+    // Live lectures (直播讲座): the schedule and the room's state; the replay made from the
+    // recording is its own recorded lecture, linked both ways (live.replayLectureId / replayOf).
+    live: {
+      type: new Schema(
+        {
+          scheduledAt: Date,
+          state: { type: String, enum: ['scheduled', 'live', 'ended'], default: 'scheduled' },
+          startedAt: Date,
+          endedAt: Date,
+          replayLectureId: { type: Schema.Types.ObjectId },
+          recordingPrefix: String,
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
+    replayOf: { type: Schema.Types.ObjectId },
     subtitles: {
       type: [new Schema({ lang: String, label: String, key: String }, { _id: false })],
       default: [],

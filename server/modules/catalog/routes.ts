@@ -17,6 +17,7 @@ const Card = {
   tags: Type.Array(Type.String()),
   kind: StringEnum(lectureKinds),
   required: Type.Boolean(),
+  attentionChecks: Type.Optional(Type.Boolean()),
   durationSec: Type.Number(),
   creditHours: Type.Number(),
   coverUrl: Type.Optional(Type.String()),
@@ -25,6 +26,16 @@ const Card = {
   seatLimit: Type.Optional(Type.Integer()),
   seatsTaken: Type.Optional(Type.Integer()),
   selected: Type.Optional(Type.Boolean()),
+  live: Type.Optional(
+    Type.Object({
+      scheduledAt: Type.Optional(Type.String()),
+      state: StringEnum(['scheduled', 'live', 'ended'] as const),
+      startedAt: Type.Optional(Type.String()),
+      endedAt: Type.Optional(Type.String()),
+      replayLectureId: Type.Optional(Type.String()),
+    }),
+  ),
+  replayOf: Type.Optional(Type.String()),
 };
 const LectureCard = Type.Object(Card);
 const ErrorInfo = Type.Object({ code: Type.String(), message: Type.String(), messageEn: Type.String() });
@@ -50,8 +61,10 @@ const editable = {
   tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 30 }), { maxItems: 20 })),
   creditHours: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   required: Type.Optional(Type.Boolean()),
+  attentionChecks: Type.Optional(Type.Boolean()),
   audienceUnitIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
   seatLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()])),
+  scheduledAt: Type.Optional(Type.String({ format: 'date-time' })),
 };
 const Title = Type.String({ minLength: 1, maxLength: 120 });
 const Category = StringEnum(lectureCategories);

@@ -9,6 +9,8 @@
  * - the media advanced no faster than wall time x maxRate + tolerance (client clock deltas, never
  *   more in total than server time since the session opened: late offline batches still count);
  * - on a required lecture, the span does not start beyond the watched frontier (no skipping);
+ * - no attention check of the session is overdue (lectures that enable them: a prompt at a random
+ *   moment that must be answered in time, otherwise counting pauses until it is);
  * - the media for the span was actually delivered to this session (served HLS segments, or SFU
  *   bytes for live): only the delivered part is credited.
  * The wall time credited is at most the span's wall time, so 2x playback covers the lecture but
@@ -64,7 +66,7 @@ export interface SessionState {
   clientElapsedMs: number;
 }
 
-export type Flag = 'duplicate' | 'out-of-order' | 'too-fast' | 'clock-ahead' | 'beyond-frontier' | 'not-delivered' | 'not-counting' | 'hidden' | 'rate-too-high' | 'long-gap';
+export type Flag = 'duplicate' | 'out-of-order' | 'too-fast' | 'clock-ahead' | 'beyond-frontier' | 'not-delivered' | 'not-counting' | 'hidden' | 'rate-too-high' | 'long-gap' | 'attention-missed';
 
 export interface Decision {
   duplicate: boolean;
@@ -89,6 +91,8 @@ export interface DecideContext {
   counting: boolean;
   /** Live lectures: positions are on the live timeline and there is no frontier rule. */
   live?: boolean;
+  /** An attention check is overdue (or was answered late and this span is the one it covered). */
+  attentionPaused?: boolean;
 }
 
 export function openSession(nowMs: number): SessionState {
@@ -129,6 +133,7 @@ export function decide(state: SessionState, beat: Beat, ctx: DecideContext): Dec
   if (!ctx.counting) return none('not-counting');
   if (!state.playing) return none();
   if (!state.visible) return none('hidden');
+  if (ctx.attentionPaused) return none('attention-missed');
   if (beat.event === 'seek') return none();
   if (beat.rate > policy.maxRate + 1e-9) return none('rate-too-high');
   if (spanSec > policy.maxSpanSec) return none('long-gap');

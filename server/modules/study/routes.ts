@@ -30,6 +30,7 @@ const SessionView = Type.Object({
   coveredSec: Type.Number(),
   completed: Type.Boolean(),
   creditHours: Type.Optional(Type.Number()),
+  attention: Type.Optional(Type.Object({ id: Type.String(), expiresInSec: Type.Number(), overdue: Type.Boolean() })),
 });
 const PolicyBody = Type.Object({
   yearlyHours: Type.Number({ minimum: 0, maximum: 2000 }),
@@ -75,6 +76,23 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => {
       study.assertOpen();
       return study.ingest(req.user!, req.body.beats);
+    },
+  );
+
+  app.post(
+    '/attention',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['study'],
+        summary: '随机签到 / answer an attention check',
+        body: Type.Object({ playbackId: Type.String({ minLength: 8, maxLength: 64 }), checkId: Type.String({ minLength: 4, maxLength: 32 }) }),
+        response: { 200: Type.Object({ accepted: Type.Boolean(), late: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      study.assertOpen();
+      return study.answerAttention(req.user!, req.body.playbackId, req.body.checkId);
     },
   );
 
@@ -135,6 +153,19 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => reply.code(201).send(await service.assign(req.user!, req.body)),
+  );
+
+  app.post(
+    '/reminders/run',
+    {
+      preHandler: app.requireRole('orgAdmin'),
+      schema: {
+        tags: ['study'],
+        summary: '立即发送学时提醒 / remind cadres behind on study hours now (once a month from October)',
+        response: { 200: Type.Object({ checked: Type.Integer(), behind: Type.Integer(), reminded: Type.Integer(), noticeId: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+      },
+    },
+    async () => app.reminders.run(),
   );
 
   app.get(

@@ -8,6 +8,10 @@
  *   seconds, after which the applied WAL batches are deleted; at start, what is left in the WAL
  *   is replayed (idempotent: interval union, sequence numbers, ledger `_id`s);
  * - one counting session per user at a time; others are told they are not counting;
+ * - lectures with attention checks: while a counting session plays, a check is issued at a random
+ *   moment (0.5-1.5 x the configured interval) and shown in the heartbeat answer; spans that end
+ *   after it is overdue earn nothing, and after a late answer the next span earns nothing either
+ *   (it covered the unattended time). Check state is in memory: a restart just issues a new one;
  * - completion (coverage >= threshold) writes exactly one ledger entry per user, lecture and
  *   year (`_id`), and the yearly summary roll-up adds it once (conditional on its `entries`);
  *   a user's completions are serialised in this process (the store's updates are not atomic
@@ -40,6 +44,24 @@ interface Session {
   lastServerAt: number;
   ended: boolean;
   dirty: boolean;
+  attention?: AttentionState;
+}
+
+interface AttentionState {
+  /** The pending check, if any. */
+  pending?: { id: string; issuedAt: number; expiresAt: number };
+  /** Server time of the next check. */
+  nextAt?: number;
+  /** A late answer: the next credited span is dropped. */
+  skipNext?: boolean;
+}
+
+export interface AttentionView {
+  id: string;
+  /** Seconds left to answer (0 once overdue). */
+  expiresInSec: number;
+  /** Counting is paused until it is answered. */
+  overdue: boolean;
 }
 
 interface Progress {
@@ -65,6 +87,7 @@ interface LectureInfo {
   category: string;
   topic: string;
   kind: string;
+  attentionChecks: boolean;
   loadedAt: number;
 }
 
@@ -75,6 +98,7 @@ export interface SessionView {
   coveredSec: number;
   completed: boolean;
   creditHours?: number;
+  attention?: AttentionView;
 }
 
 interface Log {
@@ -105,6 +129,7 @@ export class StudyEngine {
     private readonly cfg: AppConfig['study'],
     private readonly log: Log,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {
     this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000 });
     this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold };
@@ -169,7 +194,7 @@ export class StudyEngine {
   async lecture(id: string): Promise<LectureInfo | null> {
     const hit = this.lectures.get(id);
     if (hit && this.now() - hit.loadedAt < 60_000) return hit;
-    const l = await this.models.Lecture.findById(id, { title: 1, durationSec: 1, media: 1, required: 1, creditHours: 1, category: 1, topic: 1, kind: 1 }).lean<LectureDoc>();
+    const l = await this.models.Lecture.findById(id, { title: 1, durationSec: 1, media: 1, required: 1, creditHours: 1, category: 1, topic: 1, kind: 1, attentionChecks: 1 }).lean<LectureDoc>();
     if (!l) return null;
     const info: LectureInfo = {
       id,
@@ -181,6 +206,7 @@ export class StudyEngine {
       category: l.category,
       topic: l.topic ?? '',
       kind: l.kind ?? 'recorded',
+      attentionChecks: l.attentionChecks ?? false,
       loadedAt: this.now(),
     };
     this.lectures.set(id, info);
@@ -355,9 +381,11 @@ export class StudyEngine {
           delivered: segmentCoverage(s.delivered, info?.segmentSec ?? 4),
           counting,
           live: s.kind === 'live',
+          attentionPaused: this.attentionPaused(s, now),
         });
         acks.push({ playbackId: pid, seq: b.seq });
         if (d.duplicate) continue;
+        if (s.attention?.skipNext && d.next.lastClientAt !== null && s.state.lastClientAt !== null) s.attention.skipNext = false;
         for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
         s.state = d.next;
         s.lastServerAt = now;
@@ -378,6 +406,7 @@ export class StudyEngine {
         }
       }
       touched.push(p);
+      if (info?.attentionChecks) this.scheduleAttention(s, now);
       views[pid] = this.view(s, p, info);
     }
     await this.wal.commit(entries);
@@ -393,15 +422,61 @@ export class StudyEngine {
   }
 
   private view(s: Session, p: Progress, info: LectureInfo | null): SessionView {
-    const counting = this.placeFree(s, this.now());
+    const now = this.now();
+    const counting = this.placeFree(s, now);
     const duration = info?.durationSec || p.durationSec;
+    const pending = s.attention?.pending;
     return {
       counting,
       reason: counting ? undefined : 'other-session',
       progress: progressOf(p.intervals, duration),
       coveredSec: covered(p.intervals),
       completed: p.completedAt !== null,
+      attention: pending ? { id: pending.id, expiresInSec: Math.max(0, Math.ceil((pending.expiresAt - now) / 1000)), overdue: now > pending.expiresAt } : undefined,
     };
+  }
+
+  // ---- attention checks ------------------------------------------------------------------
+
+  private attentionPaused(s: Session, now: number): boolean {
+    const a = s.attention;
+    return Boolean(a && ((a.pending && now > a.pending.expiresAt) || a.skipNext));
+  }
+
+  /** Issues a check when one is due on a counting, playing session (called after its beats). */
+  private scheduleAttention(s: Session, now: number) {
+    if (s.ended || !s.state.playing || this.counting.get(s.userId)?.p !== s.id) return;
+    const a = (s.attention ??= {});
+    if (a.pending) return;
+    if (a.nextAt === undefined) {
+      a.nextAt = now + this.attentionDelayMs();
+      return;
+    }
+    if (now < a.nextAt) return;
+    a.pending = { id: randomBytes(6).toString('base64url'), issuedAt: now, expiresAt: now + this.cfg.attentionAnswerSec * 1000 };
+  }
+
+  private attentionDelayMs(): number {
+    return Math.round((0.5 + this.random()) * this.cfg.attentionIntervalSec * 1000);
+  }
+
+  /**
+   * The learner answered a check. On time: counting goes on. Late: counting resumes, but the
+   * span that covered the unattended time earns nothing. A wrong or stale id changes nothing.
+   */
+  async answerAttention(user: UserDoc, playbackId: string, checkId: string): Promise<{ accepted: boolean; late: boolean }> {
+    const s = await this.loadSession(playbackId);
+    if (!s || s.userId !== String(user._id)) throw new AppError(404, 'PLAYBACK_NOT_FOUND', '找不到此次播放', 'No such playback');
+    const pending = s.attention?.pending;
+    if (!pending || pending.id !== checkId) return { accepted: false, late: false };
+    const now = this.now();
+    const late = now > pending.expiresAt;
+    s.attention = { nextAt: now + this.attentionDelayMs(), skipNext: late };
+    if (late) {
+      s.flags['attention-missed'] = (s.flags['attention-missed'] ?? 0) + 1;
+      s.dirty = true;
+    }
+    return { accepted: true, late };
   }
 
   // ---- completion and credits --------------------------------------------------------------
@@ -599,7 +674,7 @@ export class StudyEngine {
         { _id: s.id },
         { $set: { lastSeq: s.state.lastSeq, lastPosition: s.state.lastPosition, lastClientAt: s.state.lastClientAt, playing: s.state.playing, visible: s.state.visible, clientElapsedMs: s.state.clientElapsedMs, delivered: [...s.delivered] } },
       );
-      const flagged = Object.entries(s.flags).filter(([k]) => ['too-fast', 'not-delivered', 'parallel-sessions', 'clock-ahead', 'rate-too-high'].includes(k));
+      const flagged = Object.entries(s.flags).filter(([k]) => ['too-fast', 'not-delivered', 'parallel-sessions', 'clock-ahead', 'rate-too-high', 'attention-missed'].includes(k));
       for (const [kind, count] of flagged) {
         await StudyFlag.create({ userId: s.userId, lectureId: s.lectureId, playbackId: s.id, kind, count, at: new Date() });
       }

@@ -13,6 +13,8 @@ import { CatalogService } from '../../modules/catalog/catalog.service';
 import { makeTranscodeHandler, recordTranscodeOutcome, type ProcessingEvent } from '../../modules/catalog/processing';
 import { JobQueue } from '../../modules/jobs/job-queue';
 import { StudyEngine } from '../../modules/study/study-engine';
+import { NoticeService } from '../../modules/notices/notices.service';
+import { ReminderService } from '../../modules/study/reminders';
 
 export default fp(
   async (app, opts: { cookieSecret: string }) => {
@@ -40,16 +42,38 @@ export default fp(
     const study = new StudyEngine(store.models, config.study, app.log);
     await study.start();
 
+    // Notices reach online users over socket.io (registered after this plugin, hence the getter).
+    const notices = new NoticeService(store.models, () => (app.hasDecorator('io') ? app.io : undefined));
+    const reminders = new ReminderService(store.models, study, notices);
+    const sweep = () => {
+      reminders.run().then(
+        (r) => r.reminded && app.log.info(r, 'study.reminders | cadres behind were reminded'),
+        (err: unknown) => app.log.warn({ err }, 'study.reminders | sweep failed'),
+      );
+    };
+    let firstSweep: NodeJS.Timeout | undefined;
+    const sweepTimer = setInterval(sweep, 6 * 3600_000);
+    sweepTimer.unref();
+
     app.decorate('storage', storage);
+    app.decorate('notices', notices);
+    app.decorate('reminders', reminders);
     app.decorate('study', study);
     app.decorate('catalog', catalog);
     app.decorate('jobs', jobs);
     app.decorate('notifyProcessing', notify);
     app.decorate('playbackSecret', createHmac('sha256', opts.cookieSecret).update('playback-token').digest('base64url'));
 
-    app.addHook('onReady', async () => jobs.start());
+    app.addHook('onReady', async () => {
+      jobs.start();
+      // The first sweep waits a minute, so a start-up (or a short test) is not slowed by it.
+      firstSweep = setTimeout(sweep, 60_000);
+      firstSweep.unref();
+    });
     app.addHook('preClose', async () => {
       clearInterval(reload);
+      clearInterval(sweepTimer);
+      clearTimeout(firstSweep);
       await jobs.close();
     });
     // study.close() (flush the log, checkpoint) runs in app.ts's shutdown hook, before the store closes.

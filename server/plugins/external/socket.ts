@@ -24,6 +24,8 @@ export default fp(
       );
     });
     io.on('connection', (socket) => {
+      // Each user's sockets share a room, so notices reach every open page of theirs.
+      if (socket.data.user?.id) void socket.join(`user:${socket.data.user.id}`);
       app.log.debug({ socketId: socket.id, userId: socket.data.user?.id }, 'socket | connected');
     });
     app.decorate('io', io);

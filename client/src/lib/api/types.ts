@@ -49,6 +49,20 @@ export interface Lecture {
   seatsLeft?: number;
   /** Whether the viewer has selected it (选学). */
   selected?: boolean;
+  /** 随机签到 while it plays. */
+  attentionChecks?: boolean;
+  /** Live lectures: when it starts, whether it is on now, and the replay made from it. */
+  live?: LiveInfo;
+  /** A replay: the live lecture it was recorded from. */
+  replayOf?: string;
+}
+
+export interface LiveInfo {
+  scheduledAt?: string;
+  state: 'scheduled' | 'live' | 'ended';
+  startedAt?: string;
+  endedAt?: string;
+  replayLectureId?: string;
 }
 
 export type LectureCard = Lecture;
@@ -97,6 +111,11 @@ export interface LectureInput {
   audienceUnitIds?: string[];
   /** 选学名额: a limited offering; null removes the limit. */
   seatLimit?: number | null;
+  attentionChecks?: boolean;
+  /** Only when creating. */
+  kind?: 'recorded' | 'live';
+  /** Live lectures: the start time (ISO). */
+  scheduledAt?: string;
 }
 
 export interface CatalogFacets {
@@ -246,4 +265,17 @@ export interface OrgNode {
   kind: OrgKind | string;
   parentId: string | null;
   children: OrgNode[];
+}
+
+/** A notice to the signed-in user (学时提醒 ...), GET /api/notices. */
+export interface Notice {
+  id: string;
+  kind: string;
+  at: string;
+  title: string;
+  titleEn: string;
+  body: string;
+  bodyEn: string;
+  link?: string;
+  read: boolean;
 }

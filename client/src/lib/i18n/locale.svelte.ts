@@ -48,6 +48,9 @@ export class Locale {
   /** Text for an error from the API client, by its code. */
   error = (error: unknown): string => describeError(this.lang, error);
 
+  dateTime = (value: string | number | Date, options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }): string =>
+    new Intl.DateTimeFormat(this.lang, options).format(new Date(value));
+
   number = (value: number, options?: Intl.NumberFormatOptions): string =>
     new Intl.NumberFormat(this.lang, options).format(value);
 }

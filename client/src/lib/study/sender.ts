@@ -29,6 +29,8 @@ export interface SessionView {
   completed: boolean;
   /** Hours credited, when this batch completed the lecture. */
   creditHours?: number;
+  /** A pending attention check (随机签到) of this playback. */
+  attention?: { id: string; expiresInSec: number; overdue: boolean };
 }
 
 export interface HeartbeatAnswer {

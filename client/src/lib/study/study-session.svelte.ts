@@ -39,6 +39,11 @@ export class StudySession {
   earnedHours = $state<number | null>(null);
   /** The server has answered at least once (playback or heartbeat). */
   known = $state(false);
+  /**
+   * A pending attention check (随机签到): answer it before `deadline` (ms, this page's clock) or
+   * counting pauses until it is answered.
+   */
+  attention = $state<{ id: string; deadline: number; overdue: boolean } | null>(null);
 
   readonly lectureId: string;
   readonly creditHours: number;
@@ -186,7 +191,25 @@ export class StudySession {
     if (typeof view.progress === 'number') this.progress = Math.max(this.progress, clamp01(view.progress));
     if (typeof view.creditHours === 'number') this.earnedHours = view.creditHours;
     this.#setCompleted(view.completed === true || this.completed);
+    const check = view.attention;
+    if (!check) this.attention = null;
+    else if (this.attention?.id !== check.id || this.attention.overdue !== check.overdue) {
+      this.attention = { id: check.id, deadline: Date.now() + check.expiresInSec * 1000, overdue: check.overdue };
+    }
   };
+
+  /** Answers the pending attention check (on time: counting goes on; late: it resumes). */
+  async answerAttention(): Promise<void> {
+    const check = this.attention;
+    const playbackId = this.playbackId;
+    if (!check || !playbackId) return;
+    this.attention = null;
+    try {
+      await this.#api.post('/api/study/attention', { playbackId, checkId: check.id });
+    } catch {
+      // Shown again by the next heartbeat answer if the server did not take it.
+    }
+  }
 
   #setCompleted(completed: boolean): void {
     this.completed = completed;

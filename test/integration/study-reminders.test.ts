@@ -1,0 +1,92 @@
+/**
+ * Reminders before the year ends (学时提醒) and notices, on the real store: the sweep finds the
+ * cadres below the yearly requirement, reminds each once a month from October (once more from
+ * 15 December), pushes the notice to an open page over socket.io, and the user reads it.
+ */
+import { io as ioClient } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
+import { ReminderService, reminderId } from '../../server/modules/study/reminders';
+import { build, login, type TestApp } from '../helpers/build';
+
+let t: TestApp;
+let url: string;
+let cookie: string;
+let cadreId: string;
+let doneId: string;
+
+beforeAll(async () => {
+  t = await build();
+  await seedDemo(t.app.store.models);
+  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  cookie = await login(t.app, 'cadre', DEMO_PASSWORD);
+  const { User, Summary } = t.app.store.models;
+  cadreId = String((await User.findOne({ username: 'cadre' }).lean())!._id);
+  const unit = (await User.findOne({ username: 'cadre' }).lean())!.orgUnitId;
+  // One cadre who has already met the requirement this year (90 h for township level).
+  const done = await User.create({ username: 'wancheng', displayName: '已完成', passwordHash: 'x', role: 'cadre', rank: 'township', orgUnitId: unit });
+  doneId = String(done._id);
+  await Summary.create({ _id: `${doneId}:2026`, userId: done._id, year: 2026, total: 96 });
+  await Summary.create({ _id: `${cadreId}:2026`, userId: cadreId, year: 2026, total: 31.5 });
+});
+afterAll(() => t?.close());
+
+describe('reminders', () => {
+  it('names one reminder per month from October, and a final one from 15 December', () => {
+    expect(reminderId(new Date(2026, 8, 30))).toBeNull();
+    expect(reminderId(new Date(2026, 9, 1))).toBe('credit-2026-10');
+    expect(reminderId(new Date(2026, 10, 27))).toBe('credit-2026-11');
+    expect(reminderId(new Date(2026, 11, 14))).toBe('credit-2026-12');
+    expect(reminderId(new Date(2026, 11, 15))).toBe('credit-2026-final');
+  });
+
+  it('reminds those behind once, pushes it to their open page, and they read it', async () => {
+    let now = new Date(2026, 10, 27, 9);
+    const reminders = new ReminderService(t.app.store.models, t.app.study, t.app.notices, () => now);
+    const socket = ioClient(url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+    await new Promise<void>((res, rej) => {
+      socket.on('connect', () => res());
+      socket.on('connect_error', rej);
+    });
+    const pushed = new Promise<any>((res) => socket.on('notice', res));
+
+    const first = await reminders.run();
+    const cadres = await t.app.store.models.User.countDocuments({ role: 'cadre' });
+    expect(first).toMatchObject({ checked: cadres, noticeId: 'credit-2026-11' });
+    expect(first.behind).toBe(cadres - 1); // all but the one with 96 h
+    expect(first.reminded).toBe(first.behind);
+    const notice = await pushed;
+    expect(notice).toMatchObject({ id: 'credit-2026-11', kind: 'credit-reminder', read: false, link: '/study' });
+    expect(notice.body).toContain('31.5');
+    expect(notice.body).toContain('58.5');
+    socket.close();
+
+    // Again the same month (a restart, an admin pressing the button): nobody twice.
+    expect((await reminders.run()).reminded).toBe(0);
+    expect((await t.app.notices.list(doneId)).items).toHaveLength(0);
+
+    const mine = await fetch(`${url}/api/notices`, { headers: { cookie } }).then((r) => r.json() as any);
+    expect(mine.unread).toBe(1);
+    expect(mine.items).toHaveLength(1);
+    const read = await fetch(`${url}/api/notices/read`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({}) }).then((r) => r.json() as any);
+    expect(read).toEqual({ unread: 0 });
+
+    // 15 December: the last reminder of the year comes on top.
+    now = new Date(2026, 11, 15, 9);
+    expect((await reminders.run()).reminded).toBe(first.behind);
+    const later = await fetch(`${url}/api/notices`, { headers: { cookie } }).then((r) => r.json() as any);
+    expect(later.items.map((n: any) => n.id)).toEqual(['credit-2026-final', 'credit-2026-11']);
+    expect(later.unread).toBe(1);
+  });
+
+  it('lets only an organisation admin run the sweep, and validates read requests', async () => {
+    expect((await fetch(`${url}/api/study/reminders/run`, { method: 'POST', headers: { cookie } })).status).toBe(403);
+    const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    const res = await fetch(`${url}/api/study/reminders/run`, { method: 'POST', headers: { cookie: admin } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toHaveProperty('checked');
+    const bad = await fetch(`${url}/api/notices/read`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ ids: Array(101).fill('x') }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.code).toBe('VALIDATION_ERROR');
+  });
+});
