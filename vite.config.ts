@@ -8,7 +8,16 @@ const apiTarget = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 export default defineConfig({
   root: 'client',
   plugins: [svelte()],
-  build: { outDir: '../dist/client', emptyOutDir: true, chunkSizeWarningLimit: 1500 },
+  build: {
+    outDir: '../dist/client',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      // The kiosk's service worker is its own entry, at a fixed root URL (its scope is '/').
+      input: { main: 'client/index.html', 'kiosk-sw': 'client/src/sw/kiosk-sw.ts' },
+      output: { entryFileNames: (chunk) => (chunk.name === 'kiosk-sw' ? 'kiosk-sw.js' : 'assets/[name]-[hash].js') },
+    },
+  },
   server: {
     host: '127.0.0.1',
     proxy: {

@@ -55,6 +55,11 @@ export const configKeys = {
   MEDIASOUP_LISTEN_IP: key(NonEmpty, '127.0.0.1'),
   MEDIASOUP_ANNOUNCED_IP: optional(NonEmpty),
   MEDIASOUP_RTC_MIN_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 40000),
+  MEDIASOUP_ENABLE_UDP: key(Bool, true),
+  MEDIASOUP_ENABLE_TCP: key(Bool, true),
+  MEDIASOUP_PREFER_UDP: key(Bool, true),
+  MEDIASOUP_MAX_CONSUMERS_PER_ROUTER: key(Type.Integer({ minimum: 1, maximum: 5000, description: 'a whole number from 1 to 5000' }), 400),
+  LIVE_SEGMENT_SECONDS: key(Type.Integer({ minimum: 1, maximum: 6, description: 'a whole number of seconds from 1 to 6' }), 2),
   MEDIASOUP_RTC_MAX_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 49999),
 
   FFMPEG_PATH: key(NonEmpty, 'ffmpeg'),
@@ -79,6 +84,12 @@ export const configKeys = {
   HEARTBEAT_SECONDS: key(Type.Integer({ minimum: 5, maximum: 60, description: 'seconds from 5 to 60' }), 15),
   XAPI_LRS_URL: optional(Type.String({ pattern: '^https?://', description: 'the http(s) URL of an xAPI learning record store' })),
   XAPI_LRS_AUTH: optional(NonEmpty),
+
+  // Terminal stations (终端站点, server/modules/stations).
+  STATION_PAIRING_MINUTES: key(Type.Integer({ minimum: 1, maximum: 1440, description: 'minutes from 1 to 1440' }), 15),
+  STATION_CREDENTIAL_DAYS: key(Type.Integer({ minimum: 1, maximum: 3650, description: 'days from 1 to 3650' }), 5 * 365),
+  STATION_ONLINE_SECONDS: key(Type.Integer({ minimum: 15, maximum: 3600, description: 'seconds from 15 to 3600' }), 90),
+  STATION_CHECKIN_ROTATE_SECONDS: key(Type.Integer({ minimum: 10, maximum: 300, description: 'seconds from 10 to 300' }), 30),
 } satisfies Record<string, KeyDef>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -166,6 +177,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       announcedIp: r.MEDIASOUP_ANNOUNCED_IP,
       rtcMinPort: r.MEDIASOUP_RTC_MIN_PORT,
       rtcMaxPort: r.MEDIASOUP_RTC_MAX_PORT,
+      enableUdp: r.MEDIASOUP_ENABLE_UDP,
+      enableTcp: r.MEDIASOUP_ENABLE_TCP,
+      preferUdp: r.MEDIASOUP_PREFER_UDP,
+      maxConsumersPerRouter: r.MEDIASOUP_MAX_CONSUMERS_PER_ROUTER,
+      liveSegmentSec: r.LIVE_SEGMENT_SECONDS,
     },
     ffmpeg: { ffmpegPath: r.FFMPEG_PATH, ffprobePath: r.FFPROBE_PATH },
     media: {
@@ -186,6 +202,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatSec: r.HEARTBEAT_SECONDS,
       lrsUrl: r.XAPI_LRS_URL,
       lrsAuth: r.XAPI_LRS_AUTH,
+    },
+    stations: {
+      pairingMinutes: r.STATION_PAIRING_MINUTES,
+      credentialDays: r.STATION_CREDENTIAL_DAYS,
+      onlineSec: r.STATION_ONLINE_SECONDS,
+      checkinRotateSec: r.STATION_CHECKIN_ROTATE_SECONDS,
     },
     jobs: {
       concurrency: r.JOB_CONCURRENCY,

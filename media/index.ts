@@ -102,3 +102,6 @@ export type {
 export { LocalStorage, StorageKeyError, checkKey, isSafeKey } from './storage';
 export type { Storage, StorageStat, PutOptions, ReadRange, LocalStorageOptions } from './storage';
 export { spawnTied, tiedArgv } from './child';
+// Live rooms (直播课堂): mediasoup rooms across the worker pool, router piping, rebuild on
+// worker death, recording to HLS. See media/live/README.md.
+export * from './live';

@@ -34,6 +34,11 @@ import uploadRoutes from './modules/uploads/routes';
 import { reportRoutes, studyRoutes } from './modules/study/routes';
 import { noticeRoutes } from './modules/notices/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
+import { LiveService } from './modules/live/live.service';
+import { registerLiveSocket } from './modules/live/socket';
+import { liveRoutes } from './modules/live/routes';
+import stationsPlugin from './modules/stations/plugin';
+import { calendarRoutes, checkinRoutes, kioskRoutes, stationMediaRoutes, stationRoutes, timetableRoutes } from './modules/stations/routes';
 import './types';
 
 /** The cookie-signing secret: from config, else generated once and kept in DATA_DIR (mode 600). */
@@ -65,6 +70,11 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   // External plugins.
   const cookieSecret = sessionSecret(config);
   await app.register(cookie, { secret: cookieSecret });
+  // Heartbeats (every viewer, every 15 s) answer JSON to our own script, never a page: helmet's
+  // page headers, rebuilt per request by @fastify/helmet, would only cost time there (as on media).
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/api/study/heartbeats') route.helmet = false;
+  });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -96,7 +106,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(swagger, {
     openapi: {
       info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
-      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'notices' }, { name: 'health' }],
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'notices' }, { name: 'live' }, { name: 'stations' }, { name: 'kiosk' }, { name: 'timetable' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -124,6 +134,8 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   // App plugins.
   await app.register(authPlugin);
   await app.register(servicesPlugin, { cookieSecret });
+  // Terminal stations (终端站点): before the sockets, whose handshake also accepts a station cookie.
+  await app.register(stationsPlugin);
   await app.register(socketPlugin);
 
   // Routes.
@@ -139,6 +151,17 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(reportRoutes, { prefix: '/api/reports' });
   await app.register(noticeRoutes, { prefix: '/api/notices' });
   registerCatalogSocket(app);
+  const live = new LiveService({ models: store.models, pool: app.media.pool, storage: app.storage, catalog: app.catalog, study: app.study, jobs: app.jobs, config, io: () => app.io, log: app.log });
+  app.decorate('live', live);
+  registerLiveSocket(app, live);
+  await app.register(liveRoutes, { prefix: '/api/live' });
+  // Terminal stations, the air-classroom timetable, group attendance (server/modules/stations).
+  await app.register(stationRoutes, { prefix: '/api/stations' });
+  await app.register(kioskRoutes, { prefix: '/api/kiosk' });
+  await app.register(checkinRoutes, { prefix: '/api/checkin' });
+  await app.register(timetableRoutes, { prefix: '/api/timetable' });
+  await app.register(calendarRoutes, { prefix: '/api/calendar' });
+  await app.register(stationMediaRoutes, { prefix: '/media/station' });
 
   // The built client, with history-API fallback to index.html for non-API GETs.
   const hasClient = existsSync(join(config.clientDist, 'index.html'));
@@ -155,6 +178,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   // log while the store is open, then the media workers, then the store. One hook, so the order
   // does not depend on how Fastify orders hooks of different plugins.
   app.addHook('onClose', async () => {
+    await app.live.close();
     await app.study.close();
     await app.media.pool.close();
     await store.close();

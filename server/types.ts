@@ -13,6 +13,9 @@ import type { JobQueue } from './modules/jobs/job-queue';
 import type { StudyEngine } from './modules/study/study-engine';
 import type { NoticeService } from './modules/notices/notices.service';
 import type { ReminderService } from './modules/study/reminders';
+import type { LiveService } from './modules/live/live.service';
+import type { Stations } from './modules/stations/plugin';
+import type { StationEntry } from './modules/stations/stations.service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,13 +34,20 @@ declare module 'fastify' {
     study: StudyEngine;
     notices: NoticeService;
     reminders: ReminderService;
+    live: LiveService;
     notifyProcessing: Notify;
     /** HMAC key for playback tokens, derived from the session secret. */
     playbackSecret: string;
+    /** Terminal stations, timetable, group attendance and statistics (server/modules/stations). */
+    stations: Stations;
+    /** preHandler: 401 STATION_UNPAIRED unless a valid station cookie came with the request. */
+    authenticateStation: preHandlerAsyncHookHandler;
   }
   interface FastifyRequest {
     user: UserDoc | null;
     sessionToken: string | null;
+    /** The paired station of the request (stations module): null = not looked up yet, undefined = none. */
+    station: StationEntry | null | undefined;
   }
 }
 export {};

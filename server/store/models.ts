@@ -7,6 +7,7 @@ import { defineNoticeModel } from '../modules/notices/notice.model';
 import { defineStudyModels } from '../modules/study/study.model';
 import { defineInstitutionModel, defineOrgUnitModel } from '../modules/org/org.model';
 import { defineUserModel } from '../modules/users/user.model';
+import { defineStationModels } from '../modules/stations/station.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -18,6 +19,8 @@ export function defineModels(conn: Connection) {
     Job: defineJobModel(conn),
     NoticeBox: defineNoticeModel(conn),
     ...defineStudyModels(conn),
+    // Terminal stations and the air classroom (server/modules/stations).
+    ...defineStationModels(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'studio' | 'study' | 'unitReport' | 'notFound';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound';
 
 export interface RouteDef {
   name: RouteName;
@@ -31,13 +31,22 @@ export const STUDY_ROLES: readonly Role[] = ['cadre'];
 /** 单位学习统计 is for the unit's admin and the organisation department. */
 export const UNIT_REPORT_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
 
+/** 终端站点 (registry, pairing, monitoring, statistics) and 课表 scheduling are for admins. */
+export const STATION_ADMIN_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
+
 export const routes: readonly RouteDef[] = [
   { name: 'home', path: '/', auth: true },
   { name: 'login', path: '/login', auth: false },
   { name: 'lecture', path: '/lectures/:id', auth: true },
+  { name: 'live', path: '/live/:id', auth: true },
   { name: 'studio', path: '/studio', auth: true, roles: STUDIO_ROLES },
   { name: 'study', path: '/study', auth: true, roles: STUDY_ROLES },
   { name: 'unitReport', path: '/admin/unit', auth: true, roles: UNIT_REPORT_ROLES },
+  { name: 'stations', path: '/admin/stations', auth: true, roles: STATION_ADMIN_ROLES },
+  { name: 'timetable', path: '/timetable', auth: true },
+  { name: 'checkin', path: '/checkin', auth: true },
+  // The station's own page: it signs in with its station credential, not a user session.
+  { name: 'kiosk', path: '/kiosk', auth: false },
 ];
 
 const notFound: RouteDef = { name: 'notFound', path: '', auth: true };

@@ -31,6 +31,7 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
   const { models, storage, catalog, config, notify } = deps;
   return async (job: JobDoc, ctx: JobContext) => {
     const lectureId = String((job.payload as { lectureId: string }).lectureId);
+    const publish = (job.payload as { publish?: boolean }).publish === true;
     const lecture = await models.Lecture.findById(lectureId).lean<LectureDoc>();
     if (!lecture?.sourceKey) throw new Error(`lecture ${lectureId} has no source to transcode`);
     const input = storage.path(lecture.sourceKey);
@@ -73,7 +74,8 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
               audioOnly: !probe.video,
             },
             durationSec: Math.round(result.durationSec),
-            state: lecture.state === 'processing' ? 'draft' : lecture.state,
+            // A replay of a live lecture is published as soon as it is ready; an upload waits for its editor.
+            ...(publish ? { state: 'published', publishedAt: lecture.publishedAt ?? new Date() } : { state: lecture.state === 'processing' ? 'draft' : lecture.state }),
             processing: { state: 'ready', percent: 100, attempts: ctx.attempt, jobId: job._id as Types.ObjectId },
           },
         },

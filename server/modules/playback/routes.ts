@@ -98,7 +98,7 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
  * hls.js asks for) take one stat and a large-buffered read stream; Range and conditional
  * requests go through @fastify/send, which implements them.
  */
-async function sendStored(req: FastifyRequest, reply: FastifyReply, path: string, cacheControl: string, onServed?: () => void) {
+export async function sendStored(req: FastifyRequest, reply: FastifyReply, path: string, cacheControl: string, onServed?: () => void) {
   const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
   if (!req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since']) {
     const st = await stat(path).catch(() => null);
@@ -146,7 +146,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const now = Date.now();
       const hit = this.cache.get(claims.p);
       if (hit && hit.until > now) return hit.lecture;
-      const lecture = await store.models.Lecture.findById(claims.l, { state: 1, media: 1, subtitles: 1, audienceUnitIds: 1, createdBy: 1 }).lean<LectureDoc>();
+      const lecture = await store.models.Lecture.findById(claims.l, { state: 1, kind: 1, media: 1, subtitles: 1, audienceUnitIds: 1, createdBy: 1 }).lean<LectureDoc>();
       if (!lecture?.media?.prefix) throw errors.notFound('课程媒体', 'Lecture media');
       const user = await store.models.User.findById(claims.u).lean<UserDoc>();
       if (!user || user.disabled || !canView(user, lecture, await catalog.viewerUnits(user))) throw errors.forbidden();
@@ -186,7 +186,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const seg = /(?:^|\/)seg_(\d+)\.(?:ts|m4s|aac)$/.exec(rel);
       const remaining = Math.max(0, claims.e - Math.floor(Date.now() / 1000));
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
-      return sendStored(req, reply, storage.path(key), `private, max-age=${isPlaylist ? Math.min(60, remaining) : remaining}${isPlaylist ? '' : ', immutable'}`, () => {
+      // A live lecture's playlist grows every couple of seconds: it is never cached.
+      const playlistCache = lecture.kind === 'live' ? 'private, no-cache' : `private, max-age=${Math.min(60, remaining)}`;
+      return sendStored(req, reply, storage.path(key), isPlaylist ? playlistCache : `private, max-age=${remaining}, immutable`, () => {
         if (seg) app.study.recordDelivery(claims.p, Number(seg[1]));
       });
     },

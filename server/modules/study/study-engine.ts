@@ -15,7 +15,17 @@
  * - completion (coverage >= threshold) writes exactly one ledger entry per user, lecture and
  *   year (`_id`), and the yearly summary roll-up adds it once (conditional on its `entries`);
  *   a user's completions are serialised in this process (the store's updates are not atomic
- *   under concurrency), so run one portal process per store.
+ *   under concurrency), so run one portal process per store;
+ * - group credit (集体收看, terminal stations: server/modules/stations): a station's playback is
+ *   attributed to the station (`userId` = station id, `station: true`) and its beats are judged by
+ *   the same decide() — one counting session per station, delivery evidence from the station's
+ *   media fetches or the SFU — except the frontier rule (the timetable, not a viewer, decides where
+ *   a scheduled replay stands) and attention checks (nobody answers for a room). Each credited
+ *   span is shared through a callback with the learners present: every learner gets the part of
+ *   the span their presence covers, as ordinary `c` entries on their own progress in the same WAL
+ *   commit, so completion, caps and the ledger are the individual rules; a ledger entry records
+ *   `source: 'station'` when the credit that completed the lecture came from a station (kept in
+ *   memory: after a crash replay the source reads 'individual').
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
@@ -33,6 +43,37 @@ export interface IncomingBeat extends Beat {
   playbackId: string;
 }
 
+/** One credited span of a station playback: wall-clock ms (station clock, bounded like any beat) and the media it credited. */
+export interface GroupSpan {
+  wallFrom: number;
+  wallTo: number;
+  mediaFrom: number;
+  mediaTo: number;
+  /** Credited media intervals (already intersected with delivery). */
+  intervals: Interval[];
+  /** Wall seconds the span earns (decide()). */
+  wallSec: number;
+}
+
+/** What one learner present at a station earns from a span. */
+export interface GroupCredit {
+  userId: string;
+  intervals: Interval[];
+  wallSec: number;
+}
+
+/** The station module's rule: who was present for which part of a span of this playback. */
+export type GroupShare = (playbackId: string, span: GroupSpan) => GroupCredit[];
+
+export interface GroupView {
+  counting: boolean;
+  reason?: 'other-session' | 'unknown-session';
+  /** Media intervals credited to the station by this call. */
+  credited: Interval[];
+  /** Learners credited by this call, with their progress afterwards. */
+  learners: { userId: string; coveredSec: number; progress: number; completed: boolean; creditHours?: number }[];
+}
+
 interface Session {
   id: string;
   userId: string;
@@ -45,6 +86,8 @@ interface Session {
   ended: boolean;
   dirty: boolean;
   attention?: AttentionState;
+  /** A terminal station's playback (group credit); `userId` is then the station id. */
+  station?: boolean;
 }
 
 interface AttentionState {
@@ -75,6 +118,8 @@ interface Progress {
   lastWatchedAt: number;
   completedAt: number | null;
   dirty: boolean;
+  /** Where the newest coverage came from: decides the ledger entry's `source`. */
+  source?: 'individual' | 'station';
 }
 
 interface LectureInfo {
@@ -237,6 +282,7 @@ export class StudyEngine {
       lastServerAt: 0,
       ended: false,
       dirty: false,
+      station: (row as { station?: boolean }).station === true,
     };
     this.sessions.set(id, s);
     return s;
@@ -401,7 +447,10 @@ export class StudyEngine {
         if (d.creditIntervals.length) {
           const before = covered(p.intervals);
           for (const iv of d.creditIntervals) p.intervals = addInterval(p.intervals, iv);
-          if (covered(p.intervals) > before + 1e-6) p.wallSec += d.wallSec;
+          if (covered(p.intervals) > before + 1e-6) {
+            p.wallSec += d.wallSec;
+            p.source = 'individual';
+          }
           entries.push({ k: 'c', u: userId, l: s.lectureId, iv: flatten(d.creditIntervals), w: d.wallSec, pos: b.position, at: now });
         }
       }
@@ -434,6 +483,146 @@ export class StudyEngine {
       completed: p.completedAt !== null,
       attention: pending ? { id: pending.id, expiresInSec: Math.max(0, Math.ceil((pending.expiresAt - now) / 1000)), overdue: now > pending.expiresAt } : undefined,
     };
+  }
+
+  /**
+   * A lecture's facts changed (a live lecture ended and now has its duration): forget the cached
+   * facts and check completion for everyone watching it in this process.
+   */
+  async lectureChanged(lectureId: string) {
+    this.lectures.delete(lectureId);
+    const info = await this.lecture(lectureId);
+    for (const p of this.progress.values()) {
+      if (p.lectureId !== lectureId || !info) continue;
+      p.durationSec = info.durationSec;
+      p.dirty = true;
+      await this.checkCompletion(p);
+    }
+  }
+
+  // ---- group credit (集体收看 at terminal stations) ------------------------------------------
+
+  /**
+   * Opens a station playback: the session of a terminal station playing a scheduled lecture to a
+   * room. It holds the station's counting place (one at a time), never a user's.
+   */
+  async openStation(stationId: string, lecture: LectureDoc, meta: { ip?: string; userAgent?: string; runId?: string; playbackId?: string; openedAt?: number }) {
+    // A kiosk that was offline at the start played from its cache under an id of its own; its
+    // batch opens the playback late, dated back to when it could have started (the caller bounds
+    // that by the timetable), so the server-time budget of its spans is the real one.
+    if (meta.playbackId) {
+      const known = await this.loadSession(meta.playbackId);
+      if (known) return { playbackId: known.id, counting: known.station === true && known.userId === stationId && this.placeFree(known, this.now()) };
+    }
+    const id = meta.playbackId ?? randomBytes(12).toString('base64url');
+    const now = this.now();
+    const openedAt = Math.min(now, meta.openedAt ?? now);
+    await this.models.Playback.collection.insertOne({
+      _id: id as never,
+      userId: new Types.ObjectId(stationId),
+      lectureId: lecture._id,
+      openedAt: new Date(openedAt),
+      kind: lecture.kind ?? 'recorded',
+      lastSeq: 0,
+      delivered: [],
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 300),
+      station: true,
+      runId: meta.runId,
+    });
+    const s: Session = { id, userId: stationId, lectureId: String(lecture._id), kind: lecture.kind ?? 'recorded', state: openSession(openedAt), delivered: new Set(), flags: {}, lastServerAt: now, ended: false, dirty: false, station: true };
+    this.sessions.set(id, s);
+    return { playbackId: id, counting: this.placeFree(s, now) };
+  }
+
+  /**
+   * A station's heartbeats. Judged like a viewer's (see the header for the two exceptions); each
+   * credited span is handed to `share`, and every learner it names is credited on their own
+   * progress. Acknowledged after one WAL commit holding the station's beats and the learners'
+   * credits, so a replayed batch (same seqs) credits nobody twice.
+   */
+  async ingestGroup(stationId: string, beats: IncomingBeat[], share: GroupShare): Promise<{ acks: { playbackId: string; seq: number }[]; sessions: Record<string, GroupView> }> {
+    const now = this.now();
+    const byPlayback = new Map<string, IncomingBeat[]>();
+    for (const b of beats) byPlayback.set(b.playbackId, [...(byPlayback.get(b.playbackId) ?? []), b]);
+    const entries: WalEntry[] = [];
+    const acks: { playbackId: string; seq: number }[] = [];
+    const views: Record<string, GroupView> = {};
+    const touched = new Map<string, { p: Progress; pid: string }>();
+    for (const [pid, list] of byPlayback) {
+      const s = await this.loadSession(pid);
+      if (!s || !s.station || s.userId !== stationId) {
+        list.forEach((b) => acks.push({ playbackId: pid, seq: b.seq }));
+        views[pid] = { counting: false, reason: 'unknown-session', credited: [], learners: [] };
+        continue;
+      }
+      const info = await this.lecture(s.lectureId);
+      const durationSec = info?.durationSec ?? 0;
+      const view: GroupView = { counting: true, credited: [], learners: [] };
+      views[pid] = view;
+      list.sort((a, b) => a.seq - b.seq);
+      for (const b of list) {
+        if (b.seq <= s.state.lastSeq) {
+          acks.push({ playbackId: pid, seq: b.seq });
+          continue;
+        }
+        const counting = this.claim(s, now, b.playing || b.event === 'play');
+        view.counting = counting;
+        const before = s.state;
+        const d = decide(before, b, {
+          nowMs: now,
+          policy: this.policy,
+          durationSec,
+          required: false, // no frontier rule: the timetable decides where a scheduled replay stands
+          frontier: 0,
+          delivered: segmentCoverage(s.delivered, info?.segmentSec ?? 4),
+          counting,
+          live: s.kind === 'live',
+        });
+        acks.push({ playbackId: pid, seq: b.seq });
+        if (d.duplicate) continue;
+        for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
+        s.state = d.next;
+        s.lastServerAt = now;
+        s.dirty = true;
+        if (b.event === 'end' || b.event === 'unload') {
+          s.ended = true;
+          if (this.counting.get(stationId)?.p === pid) this.counting.delete(stationId);
+        }
+        entries.push({ k: 'b', p: pid, seq: b.seq, pos: b.position, ca: d.next.lastClientAt ?? b.clientAt, pl: d.next.playing, v: d.next.visible, el: d.next.clientElapsedMs });
+        if (!d.creditIntervals.length || before.lastClientAt === null) continue;
+        view.credited = normalize([...view.credited, ...d.creditIntervals]);
+        const span: GroupSpan = { wallFrom: before.lastClientAt, wallTo: d.next.lastClientAt ?? b.clientAt, mediaFrom: before.lastPosition, mediaTo: b.position, intervals: d.creditIntervals, wallSec: d.wallSec };
+        for (const c of share(pid, span)) {
+          if (!c.intervals.length) continue;
+          const p = await this.loadProgress(c.userId, s.lectureId);
+          if (durationSec) p.durationSec = durationSec;
+          const had = covered(p.intervals);
+          p.intervals = normalize([...p.intervals, ...c.intervals]);
+          if (covered(p.intervals) > had + 1e-6) {
+            p.wallSec += c.wallSec;
+            p.source = 'station';
+          }
+          p.lastPosition = b.position;
+          p.lastWatchedAt = Math.max(p.lastWatchedAt, now);
+          p.dirty = true;
+          touched.set(p.id, { p, pid });
+          entries.push({ k: 'c', u: c.userId, l: s.lectureId, iv: flatten(c.intervals), w: c.wallSec, pos: b.position, at: now });
+        }
+      }
+    }
+    await this.wal.commit(entries);
+    for (const { p, pid } of touched.values()) {
+      const hours = await this.checkCompletion(p);
+      const coveredSec = covered(p.intervals);
+      views[pid]!.learners.push({ userId: p.userId, coveredSec, progress: progressOf(p.intervals, p.durationSec), completed: p.completedAt !== null, ...(hours !== undefined ? { creditHours: hours } : {}) });
+    }
+    return { acks, sessions: views };
+  }
+
+  /** Evidence for a station playback from segments its browser fetched ahead of time (prefetch for a weak link). */
+  recordDeliveries(playbackId: string, segmentIndexes: Iterable<number>) {
+    for (const i of segmentIndexes) this.recordDelivery(playbackId, i);
   }
 
   // ---- attention checks ------------------------------------------------------------------
@@ -558,7 +747,7 @@ export class StudyEngine {
       at: new Date(at),
       coveredSec,
       wallSec: p.wallSec,
-      source: 'individual',
+      source: p.source ?? 'individual',
     };
     try {
       await this.models.Ledger.collection.insertOne(entry as never);

@@ -1,6 +1,6 @@
 /**
- * socket.io on the same HTTP server, authenticated by the session cookie: a socket without a
- * valid session is refused at the handshake.
+ * socket.io on the same HTTP server, authenticated by the session cookie (or, for a terminal
+ * station's kiosk, the station cookie): a socket with neither is refused at the handshake.
  */
 import fp from 'fastify-plugin';
 import { Server } from 'socket.io';
@@ -13,10 +13,18 @@ export default fp(
     io.use((socket, next) => {
       const raw = app.parseCookie(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
       const unsigned = raw ? app.unsignCookie(raw) : null;
-      if (!unsigned?.valid || !unsigned.value) return next(new Error('UNAUTHENTICATED'));
+      // Terminal stations (server/modules/stations): a kiosk without a user session may connect
+      // with its `station` cookie; it then only joins live lectures scheduled to it (live/socket.ts).
+      const asStation = () => {
+        const station = app.stations.fromCookieHeader(socket.handshake.headers.cookie);
+        if (!station) return next(new Error('UNAUTHENTICATED'));
+        socket.data.station = { id: station.id, name: station.name };
+        next();
+      };
+      if (!unsigned?.valid || !unsigned.value) return asStation();
       app.auth.resolve(unsigned.value).then(
         (user) => {
-          if (!user) return next(new Error('UNAUTHENTICATED'));
+          if (!user) return asStation();
           socket.data.user = toPublicUser(user);
           next();
         },
@@ -26,6 +34,8 @@ export default fp(
     io.on('connection', (socket) => {
       // Each user's sockets share a room, so notices reach every open page of theirs.
       if (socket.data.user?.id) void socket.join(`user:${socket.data.user.id}`);
+      // A station's sockets share a room, so revoking its credential disconnects them.
+      if (socket.data.station?.id) void socket.join(`station:${socket.data.station.id}`);
       app.log.debug({ socketId: socket.id, userId: socket.data.user?.id }, 'socket | connected');
     });
     app.decorate('io', io);

@@ -15,6 +15,7 @@
  * itself (Safari on iOS), the master playlist goes straight into the <video>.
  */
 import type HlsType from 'hls.js';
+import { debugHookEnabled } from '../debug.ts';
 import type { ErrorData, HlsConfig, LevelParsed, LoaderConfig } from 'hls.js';
 import { ApiError, api, type ApiClient } from '../api/client.ts';
 import type { Playback } from '../api/types.ts';
@@ -63,14 +64,6 @@ declare global {
   }
 }
 
-function debugHookEnabled(): boolean {
-  if (import.meta.env.DEV) return true;
-  try {
-    return globalThis.localStorage?.getItem('e2e') === '1';
-  } catch {
-    return false;
-  }
-}
 
 export class PlayerController {
   status = $state<PlayerStatus>('idle');

@@ -26,6 +26,11 @@ export interface StudySessionOptions {
   creditHours: number;
   sender?: OutboxSender;
   api?: ApiClient;
+  /**
+   * The media position to report, when it is not the <video>'s own time: a live lecture
+   * reports its place on the live timeline (WebRTC has no timeline; HLS parts start at an offset).
+   */
+  position?: () => number;
 }
 
 export class StudySession {
@@ -49,6 +54,7 @@ export class StudySession {
   readonly creditHours: number;
   readonly #sender: OutboxSender;
   readonly #api: ApiClient;
+  readonly #position: (() => number) | undefined;
   #scheduler: HeartbeatScheduler | null = null;
   #video: HTMLVideoElement | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -62,6 +68,7 @@ export class StudySession {
     this.creditHours = options.creditHours;
     this.#sender = options.sender ?? beatChannel(options.userId);
     this.#api = options.api ?? api;
+    this.#position = options.position;
     this.#unsubscribe = this.#sender.subscribe(this.#onAnswer);
   }
 
@@ -112,7 +119,7 @@ export class StudySession {
       on('seeking', () => this.#feed({ type: 'seeking' })),
       on('ratechange', () => this.#feed({ type: 'ratechange' })),
       on('timeupdate', () => {
-        if (!video.seeking) this.#scheduler?.observe(video.currentTime);
+        if (!video.seeking) this.#scheduler?.observe(this.#position ? this.#position() : video.currentTime);
       }),
     ];
     document.addEventListener('visibilitychange', onVisibility);
@@ -160,7 +167,8 @@ export class StudySession {
     const video = this.#video;
     const visible = typeof document === 'undefined' || document.visibilityState === 'visible';
     if (!video) return { position: 0, rate: 1, playing: false, visible };
-    return { position: video.currentTime || 0, rate: video.playbackRate || 1, playing: !video.paused && !video.ended, visible };
+    const position = this.#position ? this.#position() : video.currentTime || 0;
+    return { position, rate: video.playbackRate || 1, playing: !video.paused && !video.ended, visible };
   }
 
   #feed(event: MediaEvent): void {

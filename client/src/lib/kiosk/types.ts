@@ -1,0 +1,98 @@
+/** What the station endpoints answer (server/modules/stations, docs/stations.md). */
+export type StationType = 'agency' | 'community' | 'township' | 'village' | 'household';
+export const STATION_TYPES: readonly StationType[] = ['agency', 'community', 'township', 'village', 'household'];
+
+export interface StationInfo {
+  id: string;
+  name: string;
+  type: StationType;
+  unitName?: string;
+}
+
+export interface KioskSession {
+  id: string;
+  lectureId: string;
+  title: string;
+  lecturer?: string;
+  kind: 'live' | 'replay';
+  startAt: string;
+  endAt: string;
+  durationSec: number;
+  live?: { state: 'scheduled' | 'live' | 'ended' };
+  /** Replays: the station's own (unchanging) media URL of the master playlist. */
+  masterUrl?: string;
+}
+
+export interface PresentLearner {
+  userId: string;
+  name: string;
+  since: string | number;
+}
+
+export interface KioskState {
+  station: StationInfo;
+  serverNow: number;
+  sessions: KioskSession[];
+  current?: string;
+  present?: PresentLearner[];
+}
+
+export interface CheckinCode {
+  token: string;
+  url: string;
+  qrSvg: string;
+  expiresInSec: number;
+  sessionId: string;
+  /** The absolute URL the QR encodes. */
+  qrUrl?: string;
+  title?: string;
+}
+
+export interface StationPlayback {
+  playbackId: string;
+  masterUrl?: string;
+  heartbeatSec?: number;
+  durationSec?: number;
+  offsetSec?: number;
+  live?: boolean;
+  lectureId?: string;
+  counting?: boolean;
+}
+
+export interface Station {
+  id: string;
+  name: string;
+  type: StationType;
+  unitId: string;
+  unitName?: string;
+  address?: string;
+  contact?: { name?: string; phone?: string };
+  disabled: boolean;
+  paired: boolean;
+  pairedAt?: string;
+  lastSeenAt?: string;
+  online: boolean;
+  nowPlaying?: { sessionId: string; lectureId: string; title: string };
+  present: number;
+  flags?: string[];
+}
+
+export interface TimetableItem {
+  id: string;
+  lectureId: string;
+  title: string;
+  kind: 'live' | 'replay';
+  startAt: string;
+  endAt: string;
+  stationIds: string[];
+  stationNames: string[];
+  conflicts: { sessionId: string; stationId: string; title?: string }[];
+}
+
+export interface StatsRow {
+  key: string;
+  label: string;
+  sessions: number;
+  personTimes: number;
+  learnerHours: number;
+}

@@ -1,0 +1,471 @@
+/**
+ * One page's place in a live lecture (直播间): signaling over the shared socket, media over
+ * WebRTC with mediasoup-client, and the room's chat, questions and participants as reactive
+ * state.
+ *
+ * - Joining loads the router's capabilities into a Device, opens a receive transport and
+ *   consumes every producer except this page's own; new producers are consumed as they come.
+ * - The host (and a viewer brought on stage) opens a send transport: camera with three simulcast
+ *   layers, microphone, and a screen share as a second video. Each can be muted (paused) or
+ *   stopped and started again.
+ * - Recovery: a transport whose ICE fails or disconnects restarts ICE; a socket that reconnects,
+ *   or a room rebuilt after a media worker died (`live:rebuild`), sets everything up again,
+ *   publishing this page's tracks anew. Nothing needs a page reload.
+ * - A page that cannot do WebRTC (no Device, or no media within WEBRTC_TIMEOUT_MS) switches to
+ *   the live HLS output (`mode = 'hls'`); the user can switch by hand either way.
+ */
+import { Device } from 'mediasoup-client';
+import { debugHookEnabled } from '../debug.ts';
+import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
+import type { Socket } from 'socket.io-client';
+import { realtime } from '../realtime.ts';
+import { request } from './signaling.ts';
+import type { ChatMessage, JoinAnswer, LiveState, PeerInfo, ProducerInfo, ProducerSource, Question, RemoteTrack } from './types.ts';
+
+const WEBRTC_TIMEOUT_MS = 8_000;
+const QUALITY_MS = 3_000;
+
+/** Simulcast layers of the camera: ~180p, ~360p, ~720p. */
+const CAMERA_ENCODINGS = [
+  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+export type Quality = 'good' | 'fair' | 'poor' | 'offline' | 'unknown';
+
+declare global {
+  interface Window {
+    /** Tests and support staff: the page's live room (set when localStorage.e2e = '1'). */
+    __live?: LiveRoomClient;
+  }
+}
+
+
+export class LiveRoomClient {
+  status = $state<'idle' | 'joining' | 'joined' | 'error' | 'removed'>('idle');
+  error = $state<unknown>(null);
+  mode = $state<'webrtc' | 'hls'>('webrtc');
+  /** The user chose the mode by hand (no automatic switching then). */
+  manualMode = $state(false);
+  you = $state<PeerInfo | null>(null);
+  live = $state<LiveState>({ state: 'scheduled' });
+  title = $state('');
+  lecturer = $state('');
+  scheduledAt = $state<string | null>(null);
+  peers = $state<PeerInfo[]>([]);
+  chat = $state<ChatMessage[]>([]);
+  questions = $state<Question[]>([]);
+  remote = $state<RemoteTrack[]>([]);
+  /** This page's published tracks by source. */
+  local = $state<Partial<Record<ProducerSource, { track: MediaStreamTrack; paused: boolean; producerId: string | null }>>>({});
+  quality = $state<Quality>('unknown');
+  /** Rebuilds and reconnections so far (shown, and used by tests). */
+  setups = $state(0);
+  /** Server clock minus this page's clock, ms. */
+  clockOffset = 0;
+
+  readonly lectureId: string;
+  #socket: Socket | null = null;
+  #device: Device | null = null;
+  #send: Transport | null = null;
+  #recv: Transport | null = null;
+  #producers = new Map<ProducerSource, Producer>();
+  #consumers = new Map<string, Consumer>();
+  /** Producers announced while the receive transport was still being opened. */
+  #pending = new Map<string, ProducerInfo>();
+  #offs: (() => void)[] = [];
+  #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  #setupRun = 0;
+  #closed = false;
+  #playbackId: string | null = null;
+
+  constructor(lectureId: string) {
+    this.lectureId = lectureId;
+    if (debugHookEnabled() && typeof window !== 'undefined') window.__live = this;
+  }
+
+  /** Decoded video frames per received producer (WebRTC getStats), for diagnostics and tests. */
+  async videoStats(): Promise<{ producerId: string; source: ProducerSource; peerId: string; framesDecoded: number }[]> {
+    const out = [];
+    for (const r of this.remote) {
+      if (r.kind !== 'video') continue;
+      const consumer = this.#consumers.get(r.producerId);
+      if (!consumer) continue;
+      let frames = 0;
+      (await consumer.getStats()).forEach((s: { type: string; framesDecoded?: number }) => {
+        // The entry that carries the track has the decoded frames (others can show 0).
+        if (s.type === 'inbound-rtp' && typeof s.framesDecoded === 'number') frames = Math.max(frames, s.framesDecoded);
+      });
+      out.push({ producerId: r.producerId, source: r.source, peerId: r.peerId, framesDecoded: frames });
+    }
+    return out;
+  }
+
+  get isHost(): boolean {
+    return this.you?.role === 'host';
+  }
+
+  get mayPublish(): boolean {
+    return Boolean(this.you && (this.you.role === 'host' || this.you.onStage));
+  }
+
+  /** Seconds on the live timeline now. */
+  timeline(): number {
+    const started = this.live.startedAt;
+    return started ? Math.max(0, (Date.now() + this.clockOffset - started) / 1000) : 0;
+  }
+
+  async join(): Promise<void> {
+    this.status = 'joining';
+    const socket = await realtime();
+    this.#socket = socket;
+    this.#listen(socket);
+    if (socket.connected) await this.#setup();
+    // else: the 'connect' listener sets up
+    this.#qualityTimer = setInterval(() => void this.#measureQuality(), QUALITY_MS);
+  }
+
+  #listen(socket: Socket) {
+    const on = <T>(event: string, fn: (payload: T) => void) => {
+      socket.on(event, fn);
+      this.#offs.push(() => socket.off(event, fn));
+    };
+    on('connect', () => void this.#setup());
+    on('disconnect', () => (this.quality = 'offline'));
+    on<PeerInfo[]>('live:peers', (peers) => {
+      this.peers = peers;
+      const me = peers.find((p) => p.peerId === this.you?.peerId);
+      if (me) this.you = me;
+    });
+    on<ChatMessage>('live:chat', (m) => {
+      if (!this.chat.some((c) => c.id === m.id)) this.chat = [...this.chat, m].slice(-200);
+    });
+    on<Question[]>('live:questions', (q) => (this.questions = q));
+    on<LiveState>('live:state', (s) => {
+      this.live = s;
+      if (s.state === 'ended') this.#teardownMedia();
+    });
+    on<ProducerInfo>('live:producer-added', (p) => void this.#consume(p));
+    on<{ id: string }>('live:producer-closed', ({ id }) => this.#dropRemote(id));
+    on<{ id: string }>('live:producer-paused', ({ id }) => this.#markRemote(id, true));
+    on<{ id: string }>('live:producer-resumed', ({ id }) => this.#markRemote(id, false));
+    on('live:rebuild', () => void this.#setup());
+    on<{ onStage: boolean }>('live:stage', ({ onStage }) => void this.#onStage(onStage));
+    on('live:muted', () => {
+      const mic = this.local.mic;
+      if (mic) this.local = { ...this.local, mic: { ...mic, paused: true } };
+      this.#producers.get('mic')?.pause();
+    });
+    on('live:removed', () => {
+      this.status = 'removed';
+      this.#teardownMedia();
+      this.#stopLocalTracks();
+    });
+  }
+
+  /** (Re)joins the room and sets media up from scratch. */
+  async #setup(): Promise<void> {
+    if (this.#closed || !this.#socket || this.status === 'removed') return;
+    const run = ++this.#setupRun;
+    this.#teardownMedia();
+    try {
+      const r = await request<JoinAnswer>(this.#socket, 'live:join', { lectureId: this.lectureId, ...(this.#playbackId ? { playbackId: this.#playbackId } : {}) });
+      if (run !== this.#setupRun) return;
+      this.clockOffset = r.serverNow - Date.now();
+      this.you = r.you;
+      this.live = r.state;
+      this.title = r.title;
+      this.lecturer = r.lecturer;
+      this.scheduledAt = r.scheduledAt;
+      this.peers = r.peers;
+      this.chat = r.chat;
+      this.questions = r.questions;
+      this.status = 'joined';
+      this.error = null;
+      this.setups++;
+      if (r.state.state === 'ended' || !r.rtpCapabilities) return;
+      if (this.mode === 'hls' && !this.mayPublish) return;
+      await this.#startWebRtc(r, run);
+    } catch (error) {
+      if (run !== this.#setupRun) return;
+      if (this.status !== 'joined') {
+        this.status = 'error';
+        this.error = error;
+      } else if (this.mayPublish) {
+        this.error = error;
+      } else if (!this.manualMode) {
+        this.mode = 'hls';
+      }
+    }
+  }
+
+  async #startWebRtc(r: JoinAnswer, run: number) {
+    if (!this.#device) {
+      this.#device = new Device();
+    }
+    if (!this.#device.loaded) await this.#device.load({ routerRtpCapabilities: r.rtpCapabilities as never });
+    if (run !== this.#setupRun) return;
+    await this.#openRecv();
+    const announced = new Map(r.producers.map((p) => [p.id, p]));
+    for (const p of this.#pending.values()) announced.set(p.id, p);
+    this.#pending.clear();
+    const others = [...announced.values()].filter((p) => p.peerId !== this.you?.peerId);
+    await Promise.all(others.map((p) => this.#consume(p)));
+    if (this.mayPublish) await this.#republish();
+    // Viewers: no media within the timeout while the lecturer publishes -> live HLS.
+    if (!this.mayPublish && others.some((p) => p.kind === 'video')) {
+      setTimeout(() => {
+        if (run === this.#setupRun && !this.manualMode && this.mode === 'webrtc' && this.#recv?.connectionState !== 'connected') this.mode = 'hls';
+      }, WEBRTC_TIMEOUT_MS);
+    }
+  }
+
+  async #openRecv() {
+    const socket = this.#socket!;
+    const { transport } = await request<{ transport: never }>(socket, 'live:transport:create', { direction: 'recv' });
+    const t = this.#device!.createRecvTransport(transport);
+    this.#wireTransport(t);
+    this.#recv = t;
+  }
+
+  async #openSend() {
+    const socket = this.#socket!;
+    const { transport } = await request<{ transport: never }>(socket, 'live:transport:create', { direction: 'send' });
+    const t = this.#device!.createSendTransport(transport);
+    this.#wireTransport(t);
+    t.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      request<{ producer: ProducerInfo }>(socket, 'live:produce', { transportId: t.id, kind, rtpParameters, source: (appData as { source: ProducerSource }).source }).then(
+        (res) => callback({ id: res.producer.id }),
+        (err: Error) => errback(err),
+      );
+    });
+    this.#send = t;
+  }
+
+  #wireTransport(t: Transport) {
+    const socket = this.#socket!;
+    t.on('connect', ({ dtlsParameters }, callback, errback) => {
+      request(socket, 'live:transport:connect', { transportId: t.id, dtlsParameters }).then(() => callback(), (err: Error) => errback(err));
+    });
+    t.on('connectionstatechange', (state) => {
+      if (state === 'failed' || state === 'disconnected') {
+        request<{ iceParameters: never }>(socket, 'live:transport:restart-ice', { transportId: t.id }).then(
+          ({ iceParameters }) => t.restartIce({ iceParameters }),
+          () => {},
+        );
+      }
+    });
+  }
+
+  async #consume(p: ProducerInfo) {
+    if (p.peerId === this.you?.peerId || this.#consumers.has(p.id)) return;
+    if (!this.#recv || !this.#device) {
+      // Set-up is under way: consumed once the receive transport is open.
+      this.#pending.set(p.id, p);
+      return;
+    }
+    if (this.mode === 'hls' && !this.mayPublish) return;
+    const socket = this.#socket!;
+    try {
+      const { consumer: info } = await request<{ consumer: { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: never; source: ProducerSource; peerId: string } }>(socket, 'live:consume', {
+        transportId: this.#recv.id,
+        producerId: p.id,
+        rtpCapabilities: this.#device.rtpCapabilities,
+      });
+      const consumer = await this.#recv.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters });
+      this.#consumers.set(p.id, consumer);
+      consumer.on('transportclose', () => this.#dropRemote(p.id));
+      this.remote = [...this.remote.filter((x) => x.producerId !== p.id), { producerId: p.id, consumerId: consumer.id, peerId: p.peerId, source: p.source, kind: p.kind, track: consumer.track, paused: p.paused }];
+      await request(socket, 'live:consumer:resume', { consumerId: consumer.id });
+    } catch {
+      // The producer went away meanwhile, or the room is being rebuilt: the next event sets it right.
+    }
+  }
+
+  #dropRemote(producerId: string) {
+    this.#pending.delete(producerId);
+    this.#consumers.get(producerId)?.close();
+    this.#consumers.delete(producerId);
+    this.remote = this.remote.filter((x) => x.producerId !== producerId);
+  }
+
+  #markRemote(producerId: string, paused: boolean) {
+    this.remote = this.remote.map((x) => (x.producerId === producerId ? { ...x, paused } : x));
+  }
+
+  // ---- publishing ------------------------------------------------------------------------
+
+  /** Starts (or replaces) a source with a captured track. */
+  async publish(source: ProducerSource, track: MediaStreamTrack): Promise<void> {
+    this.#producers.get(source)?.close();
+    this.#producers.delete(source);
+    const old = this.local[source];
+    if (old && old.track !== track) old.track.stop();
+    this.local = { ...this.local, [source]: { track, paused: false, producerId: null } };
+    track.addEventListener('ended', () => {
+      if (this.local[source]?.track === track) void this.unpublish(source);
+    });
+    await this.#produce(source);
+  }
+
+  async #produce(source: ProducerSource) {
+    const entry = this.local[source];
+    if (!entry || !this.#device?.loaded || !this.mayPublish) return;
+    if (!this.#send) await this.#openSend();
+    const producer = await this.#send!.produce({
+      track: entry.track,
+      ...(source === 'camera' ? { encodings: CAMERA_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      // The page owns its tracks: a producer closed by a rebuild must not end them, so they can
+      // be published again.
+      stopTracks: false,
+      appData: { source },
+    });
+    this.#producers.set(source, producer);
+    if (entry.paused) producer.pause();
+    this.local = { ...this.local, [source]: { ...entry, producerId: producer.id } };
+  }
+
+  async #republish() {
+    for (const source of Object.keys(this.local) as ProducerSource[]) await this.#produce(source);
+  }
+
+  async unpublish(source: ProducerSource): Promise<void> {
+    const producer = this.#producers.get(source);
+    this.#producers.delete(source);
+    if (producer && this.#socket) {
+      producer.close();
+      await request(this.#socket, 'live:producer:close', { producerId: producer.id }).catch(() => {});
+    }
+    this.local[source]?.track.stop();
+    const next = { ...this.local };
+    delete next[source];
+    this.local = next;
+  }
+
+  async setPaused(source: ProducerSource, paused: boolean): Promise<void> {
+    const entry = this.local[source];
+    if (!entry) return;
+    const producer = this.#producers.get(source);
+    if (producer && this.#socket) {
+      if (paused) producer.pause();
+      else producer.resume();
+      await request(this.#socket, paused ? 'live:producer:pause' : 'live:producer:resume', { producerId: producer.id }).catch(() => {});
+    }
+    this.local = { ...this.local, [source]: { ...entry, paused } };
+  }
+
+  async #onStage(onStage: boolean) {
+    if (this.you) this.you = { ...this.you, onStage };
+    if (onStage) {
+      // Brought on stage (连麦): publish camera and microphone at once; either can be stopped.
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+        for (const track of stream.getTracks()) await this.publish(track.kind === 'audio' ? 'mic' : 'camera', track);
+      } catch (error) {
+        this.error = error;
+      }
+    } else {
+      for (const source of Object.keys(this.local) as ProducerSource[]) await this.unpublish(source);
+      this.#send?.close();
+      this.#send = null;
+    }
+  }
+
+  // ---- room actions ----------------------------------------------------------------------
+
+  #req<T = Record<string, never>>(event: string, payload: object = {}): Promise<T> {
+    if (!this.#socket) return Promise.reject(new Error('not connected'));
+    return request<T>(this.#socket, event, payload);
+  }
+
+  start = () => this.#req<{ state: LiveState }>('live:start').then((r) => (this.live = r.state));
+  end = () => this.#req<{ state: LiveState }>('live:end').then((r) => (this.live = r.state));
+  say = (text: string) => this.#req('live:chat', { text });
+  ask = (text: string) => this.#req('live:question:ask', { text });
+  upvote = (questionId: string) => this.#req('live:question:upvote', { questionId });
+  markAnswered = (questionId: string) => this.#req('live:question:answer', { questionId });
+  raiseHand = (raised: boolean) => this.#req('live:hand', { raised });
+  setStage = (peerId: string, onStage: boolean) => this.#req('live:stage', { peerId, onStage });
+  mute = (peerId: string) => this.#req('live:mute', { peerId });
+  remove = (peerId: string) => this.#req('live:remove', { peerId });
+
+  /** This page's study playback: the SFU's bytes to it are the evidence for its credits. */
+  track(playbackId: string) {
+    this.#playbackId = playbackId;
+    return this.#req('live:track', { playbackId }).catch(() => {});
+  }
+
+  /** The user picks WebRTC or HLS by hand. */
+  setMode(mode: 'webrtc' | 'hls') {
+    this.manualMode = true;
+    if (mode === this.mode) return;
+    this.mode = mode;
+    void this.#setup();
+  }
+
+  // ---- quality ---------------------------------------------------------------------------
+
+  async #measureQuality() {
+    const t = this.#send ?? this.#recv;
+    if (!this.#socket?.connected) {
+      this.quality = 'offline';
+      return;
+    }
+    if (!t) return;
+    if (t.connectionState !== 'connected') {
+      this.quality = t.connectionState === 'connecting' || t.connectionState === 'new' ? 'unknown' : 'poor';
+      return;
+    }
+    try {
+      const stats = await t.getStats();
+      let rtt: number | undefined;
+      let lost = 0;
+      let received = 0;
+      stats.forEach((s: { type: string; state?: string; nominated?: boolean; currentRoundTripTime?: number; packetsLost?: number; packetsReceived?: number }) => {
+        if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
+        if (s.type === 'inbound-rtp') {
+          lost += s.packetsLost ?? 0;
+          received += s.packetsReceived ?? 0;
+        }
+      });
+      const lossRate = received + lost > 0 ? lost / (received + lost) : 0;
+      this.quality = (rtt ?? 0) > 0.4 || lossRate > 0.08 ? 'poor' : (rtt ?? 0) > 0.15 || lossRate > 0.02 ? 'fair' : 'good';
+    } catch {
+      this.quality = 'unknown';
+    }
+  }
+
+  // ---- teardown --------------------------------------------------------------------------
+
+  #teardownMedia() {
+    this.#pending.clear();
+    for (const c of this.#consumers.values()) c.close();
+    this.#consumers.clear();
+    for (const p of this.#producers.values()) p.close();
+    this.#producers.clear();
+    this.#send?.close();
+    this.#recv?.close();
+    this.#send = null;
+    this.#recv = null;
+    this.remote = [];
+    const local = { ...this.local };
+    for (const k of Object.keys(local) as ProducerSource[]) local[k] = { ...local[k]!, producerId: null };
+    this.local = local;
+  }
+
+  #stopLocalTracks() {
+    for (const entry of Object.values(this.local)) entry?.track.stop();
+    this.local = {};
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#qualityTimer);
+    this.#teardownMedia();
+    this.#stopLocalTracks();
+    if (this.#socket?.connected) this.#socket.emit('live:leave', {}, () => {});
+    for (const off of this.#offs) off();
+  }
+}

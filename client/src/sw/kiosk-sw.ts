@@ -1,0 +1,82 @@
+/// <reference lib="webworker" />
+/**
+ * The station kiosk's service worker (built to /kiosk-sw.js, registered by the kiosk page only).
+ * - Replay media prefetched by the kiosk (lib/kiosk/media-cache.ts) is served from Cache Storage:
+ *   a request for /media/station/<lecture>/<path> (the station's own media URLs) or
+ *   /media/hls/<token>/<path> (the lecture read from the token's payload; the server checked the
+ *   token when the file was fetched for the cache) is answered from /kiosk-cache/<lecture>/<path>
+ *   when cached, so a thin or broken link does not stop a replay.
+ * - The kiosk page and its assets are kept too, so a station that restarts after a power cut
+ *   with no network still opens its page and plays what is cached.
+ */
+const sw = self as unknown as ServiceWorkerGlobalScope;
+const MEDIA_CACHE = 'kiosk-media-v1';
+const SHELL_CACHE = 'kiosk-shell-v1';
+const NAV_TIMEOUT_MS = 4000;
+
+sw.addEventListener('install', () => void sw.skipWaiting());
+sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
+
+function lectureOf(token: string): string | null {
+  try {
+    const payload = token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(payload)) as { l?: unknown };
+    return typeof claims.l === 'string' && /^[0-9a-f]{24}$/i.test(claims.l) ? claims.l : null;
+  } catch {
+    return null;
+  }
+}
+
+async function mediaFromCache(key: string, request: Request): Promise<Response> {
+  const cache = await caches.open(MEDIA_CACHE);
+  const hit = await cache.match(key);
+  return hit ?? fetch(request);
+}
+
+async function networkFirst(request: Request): Promise<Response> {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await Promise.race([
+      fetch(request),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), NAV_TIMEOUT_MS)),
+    ]);
+    if (response.ok) await cache.put('/kiosk', response.clone());
+    return response;
+  } catch (error) {
+    const hit = await cache.match('/kiosk');
+    if (hit) return hit;
+    throw error;
+  }
+}
+
+async function cacheFirst(request: Request): Promise<Response> {
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+sw.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== sw.location.origin) return;
+  const station = /^\/media\/station\/([0-9a-f]{24})\/(.+)$/i.exec(url.pathname);
+  if (station) {
+    event.respondWith(mediaFromCache(`/kiosk-cache/${station[1]}/${station[2]}`, request));
+    return;
+  }
+  const media = /^\/media\/hls\/([^/]+)\/(.+)$/.exec(url.pathname);
+  if (media) {
+    const lecture = lectureOf(media[1]!);
+    if (lecture) event.respondWith(mediaFromCache(`/kiosk-cache/${lecture}/${media[2]}`, request));
+    return;
+  }
+  if (request.mode === 'navigate' && url.pathname === '/kiosk') {
+    event.respondWith(networkFirst(request));
+    return;
+  }
+  if (url.pathname.startsWith('/assets/') || url.pathname === '/favicon.svg') event.respondWith(cacheFirst(request));
+});

@@ -1,0 +1,443 @@
+// Recording a live room: producers of the origin router -> ffmpeg -> HLS EVENT playlist.
+//
+// Rules (the notes in /work/shared/notes/mediasoup-ffmpeg.md say why):
+// - One PlainTransport per stream on 127.0.0.1, rtcpMux off, comedia off, connect()ed to the
+//   RTP/RTCP pair ffmpeg listens on (udp-ports.ts); one consumer per stream, with the codec
+//   alone (recording-args.ts), created paused.
+// - Order: consumers paused -> ffmpeg spawned -> its ports bound -> consumers resumed. From
+//   then on a keyframe is requested every second until the first segment is listed, so that
+//   the first segment starts promptly even when the first keyframe was lost.
+// - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() sends
+//   SIGINT (ffmpeg then writes its trailer and #EXT-X-ENDLIST), SIGKILL after killTimeoutMs:
+//   ffmpeg that gave up probing a stream spins and ignores SIGINT. When ffmpeg could not write
+//   ENDLIST itself, stop() appends it, so a stopped recording is always a complete playlist.
+// - The recorder ends exactly once, by stop(), by ffmpeg exiting on its own (`error` first,
+//   when someone listens), or when every recorded producer (or the router) is gone. `exit` is
+//   emitted once, after transports, ports, timers and the SDP folder have been released.
+// - outDir must not already hold a recording (index.m3u8): a recording restarted after a room
+//   rebuild goes to a new folder, so nothing recorded is ever overwritten.
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { Consumer, PlainTransport, Producer, Router } from 'mediasoup/lib/types';
+import { spawnTied } from '../child';
+import { parseMediaPlaylist } from '../hls/playlist';
+import { LiveRecorderError } from './errors';
+import {
+  DEFAULT_RECORDER_SEGMENT_SEC,
+  RECORDER_PLAYLIST,
+  buildRecorderArgs,
+  buildRecorderSdp,
+  recorderRtpCapabilities,
+  type RecorderStream,
+} from './recording-args';
+import type { RecordingOptions } from './types';
+import { allocateUdpPortPair, waitForUdpBound, type PortPair } from './udp-ports';
+
+export interface LiveRecorderSegment {
+  name: string;
+  durationSec: number;
+}
+
+export interface LiveRecorderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LiveRecorderResult {
+  playlistPath: string;
+  durationSec: number;
+  segments: number;
+}
+
+export interface LiveRecorderEvents {
+  segment: [LiveRecorderSegment];
+  exit: [LiveRecorderExit];
+  error: [Error];
+}
+
+export interface LiveRecorderSources {
+  audio?: Producer;
+  video?: Producer;
+}
+
+interface Leg {
+  kind: 'audio' | 'video';
+  ports: PortPair;
+  transport: PlainTransport;
+  consumer: Consumer | null;
+}
+
+const STDERR_TAIL_CHARS = 2_000;
+const DEFAULT_KILL_TIMEOUT_MS = 4_000;
+const KEYFRAME_INTERVAL_MS = 1_000;
+const PLAYLIST_POLL_MS = 250;
+const BIND_WAIT_MS = 3_000;
+const START_ATTEMPTS = 3;
+
+export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
+  readonly outDir: string;
+  readonly playlistPath: string;
+  readonly segmentSec: number;
+
+  readonly #ffmpegPath: string;
+  readonly #killTimeoutMs: number;
+  readonly #legs: Leg[] = [];
+  #sdpDir: string | null = null;
+  #child: ChildProcess | null = null;
+  #stderr = '';
+  #spawnError: NodeJS.ErrnoException | null = null;
+  #exit: LiveRecorderExit | null = null;
+  #exited!: Promise<LiveRecorderExit>;
+  #startedAt = 0;
+  #stopRequested = false;
+  #finished: Promise<LiveRecorderResult> | null = null;
+  #segments: LiveRecorderSegment[] = [];
+  #pollTimer: NodeJS.Timeout | null = null;
+  #keyframeTimer: NodeJS.Timeout | null = null;
+  #killTimer: NodeJS.Timeout | null = null;
+  #polling = false;
+  readonly #firstSegmentWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+
+  private constructor(opts: RecordingOptions) {
+    super();
+    this.outDir = opts.outDir.replace(/\/+$/, '');
+    this.playlistPath = join(this.outDir, RECORDER_PLAYLIST);
+    this.segmentSec = opts.segmentSec ?? DEFAULT_RECORDER_SEGMENT_SEC;
+    this.#ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
+    this.#killTimeoutMs = opts.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
+  }
+
+  /**
+   * Starts recording `sources` (producers on `router`). Resolves once ffmpeg listens and media
+   * flows to it; rejects (having released everything) when that cannot happen.
+   */
+  static async create(router: Router, sources: LiveRecorderSources, opts: RecordingOptions): Promise<LiveRecorder> {
+    if (!sources.audio && !sources.video) {
+      throw new LiveRecorderError('invalid-options', 'a recording needs an audio or a video producer');
+    }
+    if (!isAbsolute(opts.outDir)) throw new LiveRecorderError('invalid-options', `outDir must be absolute: ${opts.outDir}`);
+    if (opts.outDir.includes('%')) {
+      throw new LiveRecorderError('invalid-options', `outDir must not contain '%' (ffmpeg output pattern): ${opts.outDir}`);
+    }
+    if (opts.segmentSec !== undefined && !(opts.segmentSec >= 1)) {
+      throw new LiveRecorderError('invalid-options', `segmentSec must be >= 1 (got ${opts.segmentSec})`);
+    }
+    if (sources.audio && sources.audio.kind !== 'audio') {
+      throw new LiveRecorderError('invalid-options', `producer ${sources.audio.id} is not audio`);
+    }
+    if (sources.video && sources.video.kind !== 'video') {
+      throw new LiveRecorderError('invalid-options', `producer ${sources.video.id} is not video`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const recorder = new LiveRecorder(opts);
+      try {
+        await recorder.#start(router, sources);
+        return recorder;
+      } catch (error) {
+        await recorder.#abortStart();
+        // Another process took a probed port before ffmpeg bound it: take new ports.
+        const portTaken = error instanceof LiveRecorderError && /bind failed|address already in use/i.test(error.stderrTail ?? '');
+        if (!portTaken || attempt >= START_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** ms epoch at which media started flowing to ffmpeg (its ports bound, consumers resumed). */
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
+  /** True until ffmpeg has exited. */
+  get running(): boolean {
+    return this.#exit === null;
+  }
+
+  /** Producers being recorded. */
+  get producerIds(): string[] {
+    return this.#legs.flatMap((leg) => (leg.consumer ? [leg.consumer.producerId] : []));
+  }
+
+  get segments(): readonly LiveRecorderSegment[] {
+    return this.#segments;
+  }
+
+  waitForFirstSegment(timeoutMs: number): Promise<void> {
+    if (this.#segments.length > 0) return Promise.resolve();
+    if (this.#exit) return Promise.reject(new LiveRecorderError('ffmpeg-failed', 'recording ended before its first segment'));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#firstSegmentWaiters.delete(waiter);
+        reject(new LiveRecorderError('ffmpeg-failed', `no segment within ${timeoutMs} ms`, { stderrTail: this.#tail() }));
+      }, timeoutMs);
+      this.#firstSegmentWaiters.add(waiter);
+    });
+  }
+
+  /** Ends the recording (idempotent) and resolves with what was written. */
+  stop(): Promise<LiveRecorderResult> {
+    if (!this.#stopRequested) {
+      this.#stopRequested = true;
+      const child = this.#child;
+      if (child && this.#exit === null) {
+        child.kill('SIGINT');
+        this.#killTimer = setTimeout(() => {
+          if (this.#exit === null) child.kill('SIGKILL');
+        }, this.#killTimeoutMs);
+      }
+    }
+    return this.#whenFinished();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #start(router: Router, sources: LiveRecorderSources): Promise<void> {
+    await mkdir(this.outDir, { recursive: true }).catch((cause: unknown) => {
+      throw new LiveRecorderError('io-failed', `cannot create ${this.outDir}: ${(cause as Error).message}`, { cause });
+    });
+    // ffmpeg would overwrite it segment by segment, and until then we would report its segments.
+    if (await stat(this.playlistPath).then(() => true, () => false)) {
+      throw new LiveRecorderError('invalid-options', `${this.outDir} already holds a recording: record into a new folder`);
+    }
+    this.#sdpDir = await mkdtemp(join(tmpdir(), 'cadre-live-rec-'));
+
+    const streams: RecorderStream[] = [];
+    for (const producer of [sources.video, sources.audio]) {
+      if (!producer) continue;
+      const codec = producer.rtpParameters.codecs[0];
+      const caps = codec && recorderRtpCapabilities(router.rtpCapabilities, codec);
+      if (!caps || !router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
+        throw new LiveRecorderError('invalid-options', `producer ${producer.id} (${codec?.mimeType}) cannot be recorded`);
+      }
+      const ports = await allocateUdpPortPair('127.0.0.1');
+      let transport: PlainTransport;
+      try {
+        transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: false });
+      } catch (error) {
+        ports.release();
+        throw error;
+      }
+      const leg: Leg = { kind: producer.kind, ports, transport, consumer: null };
+      this.#legs.push(leg);
+      await transport.connect({ ip: '127.0.0.1', port: ports.port, rtcpPort: ports.rtcpPort });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+      leg.consumer = consumer;
+      const used = consumer.rtpParameters.codecs[0]!;
+      streams.push({
+        kind: producer.kind,
+        port: ports.port,
+        rtcpPort: ports.rtcpPort,
+        payloadType: used.payloadType,
+        mimeType: used.mimeType,
+        clockRate: used.clockRate,
+        channels: used.channels,
+        parameters: used.parameters as Record<string, unknown> | undefined,
+      });
+    }
+
+    const sdpPath = join(this.#sdpDir, 'input.sdp');
+    await writeFile(sdpPath, buildRecorderSdp(streams));
+    const args = buildRecorderArgs({
+      sdpPath,
+      outDir: this.outDir,
+      hasVideo: streams.some((s) => s.kind === 'video'),
+      hasAudio: streams.some((s) => s.kind === 'audio'),
+      segmentSec: this.segmentSec,
+    });
+    this.#spawn(args);
+
+    const bound = await waitForUdpBound(
+      this.#legs.flatMap((leg) => [leg.ports.port, leg.ports.rtcpPort]),
+      BIND_WAIT_MS,
+      () => this.#exit !== null,
+    );
+    if (this.#exit !== null || this.#spawnError) throw this.#failure('ffmpeg exited while starting');
+    if (!bound && this.#hasProcNet()) {
+      // ffmpeg runs but does not listen: better to fail now than to record nothing.
+      throw this.#failure(`ffmpeg did not bind its RTP ports within ${BIND_WAIT_MS} ms`);
+    }
+    // ffmpeg binds its ports after reading the SDP: the file is no longer needed, and removing it
+    // now leaves nothing behind even if this process dies before stop().
+    if (bound) await this.#removeSdpDir();
+
+    // Once every consumer is gone (producers closed, router closed) there is nothing to record.
+    for (const leg of this.#legs) {
+      leg.consumer!.observer.once('close', () => {
+        if (this.#legs.every((l) => l.consumer?.closed ?? true)) void this.stop();
+      });
+    }
+    this.#startedAt = Date.now();
+    await Promise.all(this.#legs.map((leg) => leg.consumer!.resume()));
+    this.#keyframeTimer = setInterval(() => this.#requestKeyFrames(), KEYFRAME_INTERVAL_MS);
+    this.#pollTimer = setInterval(() => void this.#poll(), PLAYLIST_POLL_MS);
+  }
+
+  #hasProcNet(): boolean {
+    return process.platform === 'linux';
+  }
+
+  #spawn(args: string[]): void {
+    const child = spawnTied(this.#ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    let resolveExit!: (exit: LiveRecorderExit) => void;
+    this.#exited = new Promise((resolve) => (resolveExit = resolve));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (this.#exit) return;
+      this.#exit = { code, signal };
+      resolveExit(this.#exit);
+      this.#onExit();
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      this.#spawnError = error;
+      if (child.pid === undefined) onExit(null, null);
+    });
+    child.on('close', onExit);
+  }
+
+  /** ffmpeg is gone: if nobody asked for it, that is an error; then release and emit `exit`. */
+  #onExit(): void {
+    if (!this.#stopRequested && this.#startedAt > 0) {
+      const error = this.#failure('ffmpeg exited during recording');
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    }
+    if (this.#startedAt > 0) void this.#whenFinished();
+  }
+
+  #whenFinished(): Promise<LiveRecorderResult> {
+    this.#finished ??= this.#finish();
+    return this.#finished;
+  }
+
+  async #finish(): Promise<LiveRecorderResult> {
+    const exit = await this.#exited;
+    this.#clearTimers();
+    this.#releaseMedia();
+    let result: LiveRecorderResult = { playlistPath: this.playlistPath, durationSec: 0, segments: 0 };
+    try {
+      const text = await readFile(this.playlistPath, 'utf8');
+      const playlist = parseMediaPlaylist(text);
+      if (!playlist.ended) {
+        // ffmpeg was killed before its trailer: the listed segments are complete, close the list.
+        await appendFile(this.playlistPath, `${text.endsWith('\n') ? '' : '\n'}#EXT-X-ENDLIST\n`);
+      }
+      this.#noteSegments(playlist.segments);
+      const durationSec = playlist.segments.reduce((sum, s) => sum + s.durationSec, 0);
+      result = { playlistPath: this.playlistPath, durationSec: Math.round(durationSec * 1000) / 1000, segments: playlist.segments.length };
+    } catch {
+      // No playlist: ffmpeg never wrote a segment.
+    }
+    for (const waiter of this.#firstSegmentWaiters) {
+      waiter.reject(new LiveRecorderError('ffmpeg-failed', 'recording ended before its first segment', { stderrTail: this.#tail() }));
+    }
+    this.#firstSegmentWaiters.clear();
+    await this.#removeSdpDir();
+    this.emit('exit', exit);
+    return result;
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#exit) return;
+    this.#polling = true;
+    try {
+      const playlist = parseMediaPlaylist(await readFile(this.playlistPath, 'utf8'));
+      if (!this.#exit) this.#noteSegments(playlist.segments);
+    } catch {
+      // Not written yet (ffmpeg writes it atomically once the first segment is complete).
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #noteSegments(listed: readonly { uri: string; durationSec: number }[]): void {
+    for (const s of listed.slice(this.#segments.length)) {
+      const segment = { name: s.uri, durationSec: s.durationSec };
+      this.#segments.push(segment);
+      this.emit('segment', segment);
+    }
+    if (this.#segments.length > 0) {
+      if (this.#keyframeTimer) {
+        clearInterval(this.#keyframeTimer);
+        this.#keyframeTimer = null;
+      }
+      for (const waiter of this.#firstSegmentWaiters) waiter.resolve();
+      this.#firstSegmentWaiters.clear();
+    }
+  }
+
+  #requestKeyFrames(): void {
+    for (const leg of this.#legs) {
+      if (leg.kind === 'video' && leg.consumer && !leg.consumer.closed) {
+        leg.consumer.requestKeyFrame().catch(() => undefined);
+      }
+    }
+  }
+
+  #clearTimers(): void {
+    for (const timer of [this.#pollTimer, this.#keyframeTimer]) if (timer) clearInterval(timer);
+    if (this.#killTimer) clearTimeout(this.#killTimer);
+    this.#pollTimer = this.#keyframeTimer = this.#killTimer = null;
+  }
+
+  #releaseMedia(): void {
+    for (const leg of this.#legs) {
+      leg.transport.close();
+      leg.ports.release();
+    }
+  }
+
+  /** create() failed half-way: undo everything without emitting anything. */
+  async #abortStart(): Promise<void> {
+    this.#stopRequested = true;
+    this.#clearTimers();
+    const child = this.#child;
+    if (child && this.#exit === null) {
+      child.kill('SIGKILL');
+      await this.#exited;
+    }
+    this.#releaseMedia();
+    await this.#removeSdpDir();
+  }
+
+  async #removeSdpDir(): Promise<void> {
+    const dir = this.#sdpDir;
+    this.#sdpDir = null;
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  #tail(): string | undefined {
+    return this.#stderr.trim() || undefined;
+  }
+
+  #failure(what: string): LiveRecorderError {
+    const spawnError = this.#spawnError;
+    const tail = this.#tail();
+    const code = this.#exit?.code;
+    const missing =
+      (spawnError && (spawnError.code === 'ENOENT' || spawnError.code === 'EACCES')) ||
+      ((code === 126 || code === 127) && /failed to execute/i.test(tail ?? ''));
+    if (missing) return new LiveRecorderError('ffmpeg-missing', `${this.#ffmpegPath} not found (apt-get install ffmpeg)`, { stderrTail: tail });
+    const how = this.#exit ? (this.#exit.code === null ? ` (signal ${this.#exit.signal})` : ` (code ${this.#exit.code})`) : '';
+    const last = tail?.split('\n').at(-1) ?? 'no error output';
+    return new LiveRecorderError('ffmpeg-failed', `${what}${how}: ${last}`, { stderrTail: tail });
+  }
+}

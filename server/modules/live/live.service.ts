@@ -1,0 +1,366 @@
+/**
+ * Live lectures (直播讲座): the rooms behind the signaling, their recording and the replay.
+ *
+ * - A lecture's room (media/live LiveRoom) is created when its first participant joins and is
+ *   closed when the lecture ends or nobody has been in it for a while.
+ * - Starting (the host) sets the live timeline's zero and records the host's camera and
+ *   microphone through ffmpeg into an HLS playlist under `live/<lecture>/<stamp>/part-N`: the
+ *   lecture's media points at it, so viewers without WebRTC play it with hls.js through the
+ *   ordinary playback tokens, and their segment fetches are the evidence for study credits.
+ *   When the host's recorded producers change (camera off and on, a rebuilt room), a new part
+ *   starts; each part knows its offset on the timeline.
+ * - WebRTC viewers' evidence is the bytes the SFU sent them: sampled every 2 s and recorded as
+ *   delivered timeline segments of their playback session.
+ * - Ending stops the recording, fixes the lecture's duration (so live attendance completes by
+ *   the same rules as a recording), and turns the parts into one MP4 (stream copy) that becomes
+ *   a new recorded lecture (回放), transcoded by the job queue and published when ready.
+ * - A worker that dies takes its rooms with it: the room manager rebuilds them and every
+ *   participant is told to set up again (`live:rebuild`).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Types } from 'mongoose';
+import type { Server as IoServer } from 'socket.io';
+import type { AppConfig } from '../../../config';
+import { LiveRoomManager, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
+import type { Models } from '../../store/models';
+import type { CatalogService } from '../catalog/catalog.service';
+import type { LectureDoc } from '../catalog/lecture.model';
+import type { JobQueue } from '../jobs/job-queue';
+import type { StudyEngine } from '../study/study-engine';
+import { LiveSession } from './live-session';
+
+const run = promisify(execFile);
+const IDLE_CLOSE_MS = 60_000;
+const SAMPLE_MS = 2_000;
+
+interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+interface Part {
+  index: number;
+  prefix: string;
+  offsetSec: number;
+  recorder: LiveRecorder;
+  audioProducerId?: string;
+  videoProducerId?: string;
+  ready: boolean;
+  stopped: boolean;
+}
+
+export interface LiveState {
+  state: 'scheduled' | 'live' | 'ended';
+  startedAt?: number;
+  /** The HLS part now being written, for viewers without WebRTC. */
+  hls?: { part: number; offsetSec: number; ready: boolean };
+  replayLectureId?: string;
+}
+
+export interface LiveEntry {
+  lectureId: string;
+  session: LiveSession;
+  room: LiveRoom | null;
+  roomPending: Promise<LiveRoom> | null;
+  state: LiveState;
+  stamp?: string;
+  parts: Part[];
+  recordingSync: Promise<void>;
+  /** peerId -> the peer's study playback and the bytes seen at the last sample. */
+  delivery: Map<string, { playbackId: string; bytes: number; atSec: number }>;
+  idleTimer?: NodeJS.Timeout;
+}
+
+export class LiveService {
+  readonly rooms: LiveRoomManager;
+  private readonly entries = new Map<string, LiveEntry>();
+  private readonly sampler: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly deps: {
+      models: Models;
+      pool: WorkerPool;
+      storage: Storage;
+      catalog: CatalogService;
+      study: StudyEngine;
+      jobs: JobQueue;
+      config: AppConfig;
+      io: () => IoServer | undefined;
+      log: Log;
+    },
+  ) {
+    const ms = deps.config.mediasoup;
+    this.rooms = new LiveRoomManager(deps.pool, {
+      listenIp: ms.listenIp,
+      announcedIp: ms.announcedIp,
+      enableUdp: ms.enableUdp,
+      enableTcp: ms.enableTcp,
+      preferUdp: ms.preferUdp,
+      maxConsumersPerRouter: ms.maxConsumersPerRouter,
+      statsIntervalMs: SAMPLE_MS,
+    });
+    this.rooms.on('room-rebuilt', (roomId: string) => void this.onRebuilt(roomId));
+    this.sampler = setInterval(() => this.sampleDelivery(), SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  /** The entry of a lecture, loading its persisted state on first use. */
+  async entry(lecture: LectureDoc): Promise<LiveEntry> {
+    const id = String(lecture._id);
+    let e = this.entries.get(id);
+    if (!e) {
+      e = {
+        lectureId: id,
+        session: new LiveSession(),
+        room: null,
+        roomPending: null,
+        state: {
+          state: (lecture.live?.state as LiveState['state']) ?? 'scheduled',
+          startedAt: lecture.live?.startedAt ? new Date(lecture.live.startedAt).getTime() : undefined,
+          replayLectureId: lecture.live?.replayLectureId ? String(lecture.live.replayLectureId) : undefined,
+        },
+        parts: [],
+        recordingSync: Promise.resolve(),
+        delivery: new Map(),
+      };
+      this.entries.set(id, e);
+    }
+    return e;
+  }
+
+  get(lectureId: string): LiveEntry | undefined {
+    return this.entries.get(lectureId);
+  }
+
+  async room(e: LiveEntry): Promise<LiveRoom> {
+    if (e.room) return e.room;
+    e.roomPending ??= this.rooms.getOrCreate(e.lectureId).then(
+      (room) => {
+        e.room = room;
+        e.roomPending = null;
+        room.once('close', () => {
+          if (e.room === room) e.room = null;
+        });
+        room.on('producer-added', (p) => {
+          this.emit(e, 'live:producer-added', p);
+          this.syncRecording(e);
+        });
+        room.on('producer-closed', (p) => {
+          this.emit(e, 'live:producer-closed', p);
+          this.syncRecording(e);
+        });
+        room.on('producer-paused', (p) => this.emit(e, 'live:producer-paused', p));
+        room.on('producer-resumed', (p) => this.emit(e, 'live:producer-resumed', p));
+        return room;
+      },
+      (err: unknown) => {
+        e.roomPending = null;
+        throw err;
+      },
+    );
+    return e.roomPending;
+  }
+
+  emit(e: LiveEntry, event: string, payload: unknown) {
+    this.deps.io()?.to(`live:${e.lectureId}`).emit(event, payload);
+  }
+
+  peersChanged(e: LiveEntry) {
+    this.emit(e, 'live:peers', e.session.list());
+    clearTimeout(e.idleTimer);
+    if (e.session.peers.size === 0 && e.state.state !== 'live') {
+      e.idleTimer = setTimeout(() => {
+        if (e.session.peers.size === 0 && e.state.state !== 'live') {
+          e.room?.close();
+          e.room = null;
+          this.entries.delete(e.lectureId);
+        }
+      }, IDLE_CLOSE_MS);
+      e.idleTimer.unref();
+    }
+  }
+
+  /** Seconds on the live timeline now (0 before the start). */
+  timelineSec(e: LiveEntry, now = Date.now()): number {
+    return e.state.startedAt ? Math.max(0, (now - e.state.startedAt) / 1000) : 0;
+  }
+
+  /** A viewer's study playback: their received bytes count as delivered timeline. */
+  trackDelivery(e: LiveEntry, peerId: string, playbackId: string) {
+    e.delivery.set(peerId, { playbackId, bytes: e.room?.peerBytesReceived(peerId) ?? 0, atSec: this.timelineSec(e) });
+  }
+
+  private sampleDelivery() {
+    const seg = this.deps.config.mediasoup.liveSegmentSec;
+    for (const e of this.entries.values()) {
+      if (e.state.state !== 'live' || !e.room) continue;
+      const nowSec = this.timelineSec(e);
+      for (const [peerId, d] of e.delivery) {
+        const bytes = e.room.peerBytesReceived(peerId);
+        if (bytes > d.bytes) {
+          for (let i = Math.floor(d.atSec / seg); i <= Math.floor(nowSec / seg); i++) this.deps.study.recordDelivery(d.playbackId, i);
+        }
+        d.bytes = bytes;
+        d.atSec = nowSec;
+      }
+    }
+  }
+
+  // ---- start, recording, end -------------------------------------------------------------
+
+  async start(e: LiveEntry, hostPeerId: string) {
+    e.session.assertHost(hostPeerId);
+    if (e.state.state === 'ended') return e.state;
+    if (e.state.state !== 'live') {
+      const now = Date.now();
+      e.state = { ...e.state, state: 'live', startedAt: now };
+      e.stamp = String(now);
+      await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now) } });
+      this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+      this.deps.log.info({ lectureId: e.lectureId }, 'live.start() | the live lecture started');
+    }
+    this.syncRecording(e);
+    this.emit(e, 'live:state', e.state);
+    return e.state;
+  }
+
+  /** Makes the recording follow the host's camera and microphone (debounced, one at a time). */
+  syncRecording(e: LiveEntry) {
+    e.recordingSync = e.recordingSync.then(() => this.doSyncRecording(e)).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId }, 'live.recording | sync failed'));
+  }
+
+  private async doSyncRecording(e: LiveEntry) {
+    if (e.state.state !== 'live' || !e.room || this.closed) return;
+    const hostIds = new Set(e.session.list().filter((p) => p.role === 'host').map((p) => p.peerId));
+    const mine = e.room.producers().filter((p) => hostIds.has(p.peerId));
+    const video = mine.find((p) => p.source === 'camera') ?? mine.find((p) => p.source === 'screen');
+    const audio = mine.find((p) => p.source === 'mic');
+    const cur = e.parts.at(-1);
+    if (cur && !cur.stopped && cur.videoProducerId === video?.id && cur.audioProducerId === audio?.id) return;
+    if (cur) await this.stopPart(cur);
+    if (!video && !audio) return;
+    const index = e.parts.length + 1;
+    const prefix = `live/${e.lectureId}/${e.stamp}/part-${index}`;
+    const outDir = this.deps.storage.path(prefix);
+    await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    const recorder = await e.room.startRecording({ videoProducerId: video?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
+    const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, audioProducerId: audio?.id, ready: false, stopped: false };
+    // A recorder also ends on its own (its room was rebuilt): the next sync starts a new part.
+    recorder.once('exit', () => {
+      part.stopped = true;
+    });
+    e.parts.push(part);
+    e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
+    void recorder.waitForFirstSegment(20_000).then(
+      async () => {
+        part.ready = true;
+        await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video } } });
+        if (e.parts.at(-1) === part && e.state.state === 'live') {
+          e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: true } };
+          this.emit(e, 'live:state', e.state);
+        }
+      },
+      (err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId }, 'live.recording | no first segment'),
+    );
+  }
+
+  async end(e: LiveEntry, hostPeerId: string | null): Promise<LiveState> {
+    if (hostPeerId !== null) e.session.assertHost(hostPeerId);
+    if (e.state.state !== 'live') return e.state;
+    const endedAt = Date.now();
+    const durationSec = Math.max(1, Math.round(this.timelineSec(e, endedAt)));
+    e.state = { ...e.state, state: 'ended' };
+    await e.recordingSync;
+    for (const p of e.parts) await this.stopPart(p);
+    await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } });
+    this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+    await this.deps.study.lectureChanged(e.lectureId);
+    this.emit(e, 'live:state', e.state);
+    e.room?.close();
+    e.room = null;
+    e.delivery.clear();
+    this.deps.log.info({ lectureId: e.lectureId, durationSec, parts: e.parts.length }, 'live.end() | the live lecture ended');
+    if (e.parts.length) {
+      void this.makeReplay(e).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId }, 'live.replay | failed'));
+    }
+    return e.state;
+  }
+
+  /** Joins the recorded parts into one MP4 and makes it a recorded lecture, published once transcoded. */
+  private async makeReplay(e: LiveEntry): Promise<string> {
+    const { models, storage, config, jobs } = this.deps;
+    const live = await models.Lecture.findById(e.lectureId).lean<LectureDoc>();
+    if (!live) throw new Error('the live lecture is gone');
+    const listFile = storage.path(`live/${e.lectureId}/${e.stamp}/concat.txt`);
+    const lines: string[] = [];
+    for (const p of e.parts) {
+      const dir = storage.path(p.prefix);
+      const playlist = await readFile(join(dir, 'index.m3u8'), 'utf8').catch(() => '');
+      for (const l of playlist.split('\n')) if (l.trim().endsWith('.ts')) lines.push(`file '${join(dir, l.trim())}'`);
+    }
+    if (!lines.length) throw new Error('the recording has no segments');
+    await writeFile(listFile, lines.join('\n') + '\n');
+    const replayId = new Types.ObjectId();
+    const key = `lectures/${String(replayId)}/source/recording.mp4`;
+    const out = storage.path(key);
+    await mkdir(join(out, '..'), { recursive: true });
+    await run(config.ffmpeg.ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', listFile, '-c', 'copy', '-bsf:a', 'aac_adtstoasc', '-movflags', '+faststart', out], { timeout: 10 * 60_000 });
+    await models.Lecture.create({
+      _id: replayId,
+      title: `${live.title}（回放）`,
+      summary: live.summary,
+      lecturer: live.lecturer,
+      institution: live.institution,
+      topic: live.topic,
+      category: live.category,
+      tags: live.tags,
+      creditHours: live.creditHours,
+      required: live.required,
+      attentionChecks: live.attentionChecks,
+      audienceUnitIds: live.audienceUnitIds,
+      kind: 'recorded',
+      createdBy: live.createdBy,
+      replayOf: live._id,
+      sourceKey: key,
+      state: 'processing',
+      processing: { state: 'queued', percent: 0, attempts: 0 },
+    });
+    const job = await jobs.enqueue('transcode', { lectureId: String(replayId), publish: true });
+    await models.Lecture.updateOne({ _id: replayId }, { $set: { 'processing.jobId': job._id } });
+    await models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.replayLectureId': replayId } });
+    this.deps.catalog.index.apply((await models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+    e.state = { ...e.state, replayLectureId: String(replayId) };
+    this.emit(e, 'live:state', e.state);
+    this.deps.log.info({ lectureId: e.lectureId, replayLectureId: String(replayId) }, 'live.replay | recording queued for the replay');
+    return String(replayId);
+  }
+
+  private async stopPart(p: Part) {
+    p.stopped = true;
+    await p.recorder.stop().catch(() => {});
+  }
+
+  private async onRebuilt(roomId: string) {
+    const e = this.entries.get(roomId);
+    if (!e) return;
+    this.deps.log.warn({ lectureId: roomId }, 'live | the room was rebuilt after a worker died; participants set up again');
+    e.delivery.clear();
+    this.emit(e, 'live:rebuild', { at: Date.now() });
+  }
+
+  async close() {
+    this.closed = true;
+    clearInterval(this.sampler);
+    for (const e of this.entries.values()) {
+      clearTimeout(e.idleTimer);
+      for (const p of e.parts) await this.stopPart(p);
+    }
+    this.rooms.closeAll();
+  }
+}
