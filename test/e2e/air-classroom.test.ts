@@ -3,7 +3,8 @@
  * pairing code and schedules a replay there; the station's browser pairs with the code once, shows
  * the countdown, fetches the replay ahead into its cache and starts it by itself at its time. A
  * cadre's phone (a phone-sized second context) reads the rotating QR link, logs in and checks in.
- * The station then loses its network for a while and gets it back: the heartbeats it buffered are
+ * The station then loses its network for a while (and restarts, as after a power cut, while
+ * still offline: it resumes from its cache) and gets it back: the heartbeats it buffered are
  * sent and credited once, and the cadre earns the time they were present. Screenshots go to
  * test-results/screenshots/.
  */
@@ -108,6 +109,14 @@ describe('air classroom', () => {
     expect(await videoTime(kiosk)).toBeGreaterThan(t0 + 5);
     const pending = await kiosk.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('study-outbox:station:')).reduce((n, k) => n + (JSON.parse(localStorage.getItem(k) ?? '[]') as unknown[]).length, 0));
     expect(pending).toBeGreaterThan(0);
+    // A power cut while offline: the page comes back from the service worker's cache, with the
+    // timetable it kept, and resumes the replay where the timetable says it should be now.
+    await kiosk.reload();
+    await kiosk.locator(`[data-testid="kiosk-player"][data-session="${sessionId}"]`).waitFor({ timeout: 20_000 });
+    await expect.poll(() => videoTime(kiosk), { timeout: 20_000 }).toBeGreaterThan(0);
+    const expected = (Date.now() - startAt) / 1000;
+    expect(Math.abs((await videoTime(kiosk)) - expected)).toBeLessThan(6);
+    await screenshot(kiosk, 'air-kiosk-restarted-offline');
     await kioskContext.setOffline(false);
 
     // Back online: the buffered beats are credited, once; the cadre earns the time present.
@@ -117,7 +126,9 @@ describe('air classroom', () => {
     await kiosk.locator(`[data-testid="kiosk"][data-current=""]`).waitFor({ timeout: CLIP_SEC * 1000 + 20_000 });
     await server.app.study.checkpoint();
     const presentSec = Math.min(CLIP_SEC, (startAt + CLIP_SEC * 1000 - checkedInAt) / 1000);
-    const covered = (await server.app.study.progressOf(cadreId, lectureId)).coveredSec;
+    const mine = await server.app.study.progressOf(cadreId, lectureId);
+    const covered = mine.coveredSec;
+    console.log('air e2e | cadre intervals', JSON.stringify(mine.intervals), 'present from', (checkedInAt - startAt) / 1000, 's; station', JSON.stringify((await server.app.study.progressOf(stationId, lectureId)).intervals));
     expect(covered).toBeGreaterThan(coveredBefore + 5);
     expect(covered).toBeGreaterThan(presentSec - 8);
     expect(covered).toBeLessThanOrEqual(presentSec + 6);

@@ -14,7 +14,21 @@ const MEDIA_CACHE = 'kiosk-media-v1';
 const SHELL_CACHE = 'kiosk-shell-v1';
 const NAV_TIMEOUT_MS = 4000;
 
-sw.addEventListener('install', () => void sw.skipWaiting());
+/** Keeps the kiosk page and the assets it names, so a restart without network still opens it. */
+async function cacheShell(): Promise<void> {
+  const cache = await caches.open(SHELL_CACHE);
+  const page = await fetch('/kiosk', { cache: 'no-store' });
+  if (!page.ok) return;
+  const html = await page.clone().text();
+  await cache.put('/kiosk', page);
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+  await Promise.all(assets.map((a) => cache.add(a).catch(() => {})));
+}
+
+sw.addEventListener('install', (event) => {
+  void sw.skipWaiting();
+  event.waitUntil(cacheShell().catch(() => {}));
+});
 sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
 
 function lectureOf(token: string): string | null {

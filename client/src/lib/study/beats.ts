@@ -87,9 +87,14 @@ export class HeartbeatScheduler {
   #observed = 0;
   #ended = false;
 
-  constructor(playbackId: string, options: { heartbeatSec?: number } = {}) {
+  /**
+   * `startSeq`: the sequence continues above it. A playback that outlives its page (a kiosk
+   * restarted mid-session keeps its station playback) starts above the beats of the page before.
+   */
+  constructor(playbackId: string, options: { heartbeatSec?: number; startSeq?: number } = {}) {
     this.playbackId = playbackId;
     this.intervalMs = heartbeatIntervalSec(options.heartbeatSec) * 1000;
+    this.#seq = Math.max(0, Math.floor(options.startSeq ?? 0));
   }
 
   /** Beats made so far (the last seq). */

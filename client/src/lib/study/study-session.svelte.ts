@@ -31,6 +31,8 @@ export interface StudySessionOptions {
    * reports its place on the live timeline (WebRTC has no timeline; HLS parts start at an offset).
    */
   position?: () => number;
+  /** Sequence floor for the playback's beats (see HeartbeatScheduler). */
+  startSeq?: number;
 }
 
 export class StudySession {
@@ -55,6 +57,7 @@ export class StudySession {
   readonly #sender: OutboxSender;
   readonly #api: ApiClient;
   readonly #position: (() => number) | undefined;
+  readonly #startSeq: number | undefined;
   #scheduler: HeartbeatScheduler | null = null;
   #video: HTMLVideoElement | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -69,6 +72,7 @@ export class StudySession {
     this.#sender = options.sender ?? beatChannel(options.userId);
     this.#api = options.api ?? api;
     this.#position = options.position;
+    this.#startSeq = options.startSeq;
     this.#unsubscribe = this.#sender.subscribe(this.#onAnswer);
   }
 
@@ -90,7 +94,7 @@ export class StudySession {
     if (this.#destroyed || this.#scheduler?.playbackId === playback.playbackId) return;
     const old = this.#scheduler;
     if (old) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
-    this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec });
+    this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec, startSeq: this.#startSeq });
     if (typeof playback.counting === 'boolean') {
       this.counting = playback.counting;
       this.reason = playback.counting ? undefined : (playback.reason ?? 'other-session');
