@@ -12,11 +12,12 @@
 //   of segmentSec, a keyframe forced at every segment boundary so segments start on one, an
 //   EVENT playlist that keeps every segment and gets #EXT-X-ENDLIST when ffmpeg ends cleanly.
 // - Live sources have gaps (muted mic, paused camera): audio gaps are filled with silence
-//   (aresample async) so audio stays on the clock; video keeps its own timestamps (vfr).
+//   (aresample async) so audio stays on the clock; video is resampled to a constant RECORDER_FPS (see the -r comment below).
 import type { RtpCapabilities, RtpCodecCapability } from 'mediasoup/lib/types';
 
 export const RECORDER_PLAYLIST = 'index.m3u8';
 export const RECORDER_SEGMENT_PATTERN = 'seg_%05d.ts';
+export const RECORDER_FPS = 30;
 export const DEFAULT_RECORDER_SEGMENT_SEC = 2;
 
 export interface RecorderStream {
@@ -134,8 +135,11 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
       `expr:gte(t,n_forced*${seg})`,
       '-sc_threshold',
       '0',
-      '-fps_mode',
-      'vfr',
+      // A fixed output rate: ffmpeg's guess from the RTP input can be 90k fps (the RTP clock),
+      // which makes x264 pick level 6.2 and starve its rate buffer (~28 bits a frame at 2.5 Mbit/s)
+      // until every frame after ~550 is flat grey. 30 fps duplicates or drops frames to fit.
+      '-r',
+      String(RECORDER_FPS),
     );
   }
   if (o.hasAudio) {

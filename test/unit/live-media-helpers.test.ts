@@ -132,6 +132,11 @@ describe('buildRecorderArgs', () => {
     expect(value('-c:a')).toBe('aac');
   });
 
+  it('fixes the output frame rate (a 90k fps guess from the RTP clock starved x264 into grey frames)', () => {
+    expect(value('-r')).toBe('30');
+    expect(args.indexOf('-r')).toBeGreaterThan(args.indexOf('-i'));
+  });
+
   it('writes an EVENT playlist of ~2 s independent segments into outDir', () => {
     expect(value('-f')).toBe('hls');
     expect(value('-hls_time')).toBe('2');
