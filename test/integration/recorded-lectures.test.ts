@@ -88,8 +88,9 @@ describe('upload, processing, catalog and delivery', () => {
     expect(done.processing.state).toBe('ready');
     expect(done.durationSec).toBeGreaterThanOrEqual(19);
     expect(done.state).toBe('draft');
-    const job = await t.app.store.models.Job.findOne({ 'payload.lectureId': id }).lean();
-    expect(job).toMatchObject({ state: 'done', attempts: 1 });
+    // The lecture is marked ready inside the job; the queue marks the job done just after it returns.
+    await expect.poll(async () => (await t.app.store.models.Job.findOne({ 'payload.lectureId': id }).lean())?.state, { timeout: 10_000 }).toBe('done');
+    expect(await t.app.store.models.Job.findOne({ 'payload.lectureId': id }).lean()).toMatchObject({ state: 'done', attempts: 1 });
   });
 
   it('is found by a Chinese search word only after it is published', async () => {
