@@ -1,0 +1,3 @@
+module cadre-portal/bench/loadgen
+
+go 1.22
