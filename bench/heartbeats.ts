@@ -168,7 +168,7 @@ try {
   for (let i = 0; i < nSegments; i++) writeFileSync(join(segDir, `seg_${String(i).padStart(5, '0')}.ts`), Buffer.alloc(188 * 10));
 
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const portal = await startProcess([...profile, '--import', 'tsx', ...(process.env.HB_TRACE ? ['--import', './bench/.tmp-trace.ts'] : []), 'server/main.ts'], env, '/healthz');
+  const portal = await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], env, '/healthz');
   const bare = await startProcess(['-e', `
     const app = require('fastify')();
     app.post('/hb', async () => ({ ok: true }));

@@ -7,8 +7,9 @@
 // requests wait in a queue and that wait is part of their latency.
 //
 // The HTTP client is a minimal one (write a prepared request, read status line, headers and a
-// Content-Length body), about a quarter of net/http's CPU per request: on a 2-core machine every
-// cycle the generator spends is taken from the server it measures. Standard library only, so
+// Content-Length body): nothing happens behind the generator's back (no retries, no extra
+// connections), and on a 2-core machine every cycle it spends is taken from the server it
+// measures (0.1-0.35 of a core at 5,000/s here, mostly the two syscalls). Standard library only, so
 // `go build` needs no network. Loopback targets only. Reads its job from a JSON file (-job),
 // prints progress to stderr and one JSON result to stdout.
 package main
