@@ -1,5 +1,6 @@
 /** TypeBox schemas of the stations API (requests are validated, answers serialised by them). */
 import { Type } from 'typebox';
+import { BeatSchema } from '../study/schemas';
 import { StringEnum } from '../../schemas';
 import { stationTypes } from './station-rules';
 import { statsGroups } from './stats.service';
@@ -118,14 +119,7 @@ export const KioskPlayback = Type.Object({
 });
 
 export const Beat = Type.Object({
-  playbackId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-  seq: Type.Integer({ minimum: 1 }),
-  position: Type.Number({ minimum: 0, maximum: 1e7 }),
-  rate: Type.Number({ minimum: 0, maximum: 16 }),
-  playing: Type.Boolean(),
-  visible: Type.Boolean(),
-  event: StringEnum(['tick', 'play', 'pause', 'seek', 'end', 'hide', 'show', 'unload'] as const),
-  clientAt: Type.Number({ minimum: 0 }),
+  ...BeatSchema.properties,
   /** A playback the kiosk began while offline names its session (sync only). */
   sessionId: Type.Optional(Id),
 });

@@ -10,19 +10,10 @@ import { stringify } from 'csv-stringify/sync';
 import { errorResponses, StringEnum } from '../../schemas';
 import { OrgService } from '../org/org.service';
 import { StudyService } from './study.service';
+import { BeatSchema } from './schemas';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 });
-const BeatSchema = Type.Object({
-  playbackId: Type.String({ minLength: 8, maxLength: 64 }),
-  seq: Type.Integer({ minimum: 1 }),
-  position: Type.Number({ minimum: 0, maximum: 1e7 }),
-  rate: Type.Number({ minimum: 0, maximum: 16 }),
-  playing: Type.Boolean(),
-  visible: Type.Boolean(),
-  event: StringEnum(['tick', 'play', 'pause', 'seek', 'end', 'hide', 'show', 'unload'] as const),
-  clientAt: Type.Number({ minimum: 0 }),
-});
 const SessionView = Type.Object({
   counting: Type.Boolean(),
   reason: Type.Optional(Type.String()),
