@@ -30,6 +30,8 @@ import { openStore } from '../server/store';
 import { FerretDb, freePort } from '../server/store/ferretdb';
 import { hashPassword } from '../server/modules/auth/password';
 import { seedDemo } from '../server/seed/demo';
+import { batchEntries, walDb } from '../server/modules/study/wal';
+import { covered, unflatten } from '../server/modules/study/intervals';
 
 const { values } = parseArgs({
   options: {
@@ -213,23 +215,28 @@ try {
   const check = await openStore(loadConfig(env), { info() {}, warn() {}, debug() {} });
   const rows = await check.models.Playback.find({ _id: { $in: sessions.map((x) => x.playbackId) } }, { lastSeq: 1 }).lean();
   const lastSeq = new Map(rows.map((r) => [String(r._id), Number(r.lastSeq ?? 0)]));
-  const raw = check.models.Playback.db.db!;
+  const raw = walDb(check.models);
   let walBatches = 0;
+  // Coverage from the log's snapshots: records are written back to their collection only when they leave memory.
+  const logCovered = new Map<string, number>();
   for (const { name } of await raw.listCollections({}, { nameOnly: true }).toArray()) {
     if (!name.startsWith('studywal')) continue;
-    for (const batch of await raw.collection<{ entries: { k: string; p: string; seq?: number }[] }>(name).find({}).toArray()) {
+    for (const batch of await raw.collection<{ e?: string; entries?: unknown[] }>(name).find({}).toArray()) {
       walBatches++;
-      for (const e of batch.entries) if (e.k === 'b') lastSeq.set(e.p, Math.max(lastSeq.get(e.p) ?? 0, e.seq ?? 0));
+      for (const e of batchEntries(batch)) {
+        if (e.k === 'b' || e.k === 's') lastSeq.set(e.p, Math.max(lastSeq.get(e.p) ?? 0, e.seq));
+        if (e.k === 'p') logCovered.set(`${e.u}:${e.l}`, Math.max(logCovered.get(`${e.u}:${e.l}`) ?? 0, covered(unflatten(e.iv))));
+      }
     }
   }
   const missing = sessions.filter((x, i) => (lastSeq.get(x.playbackId) ?? 0) < acked[i]!).length;
   const short = sessions.filter((x, i) => (lastSeq.get(x.playbackId) ?? 0) < sent[i]!).length;
-  const progress = await check.models.Progress.find({}, { coveredSec: 1 }).lean();
-  const meanCovered = round(progress.reduce((a, p) => a + Number(p.coveredSec ?? 0), 0) / Math.max(1, progress.length), 0);
+  for (const p of await check.models.Progress.find({}, { coveredSec: 1 }).lean()) logCovered.set(String(p._id), Math.max(logCovered.get(String(p._id)) ?? 0, Number(p.coveredSec ?? 0)));
+  const meanCovered = round([...logCovered.values()].reduce((a, c) => a + c, 0) / Math.max(1, logCovered.size), 0);
   await check.close();
   const durable = { playbacksChecked: sessions.length, missingAcknowledged: missing, shortOfSent: short, meanCoveredSec: meanCovered, walBatchesLeft: walBatches };
   console.error(
-    `  store after close: ${missing} of ${sessions.length} playbacks lack acknowledged beats, ${short} lack beats that were sent (last sequence number, checkpointed or in the WAL); WAL batches left ${walBatches}; mean checkpointed coverage ${meanCovered} s per cadre`,
+    `  store after close: ${missing} of ${sessions.length} playbacks lack acknowledged beats, ${short} lack beats that were sent (last sequence number, in the playback record or the log); log batches left ${walBatches}; mean stored coverage ${meanCovered} s per cadre`,
   );
 
   const ratio = {

@@ -80,7 +80,7 @@ export const configKeys = {
   STUDY_ATTENTION_INTERVAL_SECONDS: key(Type.Integer({ minimum: 10, maximum: 86400, description: 'seconds from 10 to 86400' }), 600),
   STUDY_ATTENTION_ANSWER_SECONDS: key(Type.Integer({ minimum: 10, maximum: 600, description: 'seconds from 10 to 600' }), 60),
   STUDY_CHECKPOINT_MS: key(Type.Integer({ minimum: 100, description: 'milliseconds, at least 100' }), 5000),
-  STUDY_WAL_MAX_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 1000, description: 'milliseconds from 0 to 1000' }), 5),
+  STUDY_WAL_MAX_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 1000, description: 'milliseconds from 0 to 1000 (under load, at most one log write per this interval)' }), 10),
   HEARTBEAT_SECONDS: key(Type.Integer({ minimum: 5, maximum: 60, description: 'seconds from 5 to 60' }), 15),
   XAPI_LRS_URL: optional(Type.String({ pattern: '^https?://', description: 'the http(s) URL of an xAPI learning record store' })),
   XAPI_LRS_AUTH: optional(NonEmpty),

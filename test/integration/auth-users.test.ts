@@ -1,6 +1,7 @@
 /** Accounts, login, lock-out and sessions against the real FerretDB. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuthService } from '../../server/modules/auth/auth.service';
 import { build, login, type TestApp } from '../helpers/build';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 
@@ -139,6 +140,31 @@ describe('login', () => {
     expect((await post('/api/auth/password', { currentPassword: 'xuexi2026', newPassword: 'xinmima2026' }, cookie)).statusCode).toBe(204);
     expect((await post('/api/auth/login', { username: 'chenjing', password: 'xuexi2026' })).statusCode).toBe(401);
     expect((await post('/api/auth/login', { username: 'chenjing', password: 'xinmima2026' })).statusCode).toBe(200);
+  });
+
+  it('looks a session up once for concurrent requests, refreshes it behind the answer, and lets a logout win', async () => {
+    const { models } = t.app.store;
+    let now = Date.now();
+    const auth = new AuthService(models, { ...t.app.config.auth, sessionTtlSeconds: 3600 }, () => new Date(now));
+    const { token } = await auth.login('cadre', DEMO_PASSWORD, {});
+    const lookups = vi.spyOn(models.Session, 'findById');
+    try {
+      const users = await Promise.all(Array.from({ length: 50 }, () => auth.resolve(token)));
+      expect(users.every((u) => u?.username === 'cadre')).toBe(true);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      // Past its freshness the entry still answers, and one refresh runs behind it.
+      now += 35_000;
+      expect((await Promise.all(Array.from({ length: 20 }, () => auth.resolve(token)))).every((u) => u?.username === 'cadre')).toBe(true);
+      await vi.waitFor(() => expect(lookups).toHaveBeenCalledTimes(2));
+      // Much older: the answer waits for the store; a logout while that lookup runs is not undone by it.
+      now += 70_000;
+      const pending = auth.resolve(token);
+      await auth.logout(token);
+      await pending;
+      expect(await auth.resolve(token)).toBeNull();
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('sweeps expired sessions from the store', async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Types } from 'mongoose';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { StudyEngine, type IncomingBeat } from '../../server/modules/study/study-engine';
+import { batchEntries, walDb, type WalEntry } from '../../server/modules/study/wal';
 import type { UserDoc } from '../../server/modules/users/user.model';
 import type { LectureDoc } from '../../server/modules/catalog/lecture.model';
 import { build, login, type TestApp } from '../helpers/build';
@@ -318,5 +319,85 @@ describe('the engine with a controlled clock', () => {
     const p = await reborn.progressOf(String(u._id), String(lecture._id));
     expect(p.coveredSec).toBe(120);
     await reborn.close();
+  });
+
+  describe('checkpoints: snapshots in the log, records written back when idle', () => {
+    const gens = async () => (await walDb(t.app.store.models).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((c) => c.startsWith('studywal_')).sort();
+    const entriesIn = async (names: string[]) => {
+      const out: WalEntry[] = [];
+      for (const g of names) for (const b of await walDb(t.app.store.models).collection<{ e?: string }>(g).find({}).toArray()) out.push(...batchEntries(b));
+      return out;
+    };
+
+    it('keeps the log in a database of its own, beside the main one', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const o = await openAll(u);
+      await engine.ingest(u, [beat(o.playbackId, 1, 0, 0, { event: 'play' })]);
+      expect(walDb(t.app.store.models).databaseName).toBe(`${t.app.store.conn.name}_studywal`);
+      expect((await gens()).length).toBeGreaterThan(0);
+      const main = (await t.app.store.conn.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      expect(main.filter((c) => c.startsWith('studywal_'))).toEqual([]);
+    });
+
+    it('replaces the log by one snapshot per checkpoint, from which a new process recovers', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const o = await openAll(u);
+      clock = T0 + 400_000;
+      await engine.ingest(u, watch(o.playbackId, 0, 120, 1, 0));
+      const mine = (e: WalEntry) => ('p' in e && e.p === o.playbackId) || ('u' in e && e.u === String(u._id));
+      const before = await gens();
+      expect((await entriesIn(before)).some(mine)).toBe(true);
+      await engine.checkpoint();
+      const after = await gens();
+      // This engine's generations before the checkpoint are gone (other engines share the test
+      // store: what is left from before holds nothing of this playback); the new one holds the snapshot.
+      expect((await entriesIn(after.filter((g) => before.includes(g)))).some(mine)).toBe(false);
+      const snap = await entriesIn(after);
+      expect(snap).toContainEqual(expect.objectContaining({ k: 'p', u: String(u._id), l: String(lecture._id), iv: [0, 120] }));
+      expect(snap).toContainEqual(expect.objectContaining({ k: 's', p: o.playbackId, d: [0, 149] }));
+      // Nothing was written back: the progress record is not in its collection yet.
+      expect(await t.app.store.models.Progress.findById(`${String(u._id)}:${String(lecture._id)}`).lean()).toBeNull();
+      // More beats after the snapshot, then a crash (no checkpoint): both parts come back.
+      await engine.ingest(u, watch(o.playbackId, 120, 240, 1, 120, 10));
+      const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+      await reborn.start();
+      expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(240);
+      // The same beats again change nothing (sequence numbers survived through the snapshot).
+      const again = await reborn.ingest(u, watch(o.playbackId, 0, 240, 1, 0));
+      expect(again.sessions[o.playbackId]!.coveredSec).toBe(240);
+      await reborn.close();
+    });
+
+    it('writes idle records back to their collections and serves them from there', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const o = await openAll(u);
+      clock = T0 + 400_000;
+      await engine.ingest(u, watch(o.playbackId, 0, 300, 1, 0));
+      const id = `${String(u._id)}:${String(lecture._id)}`;
+      await engine.checkpoint();
+      expect(await t.app.store.models.Progress.findById(id).lean()).toBeNull();
+      clock += 31 * 60_000; // idle past both limits
+      await engine.checkpoint();
+      const stored = await t.app.store.models.Progress.findById(id).lean();
+      expect(stored).toMatchObject({ coveredSec: 300, intervals: [0, 300] });
+      expect(await t.app.store.models.Playback.findById(o.playbackId).lean()).toMatchObject({ lastSeq: 21, lastPosition: 300 });
+      // Left memory: the next snapshot does not carry them, and reads come from the store.
+      await engine.checkpoint();
+      const snap = await entriesIn(await gens());
+      expect(snap.some((e) => e.k === 'p' && e.u === String(u._id))).toBe(false);
+      expect((await engine.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(300);
+      // An older snapshot replayed over the newer record (a crash before its generation was dropped) takes nothing away.
+      const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+      await walDb(t.app.store.models).collection('studywal_0000000000_00000000').insertOne({ _id: 'old:1' as never, at: new Date(), e: JSON.stringify([{ k: 'p', u: String(u._id), l: String(lecture._id), iv: [0, 60], w: 60, dur: 600, pos: 60, at: T0, done: null }, { k: 's', p: o.playbackId, seq: 3, pos: 30, ca: T0, pl: true, v: true, el: 0, d: [0, 5] }]) });
+      await reborn.start();
+      expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(300);
+      const r = await reborn.ingest(u, [beat(o.playbackId, 21, 300, 300)]);
+      expect(r.acks).toEqual([{ playbackId: o.playbackId, seq: 21 }]);
+      expect(r.sessions[o.playbackId]!.coveredSec).toBe(300);
+      await reborn.close();
+    });
   });
 });

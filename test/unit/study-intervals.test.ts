@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInterval, covered, frontier, intersect, normalize, playedSegments, progressOf, segmentCoverage, type Interval } from '../../server/modules/study/intervals';
+import { addInterval, covered, fromRuns, frontier, intersect, normalize, playedSegments, progressOf, segmentCoverage, toRuns, type Interval } from '../../server/modules/study/intervals';
 
 const arbInterval = fc.tuple(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 120 })).map(([a, len]) => [a, a + len] as Interval);
 const arbList = fc.array(arbInterval, { maxLength: 30 });
@@ -70,5 +70,18 @@ describe('watched intervals', () => {
 
   it('writes xAPI played-segments', () => {
     expect(playedSegments([[0, 12.5], [30, 45]])).toBe('0[.]12.5[,]30[.]45');
+  });
+
+  it('packs delivered segment indexes into runs and back (snapshots)', () => {
+    expect(toRuns([5, 0, 2, 1, 9, 5])).toEqual([0, 2, 5, 5, 9, 9]);
+    expect(toRuns([])).toEqual([]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 200 }), (xs) => {
+        const runs = toRuns(xs);
+        expect(fromRuns(runs)).toEqual([...new Set(xs)].sort((a, b) => a - b));
+        // Runs are disjoint, ordered and not adjacent: as short as the set allows.
+        for (let i = 2; i < runs.length; i += 2) expect(runs[i]!).toBeGreaterThan(runs[i - 1]! + 1);
+      }),
+    );
   });
 });

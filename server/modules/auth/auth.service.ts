@@ -23,7 +23,10 @@ const CACHE_MS = 30_000;
 export class AuthService {
   // Heartbeats arrive every 15 s from every viewer: resolving each one from the store would cost
   // two reads per request. Logout, password changes and disabling drop entries at once.
-  private readonly cache = new Map<string, { user: UserDoc; expiresAt: number; at: number }>();
+  private readonly cache = new Map<string, { user: UserDoc; expiresAt: number; freshUntil: number }>();
+  private readonly loading = new Map<string, Promise<UserDoc | null>>();
+  /** Bumped by logouts and user changes, so a lookup that was already running does not cache stale facts. */
+  private epoch = 0;
 
   constructor(
     private readonly models: Models,
@@ -63,40 +66,77 @@ export class AuthService {
     return { token, user };
   }
 
-  /** The session's user, or null when the token is unknown, expired, or the user is disabled. */
+  /**
+   * The session's user, or null when the token is unknown, expired, or the user is disabled.
+   * Lookups of one token are shared (every beat of a viewer arrives while the first lookup is
+   * on its way), and an entry past its freshness is still answered from memory once, for up to
+   * another CACHE_MS, while one refresh runs in the background: so thousands of viewers whose
+   * entries age together do not all wait on the store at the same moment. Freshness is jittered
+   * for the same reason.
+   */
   async resolve(token: string): Promise<UserDoc | null> {
+    const id = tokenId(token);
+    const now = this.now().getTime();
+    const hit = this.cache.get(id);
+    if (hit && hit.expiresAt > now && now < hit.freshUntil + CACHE_MS) {
+      if (now >= hit.freshUntil) void this.lookup(id).catch(() => {});
+      return hit.user;
+    }
+    return this.lookup(id);
+  }
+
+  private lookup(id: string): Promise<UserDoc | null> {
+    let pending = this.loading.get(id);
+    if (!pending) {
+      const epoch = this.epoch;
+      pending = this.load(id, epoch).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async load(id: string, epoch: number): Promise<UserDoc | null> {
     const { Session, User } = this.models;
     const now = this.now();
-    const id = tokenId(token);
-    const hit = this.cache.get(id);
-    if (hit && now.getTime() - hit.at < CACHE_MS && hit.expiresAt > now.getTime()) return hit.user;
-    this.cache.delete(id);
     const session = await Session.findById(id).lean();
-    if (!session) return null;
+    if (!session) return this.forget(id);
     if (session.expiresAt <= now) {
       await Session.deleteOne({ _id: session._id });
-      return null;
+      return this.forget(id);
     }
     const user = await User.findById(session.userId).lean<UserDoc>();
-    if (!user || user.disabled) return null;
+    if (!user || user.disabled) return this.forget(id);
     const ttlMs = this.cfg.sessionTtlSeconds * 1000;
     let expiresAt = session.expiresAt.getTime();
     if (expiresAt - now.getTime() < ttlMs / 2) {
       expiresAt = now.getTime() + ttlMs;
       await Session.updateOne({ _id: session._id }, { $set: { expiresAt: new Date(expiresAt) } });
     }
+    // A logout or a change to the user while this lookup ran wins: do not cache what it read.
+    if (epoch !== this.epoch) return user;
     if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(id, { user, expiresAt, at: now.getTime() });
+    this.cache.set(id, { user, expiresAt, freshUntil: now.getTime() + CACHE_MS * (0.8 + 0.2 * Math.random()) });
     return user;
   }
 
+  private forget(id: string): null {
+    this.cache.delete(id);
+    return null;
+  }
+
   async logout(token: string): Promise<void> {
-    this.cache.delete(tokenId(token));
-    await this.models.Session.deleteOne({ _id: tokenId(token) });
+    const id = tokenId(token);
+    this.epoch++;
+    this.cache.delete(id);
+    await this.models.Session.deleteOne({ _id: id });
+    // A lookup that began before the delete may have cached the session meanwhile.
+    this.epoch++;
+    this.cache.delete(id);
   }
 
   /** Drops cached sessions of a user (disabled, password changed, role or unit changed). */
   forgetUser(userId: string) {
+    this.epoch++;
     for (const [id, entry] of this.cache) if (String(entry.user._id) === userId) this.cache.delete(id);
   }
 

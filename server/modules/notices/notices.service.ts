@@ -28,13 +28,30 @@ export class NoticeService {
   /** Stores the notice for the user unless it is there already; true when it was new. */
   async send(userId: string, notice: Notice): Promise<boolean> {
     const { NoticeBox } = this.models;
-    await NoticeBox.updateOne({ _id: userId }, { $setOnInsert: { items: [], ids: [], read: [] } }, { upsert: true });
+    // Read first: FerretDB 1.24 finds an update's document by scanning the collection (one box
+    // per user), while an `_id` read or an insert does not, and a sweep re-sends what most boxes hold.
+    const had = await NoticeBox.findById(userId, { ids: 1 }).lean();
+    if (had?.ids.includes(notice.id)) return false;
+    if (!had) {
+      try {
+        await NoticeBox.collection.insertOne({ _id: userId as never, items: [notice], ids: [notice.id], read: [] });
+        this.emit(userId, notice);
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    }
+    // The condition keeps a notice single when two senders race.
     const res = await NoticeBox.updateOne({ _id: userId, ids: { $ne: notice.id } }, { $push: { items: notice, ids: notice.id } });
     if (res.modifiedCount === 0) return false;
     const box = await NoticeBox.findById(userId, { ids: 1 }).lean();
     if (box && box.ids.length > MAX_NOTICES) await this.trim(userId);
-    this.io?.()?.to(`user:${userId}`).emit('notice', { ...notice, at: new Date(notice.at).toISOString(), read: false });
+    this.emit(userId, notice);
     return true;
+  }
+
+  private emit(userId: string, notice: Notice) {
+    this.io?.()?.to(`user:${userId}`).emit('notice', { ...notice, at: new Date(notice.at).toISOString(), read: false });
   }
 
   private async trim(userId: string) {

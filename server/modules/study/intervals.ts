@@ -88,3 +88,21 @@ export function unflatten(flat: readonly number[]): Interval[] {
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
   return normalize(out);
 }
+
+/** Whole numbers (segment indexes) as inclusive runs, flat: {0,1,2,5} -> [0, 2, 5, 5]. */
+export function toRuns(values: Iterable<number>): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const v of sorted) {
+    if (out.length && v <= out[out.length - 1]! + 1) out[out.length - 1] = Math.max(out[out.length - 1]!, v);
+    else out.push(v, v);
+  }
+  return out;
+}
+
+/** The numbers of flat inclusive runs (toRuns' inverse). */
+export function fromRuns(runs: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < runs.length; i += 2) for (let v = runs[i]!; v <= runs[i + 1]!; v++) out.push(v);
+  return out;
+}

@@ -36,7 +36,7 @@ import type { LectureDoc } from '../catalog/lecture.model';
 import type { UserDoc } from '../users/user.model';
 import { capCredit, defaultPolicies, earnedHours, type CreditPolicy } from './credit-rules';
 import { decide, defaultWatchPolicy, openSession, type Beat, type Flag, type SessionState, type WatchPolicy } from './heartbeat-policy';
-import { addInterval, covered, flatten, frontier, normalize, playedSegments, progressOf, segmentCoverage, unflatten, type Interval } from './intervals';
+import { addInterval, covered, flatten, fromRuns, frontier, normalize, playedSegments, progressOf, segmentCoverage, toRuns, unflatten, type Interval } from './intervals';
 import { WalWriter, type WalEntry } from './wal';
 
 export interface IncomingBeat extends Beat {
@@ -81,6 +81,10 @@ interface Session {
   kind: string;
   state: SessionState;
   delivered: Set<number>;
+  /** How many of `delivered` the store holds (the set only grows). */
+  deliveredWritten?: number;
+  /** segmentCoverage(delivered) as of `delivered.size` (the set only grows). */
+  coverage?: { n: number; segmentSec: number; iv: Interval[] };
   flags: Partial<Record<Flag | 'parallel-sessions', number>>;
   lastServerAt: number;
   ended: boolean;
@@ -161,10 +165,14 @@ export class StudyEngine {
   private readonly sessions = new Map<string, Session>();
   private readonly progress = new Map<string, Progress>();
   private readonly lectures = new Map<string, LectureInfo>();
+  private readonly lectureLoads = new Map<string, Promise<LectureInfo | null>>();
+  private lectureEpoch = 0;
   private readonly counting = new Map<string, { p: string; at: number }>();
   private readonly devices = new Map<string, { day: string; users: Set<string> }>();
   private readonly policies = new Map<string, CreditPolicy>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** `${progressId}:${year}` already added to the summary's lectures and the study index. */
+  private readonly indexed = new Set<string>();
   private checkpointTimer?: NodeJS.Timeout;
   private checkpointing: Promise<void> | null = null;
   private closed = false;
@@ -182,23 +190,26 @@ export class StudyEngine {
 
   // ---- lifecycle ------------------------------------------------------------------------
 
-  /** Replays what the last process committed but did not checkpoint, then checkpoints it. */
+  /**
+   * Replays the log the last process left (its last snapshot and what followed), checks
+   * completion for what it touched, then takes a checkpoint: a new snapshot, after which the
+   * replayed generations are dropped.
+   */
   async start() {
-    const batches = await this.models.StudyWal.find({}).lean();
-    batches.sort((a, b) => (a._id < b._id ? -1 : 1));
+    const { batches, generations } = await this.wal.recover();
     let n = 0;
     for (const batch of batches) {
-      for (const e of batch.entries as WalEntry[]) {
+      for (const e of batch.entries) {
         await this.replay(e);
         n++;
       }
     }
+    this.wal.adopt(generations);
     if (batches.length) {
-      await this.writeDirty();
       for (const p of this.progress.values()) await this.checkCompletion(p);
-      await this.models.StudyWal.deleteMany({ _id: { $in: batches.map((b) => b._id) } });
       this.log.info({ batches: batches.length, entries: n }, 'study.start() | replayed the write-ahead log');
     }
+    if (generations.length) await this.checkpoint();
     this.checkpointTimer = setInterval(() => void this.checkpoint(), this.cfg.checkpointMs);
     this.checkpointTimer.unref();
   }
@@ -208,6 +219,8 @@ export class StudyEngine {
     this.closed = true;
     clearInterval(this.checkpointTimer);
     await this.wal.drain().catch(() => {});
+    // A checkpoint already running rotated the log before the last beats: one more takes them.
+    await this.checkpointing;
     await this.checkpoint();
   }
 
@@ -222,6 +235,24 @@ export class StudyEngine {
       if (!s) return;
       e.i.forEach((i) => s.delivered.add(i));
       s.dirty = true;
+    } else if (e.k === 's') {
+      // A snapshot merges: it may be older than the record (written back when it left memory).
+      const s = await this.loadSession(e.p);
+      if (!s) return;
+      if (e.seq > s.state.lastSeq) s.state = { ...s.state, lastSeq: e.seq, lastPosition: e.pos, lastClientAt: e.ca, playing: e.pl, visible: e.v, clientElapsedMs: e.el };
+      for (const i of fromRuns(e.d)) s.delivered.add(i);
+      s.dirty = true;
+    } else if (e.k === 'p') {
+      const p = await this.loadProgress(e.u, e.l);
+      p.intervals = normalize([...p.intervals, ...unflatten(e.iv)]);
+      p.wallSec = Math.max(p.wallSec, e.w);
+      if (e.dur) p.durationSec = e.dur;
+      if (e.at >= p.lastWatchedAt) {
+        p.lastPosition = e.pos;
+        p.lastWatchedAt = e.at;
+      }
+      if (e.done !== null && (p.completedAt === null || e.done < p.completedAt)) p.completedAt = e.done;
+      p.dirty = true;
     } else {
       const p = await this.loadProgress(e.u, e.l);
       const before = covered(p.intervals);
@@ -236,11 +267,34 @@ export class StudyEngine {
 
   // ---- loading ---------------------------------------------------------------------------
 
+  /**
+   * A lecture's facts, cached for a minute. Every beat needs them: past a minute the cached facts
+   * still answer while one reload runs (a lecture watched by thousands must not send each of
+   * their beats to the store at once); lectureChanged() drops them at once.
+   */
   async lecture(id: string): Promise<LectureInfo | null> {
     const hit = this.lectures.get(id);
     if (hit && this.now() - hit.loadedAt < 60_000) return hit;
+    let loading = this.lectureLoads.get(id);
+    if (!loading) {
+      const load: Promise<LectureInfo | null> = this.loadLecture(id, this.lectureEpoch).finally(() => {
+        if (this.lectureLoads.get(id) === load) this.lectureLoads.delete(id);
+      });
+      this.lectureLoads.set(id, (loading = load));
+    }
+    if (hit && this.now() - hit.loadedAt < 120_000) {
+      loading.catch(() => {});
+      return hit;
+    }
+    return loading;
+  }
+
+  private async loadLecture(id: string, epoch: number): Promise<LectureInfo | null> {
     const l = await this.models.Lecture.findById(id, { title: 1, durationSec: 1, media: 1, required: 1, creditHours: 1, category: 1, topic: 1, kind: 1, attentionChecks: 1 }).lean<LectureDoc>();
-    if (!l) return null;
+    if (!l) {
+      this.lectures.delete(id);
+      return null;
+    }
     const info: LectureInfo = {
       id,
       title: l.title,
@@ -254,7 +308,8 @@ export class StudyEngine {
       attentionChecks: l.attentionChecks ?? false,
       loadedAt: this.now(),
     };
-    this.lectures.set(id, info);
+    // A change signalled while this read ran wins (lectureChanged() reads again).
+    if (epoch === this.lectureEpoch) this.lectures.set(id, info);
     return info;
   }
 
@@ -278,6 +333,7 @@ export class StudyEngine {
         clientElapsedMs: row.clientElapsedMs ?? 0,
       },
       delivered: new Set(row.delivered ?? []),
+      deliveredWritten: row.delivered?.length ?? 0,
       flags: {},
       lastServerAt: 0,
       ended: false,
@@ -338,6 +394,8 @@ export class StudyEngine {
     const counting = this.placeFree(s, now);
     this.noteDevice(meta, userId, lectureId, id);
     const p = await this.loadProgress(userId, lectureId);
+    // Listed in the yearly summary now (the archive page shows it), off the answer's path.
+    void this.indexStudy(userId, lectureId, yearOf(now)).catch((err: unknown) => this.log.warn({ err }, 'study.open() | summary listing failed; the checkpoint retries'));
     const info = await this.lecture(lectureId);
     const duration = info?.durationSec || lecture.durationSec || 0;
     // Resume where the user stopped, unless that was (almost) the end.
@@ -394,7 +452,11 @@ export class StudyEngine {
     const userId = String(user._id);
     const now = this.now();
     const byPlayback = new Map<string, IncomingBeat[]>();
-    for (const b of beats) byPlayback.set(b.playbackId, [...(byPlayback.get(b.playbackId) ?? []), b]);
+    for (const b of beats) {
+      const list = byPlayback.get(b.playbackId);
+      if (list) list.push(b);
+      else byPlayback.set(b.playbackId, [b]);
+    }
     const entries: WalEntry[] = [];
     const acks: { playbackId: string; seq: number }[] = [];
     const views: Record<string, SessionView> = {};
@@ -424,7 +486,7 @@ export class StudyEngine {
           durationSec: p.durationSec,
           required: info?.required ?? false,
           frontier: frontier(p.intervals, 1),
-          delivered: segmentCoverage(s.delivered, info?.segmentSec ?? 4),
+          delivered: this.deliveredCoverage(s, info?.segmentSec ?? 4),
           counting,
           live: s.kind === 'live',
           attentionPaused: this.attentionPaused(s, now),
@@ -460,6 +522,8 @@ export class StudyEngine {
     }
     await this.wal.commit(entries);
     for (const p of touched) {
+      // Most beats complete nothing: take the user's lock only when the lecture may be complete.
+      if (p.completedAt === null && !(p.durationSec > 0 && progressOf(p.intervals, p.durationSec) >= this.policy.completionThreshold)) continue;
       const hours = await this.checkCompletion(p);
       const pid = [...byPlayback.keys()].find((k) => this.sessions.get(k)?.lectureId === p.lectureId);
       if (pid && views[pid]) {
@@ -468,6 +532,15 @@ export class StudyEngine {
       }
     }
     return { acks, sessions: views };
+  }
+
+  /** Media time delivered to the session, recomputed only when a segment was added. */
+  private deliveredCoverage(s: Session, segmentSec: number): Interval[] {
+    const c = s.coverage;
+    if (c && c.n === s.delivered.size && c.segmentSec === segmentSec) return c.iv;
+    const iv = segmentCoverage(s.delivered, segmentSec);
+    s.coverage = { n: s.delivered.size, segmentSec, iv };
+    return iv;
   }
 
   private view(s: Session, p: Progress, info: LectureInfo | null): SessionView {
@@ -490,7 +563,9 @@ export class StudyEngine {
    * facts and check completion for everyone watching it in this process.
    */
   async lectureChanged(lectureId: string) {
+    this.lectureEpoch++;
     this.lectures.delete(lectureId);
+    this.lectureLoads.delete(lectureId);
     const info = await this.lecture(lectureId);
     for (const p of this.progress.values()) {
       if (p.lectureId !== lectureId || !info) continue;
@@ -544,7 +619,11 @@ export class StudyEngine {
   async ingestGroup(stationId: string, beats: IncomingBeat[], share: GroupShare): Promise<{ acks: { playbackId: string; seq: number }[]; sessions: Record<string, GroupView> }> {
     const now = this.now();
     const byPlayback = new Map<string, IncomingBeat[]>();
-    for (const b of beats) byPlayback.set(b.playbackId, [...(byPlayback.get(b.playbackId) ?? []), b]);
+    for (const b of beats) {
+      const list = byPlayback.get(b.playbackId);
+      if (list) list.push(b);
+      else byPlayback.set(b.playbackId, [b]);
+    }
     const entries: WalEntry[] = [];
     const acks: { playbackId: string; seq: number }[] = [];
     const views: Record<string, GroupView> = {};
@@ -575,7 +654,7 @@ export class StudyEngine {
           durationSec,
           required: false, // no frontier rule: the timetable decides where a scheduled replay stands
           frontier: 0,
-          delivered: segmentCoverage(s.delivered, info?.segmentSec ?? 4),
+          delivered: this.deliveredCoverage(s, info?.segmentSec ?? 4),
           counting,
           live: s.kind === 'live',
         });
@@ -839,12 +918,24 @@ export class StudyEngine {
 
   // ---- checkpoints -----------------------------------------------------------------------
 
+  /**
+   * Makes the in-memory state durable without updating a document per record: FerretDB 1.24 on
+   * SQLite finds an update's or delete's document by scanning the whole collection (about 10 us
+   * per document, so 40 ms per update at 4,000 playbacks), whereas inserts and `_id` reads do not
+   * grow with it. So a checkpoint starts a new log generation, writes into it one snapshot of
+   * every record not yet written back (a few inserts, whatever the number of viewers), and drops
+   * the generations before it. Records are written back to their collections once, when they
+   * leave memory (idle), a bounded number per checkpoint; flags are inserted.
+   */
   checkpoint(): Promise<void> {
     this.checkpointing ??= (async () => {
       try {
-        const ids = this.wal.takeCommitted();
-        await this.writeDirty();
-        if (ids.length) await this.models.StudyWal.deleteMany({ _id: { $in: ids } });
+        const applied = await this.wal.rotate();
+        await this.wal.commit(this.snapshot());
+        await this.wal.discard(applied);
+        await this.writeFlags();
+        await this.indexNew();
+        await this.evictIdle();
       } catch (err) {
         this.log.error({ err }, 'study.checkpoint() | failed; the log is kept and retried');
       } finally {
@@ -854,48 +945,128 @@ export class StudyEngine {
     return this.checkpointing;
   }
 
-  private async writeDirty() {
-    const { Playback, Progress: ProgressModel, StudyFlag, Summary } = this.models;
+  /** The whole state of every record in memory that its collection does not hold yet. */
+  private snapshot(): WalEntry[] {
+    const out: WalEntry[] = [];
     for (const s of this.sessions.values()) {
       if (!s.dirty) continue;
-      s.dirty = false;
-      await Playback.updateOne(
-        { _id: s.id },
-        { $set: { lastSeq: s.state.lastSeq, lastPosition: s.state.lastPosition, lastClientAt: s.state.lastClientAt, playing: s.state.playing, visible: s.state.visible, clientElapsedMs: s.state.clientElapsedMs, delivered: [...s.delivered] } },
-      );
-      const flagged = Object.entries(s.flags).filter(([k]) => ['too-fast', 'not-delivered', 'parallel-sessions', 'clock-ahead', 'rate-too-high', 'attention-missed'].includes(k));
-      for (const [kind, count] of flagged) {
-        await StudyFlag.create({ userId: s.userId, lectureId: s.lectureId, playbackId: s.id, kind, count, at: new Date() });
-      }
-      s.flags = {};
-      // Sessions idle for a while leave memory; their state is in the store now.
-      if (this.now() - s.lastServerAt > 10 * 60_000) this.sessions.delete(s.id);
+      const st = s.state;
+      out.push({ k: 's', p: s.id, seq: st.lastSeq, pos: st.lastPosition, ca: st.lastClientAt, pl: st.playing, v: st.visible, el: st.clientElapsedMs, d: toRuns(s.delivered) });
     }
     for (const p of this.progress.values()) {
       if (!p.dirty) continue;
-      p.dirty = false;
-      await ProgressModel.updateOne(
-        { _id: p.id },
-        {
-          $set: {
-            userId: new Types.ObjectId(p.userId),
-            lectureId: new Types.ObjectId(p.lectureId),
-            intervals: flatten(p.intervals),
-            coveredSec: covered(p.intervals),
-            wallSec: p.wallSec,
-            durationSec: p.durationSec,
-            lastPosition: p.lastPosition,
-            lastWatchedAt: p.lastWatchedAt ? new Date(p.lastWatchedAt) : undefined,
-            completedAt: p.completedAt ? new Date(p.completedAt) : undefined,
-          },
-        },
-        { upsert: true },
-      );
-      const year = yearOf(p.lastWatchedAt || this.now());
-      await Summary.updateOne({ _id: `${p.userId}:${year}` }, { $setOnInsert: { userId: new Types.ObjectId(p.userId), year }, $addToSet: { lectures: p.lectureId } }, { upsert: true });
-      await this.models.StudyIndex.updateOne({ _id: p.userId }, { $addToSet: { years: year } }, { upsert: true });
-      if (this.now() - p.lastWatchedAt > 30 * 60_000) this.progress.delete(p.id);
+      out.push({ k: 'p', u: p.userId, l: p.lectureId, iv: flatten(p.intervals), w: p.wallSec, dur: p.durationSec, pos: p.lastPosition, at: p.lastWatchedAt, done: p.completedAt });
     }
+    return out;
+  }
+
+  /** Suspicious patterns go to the flags collection (inserts); a failed insert keeps its count. */
+  private async writeFlags() {
+    for (const s of this.sessions.values()) {
+      const flagged = Object.entries(s.flags).filter(([k]) => ['too-fast', 'not-delivered', 'parallel-sessions', 'clock-ahead', 'rate-too-high', 'attention-missed'].includes(k));
+      s.flags = {};
+      for (let i = 0; i < flagged.length; i++) {
+        const [kind, count] = flagged[i]!;
+        try {
+          await this.models.StudyFlag.create({ userId: s.userId, lectureId: s.lectureId, playbackId: s.id, kind, count, at: new Date() });
+        } catch (err) {
+          for (const [k, c] of flagged.slice(i)) s.flags[k as Flag] = (s.flags[k as Flag] ?? 0) + (c ?? 0);
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** Lists newly studied lectures in the yearly summary and the user's years (once each, a bounded number per call). */
+  private async indexNew(budget = 100) {
+    for (const p of this.progress.values()) {
+      if (!p.dirty || budget <= 0) continue;
+      if (await this.indexStudy(p.userId, p.lectureId, yearOf(p.lastWatchedAt || this.now()))) budget--;
+    }
+  }
+
+  /** Adds the lecture to the user's yearly summary and the year to their index, unless done in this process. */
+  private async indexStudy(userId: string, lectureId: string, year: number): Promise<boolean> {
+    const key = `${userId}:${lectureId}:${year}`;
+    if (this.indexed.has(key)) return false;
+    await this.models.Summary.updateOne({ _id: `${userId}:${year}` }, { $setOnInsert: { userId: new Types.ObjectId(userId), year }, $addToSet: { lectures: lectureId } }, { upsert: true });
+    await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { years: year } }, { upsert: true });
+    if (this.indexed.size >= 100_000) this.indexed.clear();
+    this.indexed.add(key);
+    return true;
+  }
+
+  /**
+   * Writes back records idle for a while (sessions 10 min, progress 30 min) and lets them leave
+   * memory, at most `budget` writes per checkpoint: each costs the store a scan of its collection.
+   * A record that changed during its write stays (it is in the next snapshot).
+   */
+  private async evictIdle(budget = 200) {
+    const left = await this.evict(this.sessions, (s) => s.lastServerAt, 10 * 60_000, budget, (s) => this.writeSession(s));
+    await this.evict(this.progress, (p) => p.lastWatchedAt, 30 * 60_000, left, (p) => this.writeProgress(p));
+  }
+
+  /** evictIdle() for one kind of record; returns the budget left. */
+  private async evict<R extends { id: string; dirty: boolean }>(records: Map<string, R>, lastAt: (r: R) => number, idleMs: number, budget: number, write: (r: R) => Promise<void>): Promise<number> {
+    const idle = (r: R) => this.now() - lastAt(r) > idleMs;
+    for (const r of [...records.values()]) {
+      if (!idle(r)) continue;
+      if (r.dirty) {
+        if (budget <= 0) continue;
+        budget--;
+        r.dirty = false;
+        try {
+          await write(r);
+        } catch (err) {
+          r.dirty = true;
+          throw err;
+        }
+      }
+      if (!r.dirty && idle(r)) records.delete(r.id);
+    }
+    return budget;
+  }
+
+  private async writeSession(s: Session) {
+    const deliveredNow = s.delivered.size;
+    await this.models.Playback.updateOne(
+      { _id: s.id },
+      {
+        $set: {
+          lastSeq: s.state.lastSeq,
+          lastPosition: s.state.lastPosition,
+          lastClientAt: s.state.lastClientAt,
+          playing: s.state.playing,
+          visible: s.state.visible,
+          clientElapsedMs: s.state.clientElapsedMs,
+          // The set only grows: rewritten only when it did (FerretDB converts every element).
+          ...(deliveredNow !== s.deliveredWritten ? { delivered: [...s.delivered] } : {}),
+        },
+      },
+      // With upsert FerretDB 1.24 finds the document by _id; without, it scans the collection.
+      { upsert: true },
+    );
+    s.deliveredWritten = deliveredNow;
+  }
+
+  private async writeProgress(p: Progress) {
+    await this.models.Progress.updateOne(
+      { _id: p.id },
+      {
+        $set: {
+          userId: new Types.ObjectId(p.userId),
+          lectureId: new Types.ObjectId(p.lectureId),
+          intervals: flatten(p.intervals),
+          coveredSec: covered(p.intervals),
+          wallSec: p.wallSec,
+          durationSec: p.durationSec,
+          lastPosition: p.lastPosition,
+          lastWatchedAt: p.lastWatchedAt ? new Date(p.lastWatchedAt) : undefined,
+          completedAt: p.completedAt ? new Date(p.completedAt) : undefined,
+        },
+      },
+      { upsert: true },
+    );
   }
 
   // ---- reading ---------------------------------------------------------------------------

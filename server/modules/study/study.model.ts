@@ -4,8 +4,8 @@
  * progress `user:lecture`, ledger `user:lecture:year`, summary `user:year`, selection
  * `user:lecture` or `user:topic:<topic>`. The ledger is append-only and its `_id` makes an entry
  * unique per user, lecture and year: a second completion is a duplicate-key no-op.
- * `StudyWal` holds group-committed heartbeat decisions until the checkpointer has applied them
- * (it stays small: applied batches are deleted).
+ * `StudyWal` is where the write-ahead log of heartbeat decisions was kept before it moved to a
+ * database of its own (wal.ts); a start still replays and empties it.
  */
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
