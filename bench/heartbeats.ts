@@ -16,7 +16,8 @@
  *
  * Run: node --import tsx bench/heartbeats.ts [--rate 5000] [--seconds 300] [--warmup 10]
  *        [--users 200] [--conns 512] [--baseline-seconds 60] [--pin 1/0 | none] [--env KEY=VALUE ...]
- * BENCH_CPU_PROF=dir also writes a CPU profile of the portal there.
+ * BENCH_CPU_PROF=dir also writes a CPU profile of the portal there; BENCH_NODE_FLAGS="..." passes
+ * Node/V8 flags to the portal only (e.g. --trace-gc).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -169,7 +170,11 @@ try {
   writeFileSync(join(env.DATA_DIR, 'media', 'lectures', 'hb', 'hls', 'master.m3u8'), '#EXTM3U\n');
   for (let i = 0; i < nSegments; i++) writeFileSync(join(segDir, `seg_${String(i).padStart(5, '0')}.ts`), Buffer.alloc(188 * 10));
 
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const profile = [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : []),
+    // Node/V8 flags for the portal only, e.g. BENCH_NODE_FLAGS="--trace-gc" or "--max-semi-space-size=64".
+    ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
   const portal = await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], env, '/healthz');
   const bare = await startProcess(['-e', `
     const app = require('fastify')();
