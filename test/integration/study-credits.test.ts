@@ -340,6 +340,25 @@ describe('the engine with a controlled clock', () => {
       expect(main.filter((c) => c.startsWith('studywal_'))).toEqual([]);
     });
 
+    it('writes the log to STUDY_LOG_DB when it is set (a MongoDB user limited to given databases)', async () => {
+      const u = await newCadre();
+      clock = T0;
+      const logDb = `${t.app.store.conn.name}_alt`;
+      const cfg = { ...t.app.config.study, checkpointMs: 3_600_000, logDb };
+      const own = new StudyEngine(t.app.store.models, cfg, silent, () => clock);
+      await own.start();
+      const o = await own.open(u, lecture, {});
+      for (let i = 0; i < 150; i++) own.recordDelivery(o.playbackId, i);
+      clock = T0 + 400_000;
+      await own.ingest(u, watch(o.playbackId, 0, 60, 1, 0));
+      const names = (await walDb(t.app.store.models, logDb).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      expect(names.some((n) => n.startsWith('studywal_'))).toBe(true);
+      const reborn = new StudyEngine(t.app.store.models, cfg, silent, () => clock);
+      await reborn.start();
+      expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(60);
+      await reborn.close();
+    });
+
     it('replaces the log by one snapshot per checkpoint, from which a new process recovers', async () => {
       const u = await newCadre();
       clock = T0;

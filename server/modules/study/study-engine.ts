@@ -184,7 +184,7 @@ export class StudyEngine {
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,
   ) {
-    this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000 });
+    this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000, dbName: cfg.logDb });
     this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold };
   }
 

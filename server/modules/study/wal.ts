@@ -49,10 +49,10 @@ interface WalBatch {
   entries?: WalEntry[];
 }
 
-/** The database that holds the log, beside the main one. */
-export function walDb(models: Models): Db {
+/** The database that holds the log: STUDY_LOG_DB, by default `<main database>_studywal`. */
+export function walDb(models: Models, name?: string): Db {
   const main = models.StudyWal.db;
-  return main.getClient().db(`${main.name}_studywal`);
+  return main.getClient().db(name ?? `${main.name}_studywal`);
 }
 
 /** The entries of a stored batch, whichever form it was written in. */
@@ -79,9 +79,9 @@ export class WalWriter {
 
   constructor(
     private readonly models: Models,
-    private readonly opts: { maxDelayMs: number; maxEntries: number } = { maxDelayMs: 5, maxEntries: 2000 },
+    private readonly opts: { maxDelayMs: number; maxEntries: number; dbName?: string } = { maxDelayMs: 10, maxEntries: 2000 },
   ) {
-    this.db = walDb(models);
+    this.db = walDb(models, opts.dbName);
   }
 
   private genName(n = this.gen) {
@@ -179,7 +179,11 @@ export class WalWriter {
 
   /** Every batch left by earlier processes, in commit order, and the generations they came from. */
   async recover(): Promise<{ batches: { entries: WalEntry[] }[]; generations: string[] }> {
-    const gens = (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith(PREFIX)).sort();
+    const names = await this.db.listCollections({}, { nameOnly: true }).toArray().catch((err: Error) => {
+      // A MongoDB user scoped to the main database only: say what to do rather than fail every heartbeat later.
+      throw new Error(`The study log database "${this.db.databaseName}" cannot be read (${err.message}). Grant the store user readWrite on it, or set STUDY_LOG_DB to a database it may write.`);
+    });
+    const gens = names.map((c) => c.name).filter((n) => n.startsWith(PREFIX)).sort();
     const batches: { entries: WalEntry[] }[] = [];
     const ordered = (docs: WalBatch[]) => docs.sort((a, b) => (a._id < b._id ? -1 : 1)).map((b) => ({ entries: batchEntries(b) }));
     // The legacy collection predates the log's own database: its batches come first.
