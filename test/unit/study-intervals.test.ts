@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInterval, covered, fromRuns, frontier, intersect, normalize, playedSegments, progressOf, segmentCoverage, toRuns, type Interval } from '../../server/modules/study/intervals';
+import { addInterval, covered, fromRuns, frontier, intersect, isNormalized, normalize, playedSegments, progressOf, segmentCoverage, toRuns, type Interval } from '../../server/modules/study/intervals';
 
 const arbInterval = fc.tuple(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 120 })).map(([a, len]) => [a, a + len] as Interval);
 const arbList = fc.array(arbInterval, { maxLength: 30 });
@@ -83,5 +83,25 @@ describe('watched intervals', () => {
         for (let i = 2; i < runs.length; i += 2) expect(runs[i]!).toBeGreaterThan(runs[i - 1]! + 1);
       }),
     );
+  });
+
+  it('answers the same on a list and on its normalized form (the fast paths)', () => {
+    fc.assert(
+      fc.property(arbList, arbInterval, fc.integer({ min: 1, max: 900 }), (list, iv, duration) => {
+        const n = normalize(list);
+        expect(isNormalized(n)).toBe(true);
+        expect(normalize(n)).toEqual(n);
+        expect(covered(n)).toBeCloseTo(covered(list), 9);
+        expect(progressOf(n, duration)).toBeCloseTo(progressOf(list, duration), 9);
+        expect(frontier(n, 1)).toBe(frontier(list, 1));
+        // Adding to a normalized list (the engine's case) equals normalizing everything.
+        expect(addInterval(n, iv)).toEqual(normalize([...list, iv]));
+        expect(intersect(n, [iv])).toEqual(intersect(list, [iv]));
+      }),
+    );
+    expect(isNormalized([[0, 1], [1, 2]])).toBe(false); // touching: normalize would join them
+    expect(isNormalized([[2, 3], [0, 1]])).toBe(false);
+    expect(addInterval([[0, 10]], [10, 15])).toEqual([[0, 15]]);
+    expect(addInterval([[0, 10]], [20, 25])).toEqual([[0, 10], [20, 25]]);
   });
 });

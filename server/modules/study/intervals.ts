@@ -8,7 +8,26 @@ export type Interval = readonly [number, number];
 /** Joins gaps smaller than this (float noise between consecutive heartbeats). */
 const EPS = 1e-6;
 
+/**
+ * True when the list is already what normalize() returns: finite, non-empty, sorted and apart
+ * by more than EPS. Every beat reads a progress's intervals several times (coverage, frontier,
+ * progress), and they are nearly always normalized already: checking costs one pass and no
+ * allocation, where normalize() copies, filters and sorts (it was a third of the portal's
+ * allocations at 5,000 beats a second).
+ */
+export function isNormalized(list: readonly Interval[]): boolean {
+  let prevEnd = -Infinity;
+  for (const [a, b] of list) {
+    if (!(Number.isFinite(a) && Number.isFinite(b) && b > a && a > prevEnd + EPS)) return false;
+    prevEnd = b;
+  }
+  return true;
+}
+
+const normalized = (list: readonly Interval[]): readonly Interval[] => (isNormalized(list) ? list : normalize(list));
+
 export function normalize(list: readonly Interval[]): Interval[] {
+  if (isNormalized(list)) return list.slice();
   const sorted = list.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a).map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
   const out: [number, number][] = [];
   for (const [a, b] of sorted) {
@@ -20,6 +39,15 @@ export function normalize(list: readonly Interval[]): Interval[] {
 }
 
 export function addInterval(list: readonly Interval[], iv: Interval): Interval[] {
+  // The usual case, playing on: the new span starts at or after the last one.
+  const last = list[list.length - 1];
+  const [a, b] = iv;
+  if (last && a >= last[0] && Number.isFinite(a) && Number.isFinite(b) && b > a && isNormalized(list)) {
+    const out = list.slice();
+    if (a <= last[1] + EPS) out[out.length - 1] = [last[0], Math.max(last[1], b)];
+    else out.push([a, b]);
+    return out;
+  }
   return normalize([...list, iv]);
 }
 
@@ -32,8 +60,8 @@ export function clip(list: readonly Interval[], lo: number, hi: number): Interva
 }
 
 export function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const x = normalize(a);
-  const y = normalize(b);
+  const x = normalized(a);
+  const y = normalized(b);
   const out: Interval[] = [];
   let i = 0;
   let j = 0;
@@ -48,19 +76,27 @@ export function intersect(a: readonly Interval[], b: readonly Interval[]): Inter
 }
 
 export function covered(list: readonly Interval[]): number {
-  return normalize(list).reduce((s, [a, b]) => s + (b - a), 0);
+  let sum = 0;
+  for (const [a, b] of normalized(list)) sum += b - a;
+  return sum;
 }
 
 /** Covered fraction of [0, duration], 0..1. */
 export function progressOf(list: readonly Interval[], durationSec: number): number {
   if (!(durationSec > 0)) return 0;
-  return Math.min(1, covered(clip(list, 0, durationSec)) / durationSec);
+  let sum = 0;
+  for (const [a, b] of normalized(list)) {
+    const lo = Math.max(a, 0);
+    const hi = Math.min(b, durationSec);
+    if (hi > lo) sum += hi - lo;
+  }
+  return Math.min(1, sum / durationSec);
 }
 
 /** End of the watched stretch that starts at 0 (within `slack` seconds); 0 when nothing from the start. */
 export function frontier(list: readonly Interval[], slack = 0): number {
   let end = 0;
-  for (const [a, b] of normalize(list)) {
+  for (const [a, b] of normalized(list)) {
     if (a > end + slack) break;
     end = Math.max(end, b);
   }
