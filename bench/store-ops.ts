@@ -57,6 +57,7 @@ try {
     const col = main.collection(`playbacks`);
     for (let i = 0; i < size; i += 500) await col.insertMany(Array.from({ length: Math.min(500, size - i) }, (_, k) => playback(i + k)));
     const log = client.db(`ops${size}_studywal`).collection('studywal_x');
+    let logSeq = 0;
     const ops: [string, (i: number) => Promise<unknown>][] = [
       ['findOne {_id}', (i) => col.findOne({ _id: `pb${i % size}` } as Document)],
       ['updateOne {_id} $set', (i) => col.updateOne({ _id: `pb${i % size}` } as Document, set(i))],
@@ -66,7 +67,7 @@ try {
         await col.deleteOne({ _id: `pb${i % size}` } as Document);
         await col.insertOne(playback(i % size, i));
       }],
-      ['log insert (50 entries as JSON text)', (i) => log.insertOne({ _id: `${size}:${i}`, at: new Date(), e: logEntries(i) } as Document)],
+      ['log insert (50 entries as JSON text)', (i) => log.insertOne({ _id: `${size}:${++logSeq}`, at: new Date(), e: logEntries(i) } as Document)],
     ];
     let readMs = 0;
     for (const [op, run] of ops) {
