@@ -312,14 +312,7 @@ export class AttendanceService {
     for (const s of list) {
       const info = await this.lecture(s.lectureId);
       sessions.push({
-        id: s.id,
-        lectureId: s.lectureId,
-        title: s.title,
-        lecturer: s.lecturer,
-        kind: s.kind,
-        startAt: new Date(s.startAt).toISOString(),
-        endAt: new Date(s.endAt).toISOString(),
-        durationSec: s.durationSec,
+        ...timetable.brief(s),
         ...(s.kind === 'live' ? { live: { state: this.liveStateOf(s.lectureId, info) } } : {}),
         // Stable URLs (the station cookie authorises them), so the kiosk can prefetch replays into its cache.
         ...(s.kind === 'replay' && info?.master ? { masterUrl: `/media/station/${s.lectureId}/${info.master}` } : {}),

@@ -52,7 +52,8 @@ export const Pairing = Type.Object({ code: Type.String(), expiresAt: Iso, pairUr
 export const StationBrief = Type.Object({ id: Type.String(), name: Type.String(), type: StationTypeSchema, unitName: Type.String() });
 
 export const Conflict = Type.Object({ sessionId: Type.String(), stationId: Type.String(), title: Type.String() });
-export const SessionItem = Type.Object({
+/** The fields every view of a session has (timetable.brief()). */
+const sessionBrief = {
   id: Type.String(),
   lectureId: Type.String(),
   title: Type.String(),
@@ -61,6 +62,9 @@ export const SessionItem = Type.Object({
   startAt: Iso,
   endAt: Iso,
   durationSec: Type.Number(),
+};
+export const SessionItem = Type.Object({
+  ...sessionBrief,
   stationIds: Type.Array(Type.String()),
   stationNames: Type.Array(Type.String()),
   conflicts: Type.Array(Conflict),
@@ -72,14 +76,7 @@ export const DashboardItem = Type.Intersect([
 ]);
 
 export const KioskSession = Type.Object({
-  id: Type.String(),
-  lectureId: Type.String(),
-  title: Type.String(),
-  lecturer: Type.String(),
-  kind: StringEnum(['live', 'replay'] as const),
-  startAt: Iso,
-  endAt: Iso,
-  durationSec: Type.Number(),
+  ...sessionBrief,
   live: Type.Optional(Type.Object({ state: Type.String() })),
   masterUrl: Type.Optional(Type.String({ description: 'stable media URL of a replay (authorised by the station cookie), for prefetching' })),
 });

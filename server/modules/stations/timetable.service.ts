@@ -96,7 +96,8 @@ export class TimetableService {
     return findConflicts(s, this.range(s.startAt, s.endAt));
   }
 
-  view(s: SessionEntry) {
+  /** What every view of a session shows (the timetable, a kiosk's list). */
+  brief(s: SessionEntry) {
     return {
       id: s.id,
       lectureId: s.lectureId,
@@ -106,6 +107,12 @@ export class TimetableService {
       startAt: new Date(s.startAt).toISOString(),
       endAt: new Date(s.endAt).toISOString(),
       durationSec: s.durationSec,
+    };
+  }
+
+  view(s: SessionEntry) {
+    return {
+      ...this.brief(s),
       stationIds: s.stationIds,
       stationNames: s.stationIds.map((id) => this.registry.get(id)?.name ?? ''),
       conflicts: this.conflictsOf(s),

@@ -157,6 +157,16 @@ interface Log {
 }
 
 const yearOf = (ms: number) => new Date(ms).getFullYear();
+
+function groupByPlayback(beats: IncomingBeat[]): Map<string, IncomingBeat[]> {
+  const byPlayback = new Map<string, IncomingBeat[]>();
+  for (const b of beats) {
+    const list = byPlayback.get(b.playbackId);
+    if (list) list.push(b);
+    else byPlayback.set(b.playbackId, [b]);
+  }
+  return byPlayback;
+}
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export class StudyEngine {
@@ -254,14 +264,7 @@ export class StudyEngine {
       if (e.done !== null && (p.completedAt === null || e.done < p.completedAt)) p.completedAt = e.done;
       p.dirty = true;
     } else {
-      const p = await this.loadProgress(e.u, e.l);
-      const before = covered(p.intervals);
-      p.intervals = normalize([...p.intervals, ...unflatten(e.iv)]);
-      // Wall time is added only with new coverage, so replaying an entry twice adds nothing.
-      if (covered(p.intervals) > before + 1e-6) p.wallSec += e.w;
-      p.lastPosition = e.pos;
-      p.lastWatchedAt = Math.max(p.lastWatchedAt, e.at);
-      p.dirty = true;
+      this.credit(await this.loadProgress(e.u, e.l), unflatten(e.iv), e.w, undefined, e.pos, e.at);
     }
   }
 
@@ -451,12 +454,7 @@ export class StudyEngine {
   async ingest(user: UserDoc, beats: IncomingBeat[]): Promise<{ acks: { playbackId: string; seq: number }[]; sessions: Record<string, SessionView> }> {
     const userId = String(user._id);
     const now = this.now();
-    const byPlayback = new Map<string, IncomingBeat[]>();
-    for (const b of beats) {
-      const list = byPlayback.get(b.playbackId);
-      if (list) list.push(b);
-      else byPlayback.set(b.playbackId, [b]);
-    }
+    const byPlayback = groupByPlayback(beats);
     const entries: WalEntry[] = [];
     const acks: { playbackId: string; seq: number }[] = [];
     const views: Record<string, SessionView> = {};
@@ -494,27 +492,9 @@ export class StudyEngine {
         acks.push({ playbackId: pid, seq: b.seq });
         if (d.duplicate) continue;
         if (s.attention?.skipNext && d.next.lastClientAt !== null && s.state.lastClientAt !== null) s.attention.skipNext = false;
-        for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
-        s.state = d.next;
-        s.lastServerAt = now;
-        s.dirty = true;
-        if (b.event === 'end' || b.event === 'unload') {
-          s.ended = true;
-          if (this.counting.get(userId)?.p === pid) this.counting.delete(userId);
-        }
-        entries.push({ k: 'b', p: pid, seq: b.seq, pos: b.position, ca: d.next.lastClientAt ?? b.clientAt, pl: d.next.playing, v: d.next.visible, el: d.next.clientElapsedMs });
-        p.lastPosition = b.position;
-        p.lastWatchedAt = Math.max(p.lastWatchedAt, now);
-        p.dirty = true;
-        if (d.creditIntervals.length) {
-          const before = covered(p.intervals);
-          for (const iv of d.creditIntervals) p.intervals = addInterval(p.intervals, iv);
-          if (covered(p.intervals) > before + 1e-6) {
-            p.wallSec += d.wallSec;
-            p.source = 'individual';
-          }
-          entries.push({ k: 'c', u: userId, l: s.lectureId, iv: flatten(d.creditIntervals), w: d.wallSec, pos: b.position, at: now });
-        }
+        entries.push(this.applyDecision(s, b, d, now));
+        this.credit(p, d.creditIntervals, d.wallSec, 'individual', b.position, now);
+        if (d.creditIntervals.length) entries.push({ k: 'c', u: userId, l: s.lectureId, iv: flatten(d.creditIntervals), w: d.wallSec, pos: b.position, at: now });
       }
       touched.push(p);
       if (info?.attentionChecks) this.scheduleAttention(s, now);
@@ -541,6 +521,37 @@ export class StudyEngine {
     const iv = segmentCoverage(s.delivered, segmentSec);
     s.coverage = { n: s.delivered.size, segmentSec, iv };
     return iv;
+  }
+
+  /** Applies a judged beat to its playback (flags, state, end) and returns its log entry. */
+  private applyDecision(s: Session, b: IncomingBeat, d: ReturnType<typeof decide>, now: number): WalEntry {
+    for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
+    s.state = d.next;
+    s.lastServerAt = now;
+    s.dirty = true;
+    if (b.event === 'end' || b.event === 'unload') {
+      s.ended = true;
+      if (this.counting.get(s.userId)?.p === s.id) this.counting.delete(s.userId);
+    }
+    return { k: 'b', p: s.id, seq: b.seq, pos: b.position, ca: d.next.lastClientAt ?? b.clientAt, pl: d.next.playing, v: d.next.visible, el: d.next.clientElapsedMs };
+  }
+
+  /**
+   * Adds credited media time to a progress. Wall time is added only with new coverage, so a span
+   * credited twice (a replayed log entry, a repeated batch) adds nothing.
+   */
+  private credit(p: Progress, intervals: readonly Interval[], wallSec: number, source: Progress['source'], position: number, at: number) {
+    if (intervals.length) {
+      const before = covered(p.intervals);
+      for (const iv of intervals) p.intervals = addInterval(p.intervals, iv);
+      if (covered(p.intervals) > before + 1e-6) {
+        p.wallSec += wallSec;
+        if (source) p.source = source;
+      }
+    }
+    p.lastPosition = position;
+    p.lastWatchedAt = Math.max(p.lastWatchedAt, at);
+    p.dirty = true;
   }
 
   private view(s: Session, p: Progress, info: LectureInfo | null): SessionView {
@@ -618,12 +629,7 @@ export class StudyEngine {
    */
   async ingestGroup(stationId: string, beats: IncomingBeat[], share: GroupShare): Promise<{ acks: { playbackId: string; seq: number }[]; sessions: Record<string, GroupView> }> {
     const now = this.now();
-    const byPlayback = new Map<string, IncomingBeat[]>();
-    for (const b of beats) {
-      const list = byPlayback.get(b.playbackId);
-      if (list) list.push(b);
-      else byPlayback.set(b.playbackId, [b]);
-    }
+    const byPlayback = groupByPlayback(beats);
     const entries: WalEntry[] = [];
     const acks: { playbackId: string; seq: number }[] = [];
     const views: Record<string, GroupView> = {};
@@ -660,15 +666,7 @@ export class StudyEngine {
         });
         acks.push({ playbackId: pid, seq: b.seq });
         if (d.duplicate) continue;
-        for (const f of d.flags) if (f !== 'duplicate') s.flags[f] = (s.flags[f] ?? 0) + 1;
-        s.state = d.next;
-        s.lastServerAt = now;
-        s.dirty = true;
-        if (b.event === 'end' || b.event === 'unload') {
-          s.ended = true;
-          if (this.counting.get(stationId)?.p === pid) this.counting.delete(stationId);
-        }
-        entries.push({ k: 'b', p: pid, seq: b.seq, pos: b.position, ca: d.next.lastClientAt ?? b.clientAt, pl: d.next.playing, v: d.next.visible, el: d.next.clientElapsedMs });
+        entries.push(this.applyDecision(s, b, d, now));
         if (!d.creditIntervals.length || before.lastClientAt === null) continue;
         view.credited = normalize([...view.credited, ...d.creditIntervals]);
         const span: GroupSpan = { wallFrom: before.lastClientAt, wallTo: d.next.lastClientAt ?? b.clientAt, mediaFrom: before.lastPosition, mediaTo: b.position, intervals: d.creditIntervals, wallSec: d.wallSec };
@@ -676,15 +674,7 @@ export class StudyEngine {
           if (!c.intervals.length) continue;
           const p = await this.loadProgress(c.userId, s.lectureId);
           if (durationSec) p.durationSec = durationSec;
-          const had = covered(p.intervals);
-          p.intervals = normalize([...p.intervals, ...c.intervals]);
-          if (covered(p.intervals) > had + 1e-6) {
-            p.wallSec += c.wallSec;
-            p.source = 'station';
-          }
-          p.lastPosition = b.position;
-          p.lastWatchedAt = Math.max(p.lastWatchedAt, now);
-          p.dirty = true;
+          this.credit(p, c.intervals, c.wallSec, 'station', b.position, now);
           touched.set(p.id, { p, pid });
           entries.push({ k: 'c', u: c.userId, l: s.lectureId, iv: flatten(c.intervals), w: c.wallSec, pos: b.position, at: now });
         }
