@@ -251,7 +251,8 @@ describe('playback tokens', () => {
       expect(pb.statusCode).toBe(200);
       const ok = await short.app.inject({ url: pb.json().masterUrl });
       expect(ok.statusCode).toBe(200);
-      await sleep(1500);
+      // A 1 s token lives between 1 and 2 s (expiry rounded up to the second).
+      await sleep(2100);
       const expired = await short.app.inject({ url: pb.json().masterUrl });
       expect(expired.statusCode).toBe(403);
       expect(expired.json().error.code).toBe('PLAYBACK_EXPIRED');

@@ -69,7 +69,8 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!lecture.media?.master) throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成', 'The lecture media is not ready yet');
       const opened = await app.study.open(user, lecture, { ip: req.ip, userAgent: req.headers['user-agent'] });
       const { playbackId } = opened;
-      const expires = Math.floor(Date.now() / 1000) + Math.max(config.media.playbackTokenTtlSeconds, 0);
+      // Rounded up: a token lives at least the configured TTL (up to one second more), never less.
+      const expires = Math.ceil(Date.now() / 1000) + Math.max(config.media.playbackTokenTtlSeconds, 0);
       const token = signPlayback({ l: String(lecture._id), u: String(user._id), p: playbackId, e: expires }, app.playbackSecret);
       const base = `/media/hls/${token}`;
       if (lecture.state === 'published') await catalog.countWatch(String(lecture._id));
