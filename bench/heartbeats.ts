@@ -15,7 +15,7 @@
  * Target: >= 5,000/s for 5 minutes with p99 <= 50 ms and flat memory. Loopback only.
  *
  * Run: node --import tsx bench/heartbeats.ts [--rate 5000] [--seconds 300] [--warmup 10]
- *        [--users 200] [--conns 512] [--baseline-seconds 60] [--pin 1/0 | none] [--env KEY=VALUE ...]
+ *        [--users 200] [--segment-sec 4] [--conns 512] [--baseline-seconds 60] [--pin 1/0 | none] [--env KEY=VALUE ...]
  * BENCH_CPU_PROF=dir also writes a CPU profile of the portal there; BENCH_NODE_FLAGS="..." passes
  * Node/V8 flags to the portal only (e.g. --trace-gc).
  */
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '300' },
     warmup: { type: 'string', default: '10' },
     users: { type: 'string', default: '200' },
+    // Segment length of the bench lecture: longer segments mean fewer fetches to set up many cadres.
+    'segment-sec': { type: 'string', default: '4' },
     // Browsers each hold their own connection; a small pool would cap concurrency (Little's law:
     // 64 connections at 15 ms each carry at most ~4,300/s) and measure the pool, not the server.
     conns: { type: 'string', default: '512' },
@@ -56,7 +58,7 @@ const nUsers = Number(values.users);
 const conns = Number(values.conns);
 const baseSeconds = Math.min(seconds, Number(values['baseline-seconds']));
 const [serverCpus, otherCpus] = values.pin === 'none' ? [undefined, undefined] : values.pin.split('/');
-const SEGMENT_SEC = 4;
+const SEGMENT_SEC = Number(values['segment-sec']);
 
 ensureLoadgen();
 // Pin before FerretDB starts, so it and the generator inherit "the other" CPUs.

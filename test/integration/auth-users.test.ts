@@ -113,6 +113,43 @@ describe('login', () => {
     expect(stored!.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
 
+  it('resets failed attempts on success, and writes nothing to the account when there were none', async () => {
+    await post('/api/users', { username: 'resets1', displayName: '重置测试', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, admin);
+    expect((await post('/api/auth/login', { username: 'resets1', password: 'bad1' })).statusCode).toBe(401);
+    expect((await t.app.store.models.User.findOne({ username: 'resets1' }).lean())!.failedLogins).toBe(1);
+    expect((await post('/api/auth/login', { username: 'resets1', password: 'xuexi2026' })).statusCode).toBe(200);
+    expect((await t.app.store.models.User.findOne({ username: 'resets1' }).lean())!.failedLogins).toBe(0);
+    const spy = vi.spyOn(t.app.store.models.User, 'updateOne');
+    try {
+      expect((await post('/api/auth/login', { username: 'resets1', password: 'xuexi2026' })).statusCode).toBe(200);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('finds users by the id learnt for their name, and by name when the store says otherwise', async () => {
+    const auth = new AuthService(t.app.store.models, t.app.config.auth);
+    await auth.warmUsernames();
+    const created = (await post('/api/users', { username: 'hint1', displayName: '提示测试', password: 'xuexi2026', role: 'cadre', orgUnitId: unitId }, admin)).json();
+    // Created after the warm-up: looked up by name, then by id.
+    const findOne = vi.spyOn(t.app.store.models.User, 'findOne');
+    // findById() goes through findOne({ _id }) too: count the lookups by name.
+    const byName = { calls: () => findOne.mock.calls.filter((c) => c[0] && 'username' in c[0]).length };
+    try {
+      expect((await auth.login('hint1', 'xuexi2026', {})).user.username).toBe('hint1');
+      expect(byName.calls()).toBe(1);
+      expect((await auth.login('Hint1 ', 'xuexi2026', {})).user.username).toBe('hint1');
+      expect(byName.calls()).toBe(1);
+      // Renamed in the store behind the service's back: the old name no longer logs in, the new one does.
+      await t.app.store.models.User.updateOne({ _id: created.id }, { $set: { username: 'hint2' } });
+      await expect(auth.login('hint1', 'xuexi2026', {})).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      expect((await auth.login('hint2', 'xuexi2026', {})).user.username).toBe('hint2');
+    } finally {
+      findOne.mockRestore();
+    }
+  });
+
   it('expires a session after its TTL and then answers 401', async () => {
     const cookie = await login(t.app, 'lecturer', DEMO_PASSWORD);
     expect((await t.app.inject({ url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(200);

@@ -5,11 +5,11 @@
  * parallel completions) driven with a controlled clock against FerretDB.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Types } from 'mongoose';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { StudyEngine, type IncomingBeat } from '../../server/modules/study/study-engine';
-import { batchEntries, walDb, type WalEntry } from '../../server/modules/study/wal';
+import { batchEntries, walDb, WalWriter, type WalEntry } from '../../server/modules/study/wal';
 import type { UserDoc } from '../../server/modules/users/user.model';
 import type { LectureDoc } from '../../server/modules/catalog/lecture.model';
 import { build, login, type TestApp } from '../helpers/build';
@@ -217,6 +217,27 @@ describe('the engine with a controlled clock', () => {
     expect(summary!.entries).toHaveLength(1);
   });
 
+  it('keeps every listing and the credit when a completion meets openings of other lectures', async () => {
+    const u = await newCadre();
+    clock = T0;
+    const o = await openAll(u);
+    const others = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => t.app.store.models.Lecture.create({ title: `并发列表${n}-${i}`, category: 'service', state: 'published', durationSec: 600, creditHours: 1, media: { prefix: 'x', master: 'master.m3u8', segmentSec: 4 } })),
+    );
+    clock = T0 + 700_000;
+    const beats = watch(o.playbackId, 0, 600, 1, 0);
+    await engine.ingest(u, beats.slice(0, -1));
+    // The completing beat and four openings at once: each writes the same summary document.
+    const [done] = await Promise.all([engine.ingest(u, beats.slice(-1)), ...others.map((l) => engine.open(u, l.toObject() as unknown as LectureDoc, {}))]);
+    expect(done.sessions[o.playbackId]!.completed).toBe(true);
+    const id = `${String(u._id)}:2026`;
+    await vi.waitFor(async () => expect((await t.app.store.models.Summary.findById(id).lean())!.lectures).toHaveLength(5), { timeout: 5000 });
+    const summary = await t.app.store.models.Summary.findById(id).lean();
+    expect(summary!.lectures.sort()).toEqual([String(lecture._id), ...others.map((l) => String(l._id))].sort());
+    expect(summary).toMatchObject({ total: 2, required: 0, elective: 2, entries: [`${String(u._id)}:${String(lecture._id)}:2026`] });
+    expect((await t.app.store.models.StudyIndex.findById(String(u._id)).lean())!.years).toEqual([2026]);
+  });
+
   it('lets only one of two parallel sessions count', async () => {
     const u = await newCadre();
     clock = T0;
@@ -357,6 +378,28 @@ describe('the engine with a controlled clock', () => {
       await reborn.start();
       expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(60);
       await reborn.close();
+    });
+
+    it('writes a snapshot in chunks, with acknowledged batches going between them', async () => {
+      const dbName = `${t.app.store.conn.name}_chunks`;
+      const wal = new WalWriter(t.app.store.models, { maxDelayMs: 0, maxEntries: 4000, chunk: 3, dbName });
+      const snap: WalEntry[] = Array.from({ length: 7 }, (_, i) => ({ k: 's', p: `pb${i}`, seq: i, pos: i, ca: null, pl: false, v: true, el: 0, d: [0, i] }));
+      const order: string[] = [];
+      const written = wal.write(snap).then(() => order.push('snapshot'));
+      // A beat handed in while the first chunk is in flight is written before the last chunk.
+      const acked = wal.commit([{ k: 'b', p: 'pbX', seq: 1, pos: 0, ca: 0, pl: true, v: true, el: 0 }]).then(() => order.push('beat'));
+      await Promise.all([written, acked]);
+      expect(order).toEqual(['beat', 'snapshot']);
+      const raw = walDb(t.app.store.models, dbName);
+      const names = (await raw.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => n.startsWith('studywal_'));
+      const docs = (await Promise.all(names.map((n) => raw.collection<{ _id: string; e?: string }>(n).find({}).toArray()))).flat().sort((a, b) => (a._id < b._id ? -1 : 1));
+      const sizes = docs.map((d) => batchEntries(d).length);
+      expect(sizes).toEqual([3, 1, 3, 1]);
+      expect(docs.flatMap((d) => batchEntries(d)).filter((e) => e.k === 's')).toEqual(snap);
+      // What recover() finds is everything, in commit order.
+      const found = await new WalWriter(t.app.store.models, { maxDelayMs: 0, maxEntries: 4000, dbName }).recover();
+      expect(found.batches.flatMap((b) => b.entries)).toHaveLength(8);
+      await raw.dropDatabase();
     });
 
     it('replaces the log by one snapshot per checkpoint, from which a new process recovers', async () => {

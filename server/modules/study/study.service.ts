@@ -47,7 +47,7 @@ export class StudyService {
         if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
         throw err;
       }
-      await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true });
+      await this.engine.serialUser(userId, () => this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true }));
       return { id, lectureId: input.lectureId, title: lecture.title, required: lecture.required ?? false, deadline: deadline?.toISOString() };
     }
     if (!input.topic) throw errors.validation('lectureId or topic is required');
@@ -58,7 +58,7 @@ export class StudyService {
       if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该专题', 'You have already selected this topic');
       throw err;
     }
-    await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true });
+    await this.engine.serialUser(userId, () => this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true }));
     return { id, topic: input.topic, title: input.topic, required: false, deadline: deadline?.toISOString() };
   }
 
@@ -69,7 +69,7 @@ export class StudyService {
     if (!row) throw errors.notFound('选学记录', 'Selection');
     const res = await this.models.Selection.deleteOne({ _id: id });
     if (res.deletedCount === 1 && row.lectureId && row.seatId) await this.releaseSeat(row.lectureId, row.seatId);
-    await this.models.StudyIndex.updateOne({ _id: userId }, { $pull: { selections: id } });
+    await this.engine.serialUser(userId, () => this.models.StudyIndex.updateOne({ _id: userId }, { $pull: { selections: id } }));
   }
 
   /** Takes a free seat slot (an insert the primary key makes atomic) or throws SEATS_FULL. */

@@ -18,6 +18,9 @@
  *   written back (kinds `s` and `p`) into the new generation, then `discard()`s the ones before:
  *   dropping a collection is one cheap command, whereas FerretDB deletes and updates by scanning
  *   the collection. So the log holds one snapshot plus what followed it.
+ * A snapshot is written by `write()`, in documents of `chunk` entries (a county's snapshot runs
+ * to megabytes, and a document may not pass 16 MB), one chunk between two acknowledged batches:
+ * a heartbeat's ack waits behind at most one chunk, not behind the whole snapshot.
  * At start `recover()` returns every batch left, in commit order, including those of the
  * `studywals` collection in the main database used before (its batches hold `entries` arrays);
  * replaying a snapshot merges (union of intervals, highest sequence number), so an old one never
@@ -68,6 +71,8 @@ export class WalWriter {
   private seq = 0;
   private gen = 0;
   private pending: WalEntry[] = [];
+  /** Chunks handed to write(), inserted between acknowledged batches. */
+  private background: { entries: WalEntry[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -79,7 +84,7 @@ export class WalWriter {
 
   constructor(
     private readonly models: Models,
-    private readonly opts: { maxDelayMs: number; maxEntries: number; dbName?: string } = { maxDelayMs: 10, maxEntries: 2000 },
+    private readonly opts: { maxDelayMs: number; maxEntries: number; chunk?: number; dbName?: string } = { maxDelayMs: 10, maxEntries: 2000 },
   ) {
     this.db = walDb(models, opts.dbName);
   }
@@ -94,6 +99,22 @@ export class WalWriter {
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule(this.pending.length >= this.opts.maxEntries ? 0 : this.lastStart + this.opts.maxDelayMs - Date.now());
     return done;
+  }
+
+  /**
+   * Writes entries that nobody's ack waits for (a checkpoint's snapshot) in chunks, each inserted
+   * when no acknowledged batch is due, and at least one between two of them; resolves once all
+   * are written, rejects if any chunk failed.
+   */
+  write(entries: WalEntry[]): Promise<void> {
+    const size = Math.max(1, this.opts.chunk ?? 1000);
+    const done: Promise<void>[] = [];
+    for (let i = 0; i < entries.length; i += size) {
+      const chunk = entries.slice(i, i + size);
+      done.push(new Promise<void>((resolve, reject) => this.background.push({ entries: chunk, resolve, reject })));
+    }
+    if (!this.inFlight) this.next(true);
+    return Promise.all(done).then(() => undefined);
   }
 
   /** Adds entries to the next batch without waiting for it (deliveries: losing the last few ms is harmless). */
@@ -111,6 +132,8 @@ export class WalWriter {
    */
   private schedule(waitMs: number) {
     if (this.inFlight || !this.pending.length) return;
+    // Not due yet: a chunk of a snapshot goes meanwhile (its end schedules the batch again).
+    if (waitMs > 0 && this.background.length) return this.flushBackground();
     const at = Date.now() + Math.max(0, waitMs);
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
@@ -129,21 +152,47 @@ export class WalWriter {
     this.pending = [];
     this.waiters = [];
     this.lastStart = Date.now();
-    const id = `${this.bootId}:${String(++this.seq).padStart(10, '0')}`;
-    const batch: WalBatch = { _id: id, at: new Date(), e: JSON.stringify(entries) };
-    this.inFlight = this.db.collection<WalBatch>(this.genName()).insertOne(batch).then(
+    this.inFlight = this.insert(entries).then(
       () => waiters.forEach((w) => w.resolve()),
       (err: unknown) => waiters.forEach((w) => w.reject(err)),
     ).finally(() => {
       this.inFlight = null;
-      if (this.pending.length) this.schedule(this.waiters.length ? this.lastStart + this.opts.maxDelayMs - Date.now() : 50);
+      this.next(true);
     });
+  }
+
+  private flushBackground() {
+    const chunk = this.background.shift();
+    if (!chunk || this.inFlight) {
+      if (chunk) this.background.unshift(chunk);
+      return;
+    }
+    this.inFlight = this.insert(chunk.entries).then(chunk.resolve, chunk.reject).finally(() => {
+      this.inFlight = null;
+      this.next(false);
+    });
+  }
+
+  /** After an insert: one chunk after an acknowledged batch, then the batch when due, else chunks. */
+  private next(afterBatch: boolean) {
+    if (this.inFlight) return;
+    if (afterBatch && this.background.length) return this.flushBackground();
+    if (this.pending.length) return this.schedule(this.waiters.length ? this.lastStart + this.opts.maxDelayMs - Date.now() : 50);
+    if (this.background.length) this.flushBackground();
+  }
+
+  private insert(entries: WalEntry[]): Promise<unknown> {
+    const id = `${this.bootId}:${String(++this.seq).padStart(10, '0')}`;
+    return this.db.collection<WalBatch>(this.genName()).insertOne({ _id: id, at: new Date(), e: JSON.stringify(entries) });
   }
 
   /** Waits until everything handed in so far is written. */
   async drain() {
-    while (this.inFlight || this.pending.length) {
-      if (!this.inFlight) this.flush();
+    while (this.inFlight || this.pending.length || this.background.length) {
+      if (!this.inFlight) {
+        if (this.pending.length) this.flush();
+        else this.flushBackground();
+      }
       await this.inFlight?.catch(() => {});
     }
   }

@@ -15,6 +15,10 @@ export default fp(
   async (app) => {
     const auth = new AuthService(app.store.models, app.config.auth);
     app.decorate('auth', auth);
+    // Logins then read users by id (see AuthService.ids); a failure only means slower logins.
+    app.addHook('onReady', async () => {
+      void auth.warmUsernames().catch((err: unknown) => app.log.warn({ err }, 'auth.warmUsernames() | failed; logins look users up by name'));
+    });
     app.decorateRequest('user', null);
     app.decorateRequest('sessionToken', null);
 
