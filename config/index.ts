@@ -44,6 +44,7 @@ export const configKeys = {
 
   SESSION_SECRET: optional(Type.String({ minLength: 32, description: 'at least 32 characters (generated under DATA_DIR when unset)' })),
   SESSION_TTL_SECONDS: key(PositiveInt, 8 * 3600),
+  SESSION_CACHE_SECONDS: key(PositiveInt, 30),
   COOKIE_SECURE: key(Bool, false),
   LOGIN_MAX_FAILURES: key(PositiveInt, 5),
   LOGIN_LOCK_SECONDS: key(PositiveInt, 15 * 60),
@@ -165,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: {
       sessionSecret: r.SESSION_SECRET,
       sessionTtlSeconds: r.SESSION_TTL_SECONDS,
+      sessionCacheSeconds: r.SESSION_CACHE_SECONDS,
       cookieSecure: r.COOKIE_SECURE,
       maxFailures: r.LOGIN_MAX_FAILURES,
       lockSeconds: r.LOGIN_LOCK_SECONDS,

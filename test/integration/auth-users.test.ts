@@ -204,6 +204,26 @@ describe('login', () => {
     }
   });
 
+  it('trusts a resolved session from memory for SESSION_CACHE_SECONDS', async () => {
+    const { models } = t.app.store;
+    let now = Date.now();
+    const auth = new AuthService(models, { ...t.app.config.auth, sessionTtlSeconds: 3600, sessionCacheSeconds: 600 }, () => new Date(now));
+    const { token } = await auth.login('cadre', DEMO_PASSWORD, {});
+    const lookups = vi.spyOn(models.Session, 'findById');
+    try {
+      expect((await auth.resolve(token))?.username).toBe('cadre');
+      now += 300_000; // well past the default 30 s, within 600 s
+      expect((await auth.resolve(token))?.username).toBe('cadre');
+      await sleep(50);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      now += 310_000; // past 600 s (less the jitter): answered, re-read behind the answer
+      expect((await auth.resolve(token))?.username).toBe('cadre');
+      await vi.waitFor(() => expect(lookups).toHaveBeenCalledTimes(2));
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it('sweeps expired sessions from the store', async () => {
     await login(t.app, 'cadre', DEMO_PASSWORD);
     await sleep(2100);

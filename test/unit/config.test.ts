@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 3000, logLevel: 'info' });
     expect(c.store.uri).toBeUndefined();
     expect(c.auth.sessionTtlSeconds).toBe(8 * 3600);
+    expect(c.auth.sessionCacheSeconds).toBe(30);
     expect(c.mediasoup.numWorkers).toBeGreaterThanOrEqual(1);
   });
 
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
     ['MONGODB_URI', 'postgres://x', /MONGODB_URI must be a MongoDB connection string/],
     ['COOKIE_SECURE', 'maybe', /COOKIE_SECURE must be true or false/],
     ['SESSION_TTL_SECONDS', '0', /SESSION_TTL_SECONDS must be a whole number of at least 1/],
+    ['SESSION_CACHE_SECONDS', '1.5', /SESSION_CACHE_SECONDS must be a whole number of at least 1/],
     ['SESSION_SECRET', 'short', /SESSION_SECRET must be at least 32 characters/],
     ['NODE_ENV', 'staging', /NODE_ENV must be development, production or test/],
   ])('rejects %s=%s with a message naming the key', (key, value, message) => {

@@ -17,9 +17,6 @@ const tokenId = (token: string) => createHash('sha256').update(token).digest('he
 // A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
 let dummyHash: Promise<string> | undefined;
 
-/** How long a resolved session is trusted from memory before the store is asked again. */
-const CACHE_MS = 30_000;
-
 export class AuthService {
   // Heartbeats arrive every 15 s from every viewer: resolving each one from the store would cost
   // two reads per request. Logout, password changes and disabling drop entries at once.
@@ -63,6 +60,16 @@ export class AuthService {
     return user;
   }
 
+  /**
+   * How long a resolved session is trusted from memory before the store is read again
+   * (SESSION_CACHE_SECONDS). Logouts, password changes and user changes made through the portal
+   * apply at once; the re-read catches changes made behind its back. Each re-read costs two
+   * `_id` reads, which FerretDB answers by a scan: with thousands of viewers, lengthen it.
+   */
+  private get cacheMs() {
+    return this.cfg.sessionCacheSeconds * 1000;
+  }
+
   async login(username: string, password: string, meta: { ip?: string; userAgent?: string }) {
     const { User } = this.models;
     const user = await this.findByUsername(username.trim().toLowerCase());
@@ -101,7 +108,7 @@ export class AuthService {
    * The session's user, or null when the token is unknown, expired, or the user is disabled.
    * Lookups of one token are shared (every beat of a viewer arrives while the first lookup is
    * on its way), and an entry past its freshness is still answered from memory once, for up to
-   * another CACHE_MS, while one refresh runs in the background: so thousands of viewers whose
+   * another SESSION_CACHE_SECONDS, while one refresh runs in the background: so thousands of viewers whose
    * entries age together do not all wait on the store at the same moment. Freshness is jittered
    * for the same reason.
    */
@@ -109,7 +116,7 @@ export class AuthService {
     const id = tokenId(token);
     const now = this.now().getTime();
     const hit = this.cache.get(id);
-    if (hit && hit.expiresAt > now && now < hit.freshUntil + CACHE_MS) {
+    if (hit && hit.expiresAt > now && now < hit.freshUntil + this.cacheMs) {
       if (now >= hit.freshUntil) void this.lookup(id).catch(() => {});
       return hit.user;
     }
@@ -146,7 +153,7 @@ export class AuthService {
     // A logout or a change to the user while this lookup ran wins: do not cache what it read.
     if (epoch !== this.epoch) return user;
     if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(id, { user, expiresAt, freshUntil: now.getTime() + CACHE_MS * (0.8 + 0.2 * Math.random()) });
+    this.cache.set(id, { user, expiresAt, freshUntil: now.getTime() + this.cacheMs * (0.8 + 0.2 * Math.random()) });
     return user;
   }
 
