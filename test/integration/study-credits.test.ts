@@ -137,8 +137,11 @@ describe('the engine with a controlled clock', () => {
   }
   const ledgerOf = (u: UserDoc) => t.app.store.models.Ledger.find({ userId: u._id as Types.ObjectId }).lean();
 
+  /** An engine on the test store with the controlled clock (checkpoints only when called). */
+  const engineWith = (over: Partial<TestApp['app']['config']['study']> = {}) => new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000, ...over }, silent, () => clock);
+
   beforeAll(async () => {
-    engine = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+    engine = engineWith();
     const l = await t.app.store.models.Lecture.create({ title: '维稳信访知识专题', category: 'implementation', topic: '维稳信访', state: 'published', durationSec: 600, creditHours: 2, media: { prefix: 'x', master: 'master.m3u8', segmentSec: 4 } });
     lecture = l.toObject() as unknown as LectureDoc;
   });
@@ -335,7 +338,7 @@ describe('the engine with a controlled clock', () => {
     clock = T0 + 700_000;
     await engine.ingest(u, watch(o.playbackId, 0, 120, 1, 0));
     // A new engine on the same store, as after kill -9: nothing was checkpointed by the first.
-    const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+    const reborn = engineWith();
     await reborn.start();
     const p = await reborn.progressOf(String(u._id), String(lecture._id));
     expect(p.coveredSec).toBe(120);
@@ -365,8 +368,7 @@ describe('the engine with a controlled clock', () => {
       const u = await newCadre();
       clock = T0;
       const logDb = `${t.app.store.conn.name}_alt`;
-      const cfg = { ...t.app.config.study, checkpointMs: 3_600_000, logDb };
-      const own = new StudyEngine(t.app.store.models, cfg, silent, () => clock);
+      const own = engineWith({ logDb });
       await own.start();
       const o = await own.open(u, lecture, {});
       for (let i = 0; i < 150; i++) own.recordDelivery(o.playbackId, i);
@@ -374,7 +376,7 @@ describe('the engine with a controlled clock', () => {
       await own.ingest(u, watch(o.playbackId, 0, 60, 1, 0));
       const names = (await walDb(t.app.store.models, logDb).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
       expect(names.some((n) => n.startsWith('studywal_'))).toBe(true);
-      const reborn = new StudyEngine(t.app.store.models, cfg, silent, () => clock);
+      const reborn = engineWith({ logDb });
       await reborn.start();
       expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(60);
       await reborn.close();
@@ -423,7 +425,7 @@ describe('the engine with a controlled clock', () => {
       expect(await t.app.store.models.Progress.findById(`${String(u._id)}:${String(lecture._id)}`).lean()).toBeNull();
       // More beats after the snapshot, then a crash (no checkpoint): both parts come back.
       await engine.ingest(u, watch(o.playbackId, 120, 240, 1, 120, 10));
-      const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+      const reborn = engineWith();
       await reborn.start();
       expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(240);
       // The same beats again change nothing (sequence numbers survived through the snapshot).
@@ -452,7 +454,7 @@ describe('the engine with a controlled clock', () => {
       expect(snap.some((e) => e.k === 'p' && e.u === String(u._id))).toBe(false);
       expect((await engine.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(300);
       // An older snapshot replayed over the newer record (a crash before its generation was dropped) takes nothing away.
-      const reborn = new StudyEngine(t.app.store.models, { ...t.app.config.study, checkpointMs: 3_600_000 }, silent, () => clock);
+      const reborn = engineWith();
       await walDb(t.app.store.models).collection('studywal_0000000000_00000000').insertOne({ _id: 'old:1' as never, at: new Date(), e: JSON.stringify([{ k: 'p', u: String(u._id), l: String(lecture._id), iv: [0, 60], w: 60, dur: 600, pos: 60, at: T0, done: null }, { k: 's', p: o.playbackId, seq: 3, pos: 30, ca: T0, pl: true, v: true, el: 0, d: [0, 5] }]) });
       await reborn.start();
       expect((await reborn.progressOf(String(u._id), String(lecture._id))).coveredSec).toBe(300);

@@ -6,6 +6,7 @@
 import type { Server as IoServer } from 'socket.io';
 import type { Models } from '../../store/models';
 import { MAX_NOTICES, type Notice } from './notice.model';
+import { insertIfAbsent } from '../../store/errors';
 
 export interface NoticeView {
   id: string;
@@ -33,12 +34,9 @@ export class NoticeService {
     const had = await NoticeBox.findById(userId, { ids: 1 }).lean();
     if (had?.ids.includes(notice.id)) return false;
     if (!had) {
-      try {
-        await NoticeBox.collection.insertOne({ _id: userId as never, items: [notice], ids: [notice.id], read: [] });
+      if (await insertIfAbsent(NoticeBox.collection.insertOne({ _id: userId as never, items: [notice], ids: [notice.id], read: [] }))) {
         this.emit(userId, notice);
         return true;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
       }
     }
     // The condition keeps a notice single when two senders race.

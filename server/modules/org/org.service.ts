@@ -3,8 +3,8 @@ import { Types } from 'mongoose';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import { buildTree, canPlace, type FlatNode, type OrgKind } from './org-tree';
+import { isDuplicateKey } from '../../store/errors';
 
-const isDuplicate = (err: unknown) => (err as { code?: number })?.code === 11000;
 
 export class OrgService {
   constructor(private readonly models: Models) {}
@@ -37,7 +37,7 @@ export class OrgService {
       });
       return { id: String(doc._id), name: doc.name, kind: doc.kind as OrgKind, parentId: parent ? String(parent._id) : null };
     } catch (err) {
-      if (isDuplicate(err)) throw errors.conflict('UNIT_NAME_TAKEN', '同一上级下已有同名组织', 'A unit with this name already exists under the same parent');
+      if (isDuplicateKey(err)) throw errors.conflict('UNIT_NAME_TAKEN', '同一上级下已有同名组织', 'A unit with this name already exists under the same parent');
       throw err;
     }
   }
@@ -59,7 +59,7 @@ export class OrgService {
       const doc = await this.models.Institution.create(input);
       return { id: String(doc._id), name: doc.name, shortName: doc.shortName ?? undefined };
     } catch (err) {
-      if (isDuplicate(err)) throw errors.conflict('INSTITUTION_EXISTS', '该合作院校已存在', 'This institution already exists');
+      if (isDuplicateKey(err)) throw errors.conflict('INSTITUTION_EXISTS', '该合作院校已存在', 'This institution already exists');
       throw err;
     }
   }

@@ -43,6 +43,7 @@ import type { RunDoc } from './station.model';
 import { CHECKIN_LEAD_MS, dayKey, isOn, secondsToRotation, signCheckin, verifyCheckin, windowOf } from './station-rules';
 import type { StationEntry, StationService } from './stations.service';
 import type { SessionEntry, TimetableService } from './timetable.service';
+import { insertIfAbsent } from '../../store/errors';
 
 interface Presence {
   name: string;
@@ -135,7 +136,6 @@ function fromDoc(d: RunDoc): RunState {
   };
 }
 
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
 
 export class AttendanceService {
   private readonly runs = new Map<string, RunState>();
@@ -193,11 +193,9 @@ export class AttendanceService {
         ? fromDoc(row)
         : { id, sessionId: session.id, stationId, lectureId: session.lectureId, day: dayKey(session.startAt), startAt: session.startAt, endAt: session.endAt, playbacks: new Set(), present: new Map(), played: [], learners: new Map(), held: false, dirty: false };
       if (!row) {
-        await this.deps.models.StationRun.collection
-          .insertOne({ _id: id as never, sessionId: run.sessionId, stationId, lectureId: run.lectureId, day: run.day, startAt: new Date(run.startAt), endAt: new Date(run.endAt), playbacks: [], present: {}, played: [], learners: {}, held: false })
-          .catch((err: unknown) => {
-            if (!isDuplicate(err)) throw err;
-          });
+        await insertIfAbsent(
+          this.deps.models.StationRun.collection.insertOne({ _id: id as never, sessionId: run.sessionId, stationId, lectureId: run.lectureId, day: run.day, startAt: new Date(run.startAt), endAt: new Date(run.endAt), playbacks: [], present: {}, played: [], learners: {}, held: false }),
+        );
       }
       this.remember(run);
       return run;
@@ -699,9 +697,7 @@ export class AttendanceService {
       if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
       outcome = { ok: false, code: err.code };
     }
-    await this.deps.models.StationSyncKey.collection.insertOne({ _id: id as never, ...outcome, at: new Date(this.now()) }).catch((err: unknown) => {
-      if (!isDuplicate(err)) throw err;
-    });
+    await insertIfAbsent(this.deps.models.StationSyncKey.collection.insertOne({ _id: id as never, ...outcome, at: new Date(this.now()) }));
     return { key, ...outcome };
   }
 

@@ -23,6 +23,7 @@ import { KeyedLock } from './keyed-lock';
 import { stationErrors } from './station-errors';
 import type { StationDoc } from './station.model';
 import { newPairingCode, normalizePairingCode, sameKey, type StationType } from './station-rules';
+import { isDuplicateKey } from '../../store/errors';
 
 export const STATION_COOKIE = 'station';
 
@@ -205,7 +206,7 @@ export class StationService {
         await this.models.PairingCode.collection.insertOne({ _id: code as never, stationId: new Types.ObjectId(id), expiresAt: new Date(expiresAt), createdAt: new Date(now) });
         break;
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000 || attempt > 5) throw err;
+        if (!isDuplicateKey(err) || attempt > 5) throw err;
       }
     }
     // One live code per station: the previous one stops working.

@@ -38,6 +38,7 @@ import { capCredit, defaultPolicies, earnedHours, type CreditPolicy } from './cr
 import { decide, defaultWatchPolicy, openSession, type Beat, type Flag, type SessionState, type WatchPolicy } from './heartbeat-policy';
 import { addInterval, covered, flatten, fromRuns, frontier, normalize, playedSegments, progressOf, segmentCoverage, toRuns, unflatten, type Interval } from './intervals';
 import { WalWriter, type WalEntry } from './wal';
+import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 
 export interface IncomingBeat extends Beat {
   playbackId: string;
@@ -823,7 +824,7 @@ export class StudyEngine {
       this.log.info({ userId: p.userId, lectureId: p.lectureId, hours }, 'study.complete() | credit recorded');
       await this.recordXapi(entry, p);
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
       // Someone else (a parallel request, a replay) wrote it first: that entry stands.
       const winner = await this.models.Ledger.findById(ledgerId).lean();
       await this.rollUp(winner as never);
@@ -850,9 +851,7 @@ export class StudyEngine {
     const id = `${userId}:${year}`;
     const found = await this.models.Summary.findById(id, projection).lean();
     if (found) return found;
-    await this.models.Summary.create({ _id: id, userId: new Types.ObjectId(userId), year }).catch((err: { code?: number }) => {
-      if (err.code !== 11000) throw err;
-    });
+    await insertIfAbsent(this.models.Summary.create({ _id: id, userId: new Types.ObjectId(userId), year }));
     return null;
   }
 
@@ -860,16 +859,7 @@ export class StudyEngine {
   private async listYear(userId: string, year: number) {
     const idx = await this.models.StudyIndex.findById(userId, { years: 1 }).lean();
     if (idx?.years?.includes(year)) return;
-    if (!idx) {
-      const created = await this.models.StudyIndex.create({ _id: userId, years: [year] }).then(
-        () => true,
-        (err: { code?: number }) => {
-          if (err.code !== 11000) throw err;
-          return false;
-        },
-      );
-      if (created) return;
-    }
+    if (!idx && (await insertIfAbsent(this.models.StudyIndex.create({ _id: userId, years: [year] })))) return;
     await this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { years: year } });
   }
 
@@ -927,9 +917,7 @@ export class StudyEngine {
       timestamp: new Date(entry.at).toISOString(),
     };
     // Stored as JSON text: xAPI extension keys are IRIs with dots, which the store does not allow as keys.
-    await this.models.Xapi.collection.insertOne({ _id: id as never, ledgerId: entry._id, json: JSON.stringify(statement), stored: new Date() }).catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 11000) throw err;
-    });
+    await insertIfAbsent(this.models.Xapi.collection.insertOne({ _id: id as never, ledgerId: entry._id, json: JSON.stringify(statement), stored: new Date() }));
     if (this.cfg.lrsUrl) void this.forward(id, statement);
   }
 

@@ -13,6 +13,7 @@ import type { OrgService } from '../org/org.service';
 import type { UserDoc } from '../users/user.model';
 import { isBehind, windowEarned } from './credit-rules';
 import type { StudyEngine } from './study-engine';
+import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -44,7 +45,7 @@ export class StudyService {
         await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, lectureId: lecture._id, selectedAt: this.now(), deadline, seatId });
       } catch (err) {
         if (seatId) await this.releaseSeat(lecture._id, seatId);
-        if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
+        if (isDuplicateKey(err)) throw errors.conflict('ALREADY_SELECTED', '已选学该课程', 'You have already selected this lecture');
         throw err;
       }
       await this.engine.serialUser(userId, () => this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true }));
@@ -55,7 +56,7 @@ export class StudyService {
     try {
       await this.models.Selection.collection.insertOne({ _id: id as never, userId: user._id, topic: input.topic, selectedAt: this.now(), deadline });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw errors.conflict('ALREADY_SELECTED', '已选学该专题', 'You have already selected this topic');
+      if (isDuplicateKey(err)) throw errors.conflict('ALREADY_SELECTED', '已选学该专题', 'You have already selected this topic');
       throw err;
     }
     await this.engine.serialUser(userId, () => this.models.StudyIndex.updateOne({ _id: userId }, { $addToSet: { selections: id } }, { upsert: true }));
@@ -78,12 +79,9 @@ export class StudyService {
     const hint = limit - (lecture.seatsLeft ?? limit);
     for (let k = 0; k < limit; k++) {
       const seatId = `${String(lecture._id)}:${(hint + k) % limit}`;
-      try {
-        await this.models.Seat.collection.insertOne({ _id: seatId as never, lectureId: lecture._id, userId: user._id, at: this.now() });
+      if (await insertIfAbsent(this.models.Seat.collection.insertOne({ _id: seatId as never, lectureId: lecture._id, userId: user._id, at: this.now() }))) {
         await this.syncSeats(lecture._id);
         return seatId;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
       }
     }
     throw errors.conflict('SEATS_FULL', '名额已满', 'All seats of this offering are taken');

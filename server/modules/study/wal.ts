@@ -162,11 +162,9 @@ export class WalWriter {
   }
 
   private flushBackground() {
+    if (this.inFlight) return;
     const chunk = this.background.shift();
-    if (!chunk || this.inFlight) {
-      if (chunk) this.background.unshift(chunk);
-      return;
-    }
+    if (!chunk) return;
     this.inFlight = this.insert(chunk.entries).then(chunk.resolve, chunk.reject).finally(() => {
       this.inFlight = null;
       this.next(false);

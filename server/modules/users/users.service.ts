@@ -9,6 +9,7 @@ import { hashPassword, isStrongEnough } from '../auth/password';
 import type { OrgService } from '../org/org.service';
 import { toPublicUser } from './public-user';
 import type { Rank, Role, UserDoc } from './user.model';
+import { isDuplicateKey } from '../../store/errors';
 
 export interface CreateUserInput {
   username: string;
@@ -71,7 +72,7 @@ export class UsersService {
       });
       return toPublicUser(doc.toObject() as UserDoc);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) {
+      if (isDuplicateKey(err)) {
         throw errors.conflict('USERNAME_TAKEN', '用户名已被使用', 'This username is already taken');
       }
       throw err;
