@@ -34,6 +34,8 @@ export const configKeys = {
   LOG_LEVEL: key(LogLevel, 'info'),
   DATA_DIR: key(NonEmpty, 'data'),
   CLIENT_DIST: key(NonEmpty, 'dist/client'),
+  // The county's calendar: years, months, days, caps and schedules (never the host's zone).
+  TIME_ZONE: key(Type.String({ minLength: 1, pattern: '^[A-Za-z_+-]+(/[A-Za-z0-9_+-]+)*$', description: 'an IANA time zone such as Asia/Shanghai' }), 'Asia/Shanghai'),
 
   MONGODB_URI: optional(Type.String({ pattern: '^mongodb(\\+srv)?://', description: 'a MongoDB connection string (mongodb://host:port/db)' })),
   MONGODB_DB: optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,60}$', description: 'a database name of letters, digits, _ or -' })),
@@ -41,13 +43,23 @@ export const configKeys = {
   FERRETDB_PORT: key(Port, 0),
   STORE_CONNECT_ATTEMPTS: key(PositiveInt, 6),
   STORE_CONNECT_BACKOFF_MS: key(PositiveInt, 500),
+  // While the store is down a request fails after this long (503), instead of hanging.
+  STORE_SELECTION_TIMEOUT_MS: key(Type.Integer({ minimum: 200, maximum: 30000, description: 'milliseconds from 200 to 30000' }), 2000),
+  STORE_MAX_RESTARTS_PER_MINUTE: key(PositiveInt, 5),
+  STORE_DOWN_UNHEALTHY_SECONDS: key(PositiveInt, 60),
 
   SESSION_SECRET: optional(Type.String({ minLength: 32, description: 'at least 32 characters (generated under DATA_DIR when unset)' })),
   SESSION_TTL_SECONDS: key(PositiveInt, 8 * 3600),
   SESSION_CACHE_SECONDS: key(PositiveInt, 30),
   COOKIE_SECURE: key(Bool, false),
+  // Wrong passwords per account *and* source before each further try waits LOGIN_DELAY_SECONDS,
+  // doubling up to LOGIN_LOCK_SECONDS; a stranger elsewhere cannot lock the account out.
   LOGIN_MAX_FAILURES: key(PositiveInt, 5),
+  LOGIN_DELAY_SECONDS: key(PositiveInt, 2),
   LOGIN_LOCK_SECONDS: key(PositiveInt, 15 * 60),
+  // Failures from all sources after which the account waits LOGIN_LOCK_SECONDS, except from
+  // sources it has logged in from before (0: never).
+  LOGIN_ACCOUNT_MAX_FAILURES: key(Type.Integer({ minimum: 0, description: 'a whole number, 0 for never' }), 200),
   LOGIN_RATE_LIMIT_PER_MINUTE: key(PositiveInt, 30),
 
   MEDIASOUP_WORKER_BIN: key(NonEmpty, '/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker'),
@@ -92,6 +104,8 @@ export const configKeys = {
   STATION_CREDENTIAL_DAYS: key(Type.Integer({ minimum: 1, maximum: 3650, description: 'days from 1 to 3650' }), 5 * 365),
   STATION_ONLINE_SECONDS: key(Type.Integer({ minimum: 15, maximum: 3600, description: 'seconds from 15 to 3600' }), 90),
   STATION_CHECKIN_ROTATE_SECONDS: key(Type.Integer({ minimum: 10, maximum: 300, description: 'seconds from 10 to 300' }), 30),
+  // A QR scan at a station evidences presence this long (unless a later scan or the check-out comes first).
+  STATION_PRESENCE_RESCAN_MINUTES: key(Type.Integer({ minimum: 1, maximum: 240, description: 'minutes from 1 to 240' }), 30),
 } satisfies Record<string, KeyDef>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -149,10 +163,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (portsPerWorker < 10) {
     throw new ConfigError('MEDIASOUP_NUM_WORKERS', `leaves fewer than 10 RTC ports per worker in ${r.MEDIASOUP_RTC_MIN_PORT}-${r.MEDIASOUP_RTC_MAX_PORT}`);
   }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: r.TIME_ZONE });
+  } catch {
+    throw new ConfigError('TIME_ZONE', `must be an IANA time zone such as Asia/Shanghai (got "${r.TIME_ZONE}")`);
+  }
   const dataDir = resolve(r.DATA_DIR);
   return {
     env: r.NODE_ENV,
     server: { host: r.HOST, port: r.PORT, publicUrl: r.PUBLIC_URL, logLevel: r.LOG_LEVEL },
+    timeZone: r.TIME_ZONE,
     dataDir,
     clientDist: resolve(r.CLIENT_DIST),
     store: {
@@ -162,6 +182,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ferretdbPort: r.FERRETDB_PORT,
       connectAttempts: r.STORE_CONNECT_ATTEMPTS,
       connectBackoffMs: r.STORE_CONNECT_BACKOFF_MS,
+      selectionTimeoutMs: r.STORE_SELECTION_TIMEOUT_MS,
+      maxRestartsPerMinute: r.STORE_MAX_RESTARTS_PER_MINUTE,
+      downUnhealthySec: r.STORE_DOWN_UNHEALTHY_SECONDS,
     },
     auth: {
       sessionSecret: r.SESSION_SECRET,
@@ -169,7 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionCacheSeconds: r.SESSION_CACHE_SECONDS,
       cookieSecure: r.COOKIE_SECURE,
       maxFailures: r.LOGIN_MAX_FAILURES,
+      delaySeconds: r.LOGIN_DELAY_SECONDS,
       lockSeconds: r.LOGIN_LOCK_SECONDS,
+      accountMaxFailures: r.LOGIN_ACCOUNT_MAX_FAILURES,
       loginRatePerMinute: r.LOGIN_RATE_LIMIT_PER_MINUTE,
     },
     mediasoup: {
@@ -206,12 +231,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatSec: r.HEARTBEAT_SECONDS,
       lrsUrl: r.XAPI_LRS_URL,
       lrsAuth: r.XAPI_LRS_AUTH,
+      timeZone: r.TIME_ZONE,
     },
     stations: {
       pairingMinutes: r.STATION_PAIRING_MINUTES,
       credentialDays: r.STATION_CREDENTIAL_DAYS,
       onlineSec: r.STATION_ONLINE_SECONDS,
       checkinRotateSec: r.STATION_CHECKIN_ROTATE_SECONDS,
+      rescanMinutes: r.STATION_PRESENCE_RESCAN_MINUTES,
     },
     jobs: {
       concurrency: r.JOB_CONCURRENCY,

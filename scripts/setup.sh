@@ -58,11 +58,40 @@ fi
 [ -x "$MEDIASOUP_WORKER_BIN" ] || die "mediasoup worker not found at $MEDIASOUP_WORKER_BIN: apt-get install mediasoup-worker (Debian experimental, 3.8.4~dfsg1-1) or set MEDIASOUP_WORKER_BIN"
 
 # --- FerretDB (embedded store) -----------------------------------------------------
+# FerretDB v1.24.2's go.mod says `go 1.24`: an older Go refuses to build it. Debian bookworm's
+# golang is 1.19 and bookworm-backports stops at 1.23; trixie (Debian 13) has golang-1.24.
+GO_MIN=1.24
+go_version() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p'; }
+go_ok() { [ -n "$1" ] && [ "$(printf '%s\n%s\n' "$GO_MIN" "$1" | sort -V | head -n1)" = "$GO_MIN" ]; }
+ensure_go() {
+  GO="${GO:-$(command -v go || true)}"
+  local have=""
+  [ -n "$GO" ] && have=$(go_version "$GO")
+  go_ok "$have" && return 0
+  # A Debian package of Go >= 1.24, if this machine's sources have one (trixie and later).
+  if command -v apt-get >/dev/null 2>&1; then
+    local pkg
+    pkg=$(apt-cache pkgnames golang-1. 2>/dev/null | sed -n 's/^golang-\(1\.[0-9][0-9]*\)-go$/\1/p' | sort -V | tail -n1 || true)
+    if go_ok "$pkg" && [ -n "$(apt-cache policy "golang-$pkg-go" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | grep -v none)" ]; then
+      say "installing Debian's golang-$pkg-go (found Go ${have:-none}, FerretDB needs Go >= $GO_MIN)"
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "golang-$pkg-go" >/dev/null
+      GO="/usr/lib/go-$pkg/bin/go"
+      go_ok "$(go_version "$GO")" && return 0
+    fi
+  fi
+  local found="no Go"
+  [ -n "$have" ] && found="Go $have at $GO"
+  die "FerretDB ${FERRETDB_VERSION} needs Go >= $GO_MIN to build; found $found. Install Go >= $GO_MIN (e.g. Debian's golang-1.24 from trixie; bookworm's golang is 1.19 and bookworm-backports stops at 1.23) and put it first in PATH, or set GO=/path/to/bin/go"
+}
+
 if ! "$TOOLS/bin/ferretdb" --version 2>/dev/null | grep -q "${FERRETDB_VERSION}"; then
-  need go "install Go 1.22+ (apt-get install golang) to build FerretDB"
-  say "building FerretDB ${FERRETDB_VERSION} into .tools/bin"
+  ensure_go
+  say "building FerretDB ${FERRETDB_VERSION} into .tools/bin with Go $(go_version "$GO")"
   mkdir -p "$TOOLS/bin" "$TOOLS/go"
   export GOFLAGS=-buildvcs=false
+  # Build with the Go we checked: never let it fetch a newer toolchain by itself.
+  export GOTOOLCHAIN=local
+  go() { "$GO" "$@"; }
   # `go install module@version` builds a binary whose version file is missing (the upstream
   # build generates it), and that binary panics at start. So fetch the same module through the
   # Go module proxy, add the version file, and build that.
@@ -90,12 +119,18 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# --- client build ------------------------------------------------------------------
+# --- client and server build ---------------------------------------------------------
 if [ "${1:-}" != "--no-build" ]; then
   newest_src=$(find client vite.config.ts -type f -newer dist/client/index.html 2>/dev/null | head -n 1 || true)
   if [ ! -f dist/client/index.html ] || [ -n "$newest_src" ]; then
     say "building the client"
     npx vite build --logLevel warn
+  fi
+  # The server as JavaScript for `npm start` (dev and tests run the TypeScript through tsx).
+  newest_src=$(find server media config vite.server.config.ts -type f -newer dist/server/main.js 2>/dev/null | head -n 1 || true)
+  if [ ! -f dist/server/main.js ] || [ -n "$newest_src" ]; then
+    say "building the server"
+    npx vite build --config vite.server.config.ts --logLevel warn
   fi
 fi
 say "ready (ffmpeg $(ffmpeg -version | head -n1 | cut -d' ' -f3), FerretDB ${FERRETDB_VERSION}, mediasoup worker $MEDIASOUP_WORKER_BIN)"

@@ -18,8 +18,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../config';
+import { CountyCalendar } from './calendar';
 import { AppError, errors } from './errors';
 import authPlugin from './plugins/app/auth';
+import csrfPlugin from './plugins/app/csrf';
 import mediaPlugin from './plugins/external/media';
 import socketPlugin from './plugins/external/socket';
 import authRoutes from './modules/auth/routes';
@@ -28,6 +30,8 @@ import healthRoutes from './modules/health/routes';
 import orgRoutes from './modules/org/routes';
 import userRoutes from './modules/users/routes';
 import { openStore } from './store';
+import { isStoreUnavailable } from './store/errors';
+import { describeValidation, partAwareValidator } from './validation';
 import servicesPlugin from './plugins/app/services';
 import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
 import uploadRoutes from './modules/uploads/routes';
@@ -52,6 +56,9 @@ export function sessionSecret(config: AppConfig): string {
   return secret;
 }
 
+/** Retry-After (seconds) on a 503: the embedded store restarts within about a second. */
+const STORE_RETRY_AFTER_SEC = '2';
+
 export async function buildApp(config: AppConfig, opts: { logger?: FastifyServerOptions['logger'] } = {}) {
   const app = Fastify({
     logger: opts.logger ?? {
@@ -62,10 +69,14 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
     trustProxy: Boolean(config.server.publicUrl),
     // Playback tokens travel in the media path (so relative HLS URLs carry them).
     routerOptions: { maxParamLength: 1024 },
+    // Query strings, params and headers are text and coerce; JSON bodies never do (validation.ts).
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
+  // The county's calendar (TIME_ZONE): every module counts years, months and days with this one.
+  app.decorate('calendar', new CountyCalendar(config.timeZone));
 
   // External plugins.
   const cookieSecret = sessionSecret(config);
@@ -115,17 +126,24 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (err instanceof AppError) {
       if (err.statusCode >= 500) req.log.error({ err }, 'request failed');
+      // A 503 is temporary (the store, the study log): tell clients when to try again.
+      if (err.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', STORE_RETRY_AFTER_SEC);
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, messageEn: err.messageEn, details: err.details } });
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      const first = fe.validation[0];
-      const field = `${fe.validationContext ?? 'body'}${first?.instancePath?.replace(/\//g, '.') ?? ''}`;
-      const detail = `${field} ${first?.message ?? 'is invalid'}`;
-      return reply.code(400).send({ error: { code: 'VALIDATION_ERROR', message: `请求数据不正确:${detail}`, messageEn: `Invalid request: ${detail}` } });
+      const { field, detail } = describeValidation(fe.validation, fe.validationContext);
+      return reply.code(400).send({ error: { code: 'VALIDATION_ERROR', message: `请求数据不正确:${detail}`, messageEn: `Invalid request: ${detail}`, details: { field } } });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.code(fe.statusCode).send({ error: { code: fe.code ?? 'BAD_REQUEST', message: '请求无法处理', messageEn: fe.message } });
+    }
+    if (isStoreUnavailable(err)) {
+      req.log.warn({ err: (err as Error).message }, 'request failed: store unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', STORE_RETRY_AFTER_SEC)
+        .send({ error: { code: 'STORE_UNAVAILABLE', message: '数据存储暂时不可用,请稍后重试', messageEn: 'The data store is temporarily unavailable; please try again shortly' } });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误,请稍后再试', messageEn: 'Internal server error; please try again later' } });
@@ -133,6 +151,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
 
   // App plugins.
   await app.register(authPlugin);
+  await app.register(csrfPlugin);
   await app.register(servicesPlugin, { cookieSecret });
   // Terminal stations (终端站点): before the sockets, whose handshake also accepts a station cookie.
   await app.register(stationsPlugin);

@@ -1,12 +1,14 @@
 /**
- * Entry point: load config (fail fast, naming the key), build the app, listen on HOST:PORT, and
- * close gracefully on SIGINT/SIGTERM (HTTP, sockets, mediasoup workers, then the store).
+ * Entry point: load config (fail fast, naming the key), build the app (which refuses a DATA_DIR
+ * another portal process holds), listen on HOST:PORT, and close gracefully on SIGINT/SIGTERM
+ * (HTTP, sockets, mediasoup workers, then the store, whose close releases the DATA_DIR lock).
+ * Runs as compiled JavaScript in production (`npm run build && npm start`), through tsx in dev.
  */
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from '../config';
 import { buildApp } from './app';
 import { FerretDbMissingError } from './store/ferretdb';
-import { StoreUnavailableError } from './store';
+import { DataDirLockedError, StoreUnavailableError } from './store';
 import { MediaToolError } from './plugins/external/media';
 
 function fail(message: string): never {
@@ -26,7 +28,7 @@ let app;
 try {
   app = await buildApp(config);
 } catch (err) {
-  if (err instanceof FerretDbMissingError || err instanceof StoreUnavailableError || err instanceof MediaToolError) fail(err.message);
+  if (err instanceof FerretDbMissingError || err instanceof StoreUnavailableError || err instanceof MediaToolError || err instanceof DataDirLockedError) fail(err.message);
   throw err;
 }
 

@@ -3,6 +3,7 @@
  * its files under DATA_DIR/ferretdb and telemetry off. One FerretDB per data folder: a pid file
  * lets the next start reap one left behind by a crashed parent (SQLite files must not have two
  * writers), and the child is tied to our life (setpriv --pdeathsig). `stop()` is idempotent and always reaps the child (SIGTERM, then SIGKILL).
+ * One instance is one child: restarting after a crash is `FerretDbSupervisor`'s job (ferretdb-supervisor.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,8 +58,14 @@ function isFerretDb(pid: number): boolean {
   }
 }
 
+export interface FerretDbExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export class FerretDb {
-  private exited: Promise<void>;
+  /** Resolves when the child has exited, for whatever reason (the supervisor watches it). */
+  readonly exited: Promise<FerretDbExit>;
   private stopping?: Promise<void>;
 
   private constructor(
@@ -66,7 +73,7 @@ export class FerretDb {
     readonly port: number,
     private readonly pidFile: string,
   ) {
-    this.exited = new Promise((r) => child.once('exit', () => r()));
+    this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
   }
 
   get uri(): string {
@@ -75,6 +82,11 @@ export class FerretDb {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** True once stop() was called: an exit after it is expected, not a crash. */
+  get stopRequested(): boolean {
+    return this.stopping !== undefined;
   }
 
   static async start(opts: FerretDbOptions): Promise<FerretDb> {

@@ -1,19 +1,30 @@
 /**
- * Opens the store: MONGODB_URI when given, otherwise an embedded FerretDB child. The first
- * connection is retried with exponential backoff and then fails with one clear message; after
- * that the driver reconnects by itself and `ping()` tells /readyz whether the store answers.
+ * Opens the store: MONGODB_URI when given, otherwise an embedded FerretDB child, supervised
+ * (restarted on the same port after a crash). First it takes DATA_DIR's lock: one portal process
+ * per data folder (data-dir-lock.ts). The first connection is retried with exponential backoff and
+ * then fails with one clear message; after that the driver reconnects by itself.
+ *
+ * While the store is down nothing waits for it: commands are not buffered by mongoose and the
+ * driver gives up server selection after STORE_SELECTION_TIMEOUT_MS, so a request fails within
+ * about two seconds and the error handler answers 503 STORE_UNAVAILABLE. `downSince()` tells
+ * /readyz (down at once) and /healthz (unhealthy after STORE_DOWN_UNHEALTHY_SECONDS).
  * Only features FerretDB 1.24 supports are used anywhere (no transactions, $lookup, $text, TTL).
  */
 import mongoose, { type Connection } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../../config';
-import { FerretDb } from './ferretdb';
+import { lockDataDir } from './data-dir-lock';
+import { FerretDbSupervisor } from './ferretdb-supervisor';
 import { defineModels, type Models } from './models';
+
+export { DataDirLockedError } from './data-dir-lock';
 
 export interface Store {
   conn: Connection;
   models: Models;
-  ferretdb?: FerretDb;
+  ferretdb?: FerretDbSupervisor;
+  /** When the store was last seen going down (ms since epoch), or null while it is up. */
+  downSince(): number | null;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -37,13 +48,24 @@ export function redactUri(uri: string): string {
 }
 
 export async function openStore(config: AppConfig, log: Log): Promise<Store> {
-  let ferretdb: FerretDb | undefined;
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await open(config, log, lock.release);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function open(config: AppConfig, log: Log, releaseLock: () => void): Promise<Store> {
+  let ferretdb: FerretDbSupervisor | undefined;
   let uri = config.store.uri;
   if (!uri) {
-    ferretdb = await FerretDb.start({
+    ferretdb = await FerretDbSupervisor.start({
       bin: config.store.ferretdbBin,
       dataDir: config.dataDir,
       port: config.store.ferretdbPort,
+      maxRestartsPerMinute: config.store.maxRestartsPerMinute,
       onLog: (line) => log.debug({ ferretdb: line }, 'ferretdb'),
     });
     uri = ferretdb.uri;
@@ -56,7 +78,13 @@ export async function openStore(config: AppConfig, log: Log): Promise<Store> {
   for (let attempt = 1; attempt <= connectAttempts; attempt++) {
     const candidate = mongoose.createConnection(uri, {
       dbName,
-      serverSelectionTimeoutMS: 3000,
+      // Fail fast while the store is down (a 503 within ~2 s), never queue behind it: mongoose
+      // would otherwise buffer commands for 10 s, and a buffered command does not make the
+      // driver look for the server, so recovery would wait for the next heartbeat.
+      bufferCommands: false,
+      serverSelectionTimeoutMS: config.store.selectionTimeoutMs,
+      connectTimeoutMS: config.store.selectionTimeoutMs,
+      heartbeatFrequencyMS: 2000,
       autoIndex: true,
     });
     try {
@@ -78,14 +106,45 @@ export async function openStore(config: AppConfig, log: Log): Promise<Store> {
     throw new StoreUnavailableError(redactUri(uri), connectAttempts, lastError);
   }
   const models = defineModels(conn);
-  await Promise.all(Object.values(models).map((m) => m.init()));
+  try {
+    await Promise.all(Object.values(models).map((m) => m.init()));
+  } catch (err) {
+    await conn.close(true).catch(() => {});
+    await ferretdb?.stop();
+    throw err;
+  }
   const c = conn;
+
+  // Down from the moment the child dies or the driver loses the server, up again once the driver
+  // is connected with the child running (the driver may not notice a quick restart at all).
+  let downSince: number | null = null;
+  const markDown = () => (downSince ??= Date.now());
+  const markUp = () => {
+    if (downSince === null || (ferretdb && !ferretdb.up) || c.readyState !== 1) return;
+    log.info({ downMs: Date.now() - downSince }, 'store | available again');
+    downSince = null;
+  };
+  c.on('disconnected', markDown);
+  c.on('connected', markUp);
+  c.on('reconnected', markUp);
+  ferretdb?.on('exit', (e) => {
+    markDown();
+    log.warn({ pid: e.pid, code: e.code, signal: e.signal }, 'store | embedded FerretDB exited, restarting it');
+  });
+  ferretdb?.on('restarted', (e) => {
+    log.info({ pid: e.pid, attempt: e.attempt }, 'store | embedded FerretDB restarted');
+    markUp();
+  });
+  ferretdb?.on('restart-failed', (e) => log.warn({ attempt: e.attempt, err: e.err.message, nextInMs: e.nextInMs }, 'store | embedded FerretDB restart failed'));
+
+  let closing: Promise<void> | undefined;
   return {
     conn: c,
     models,
     ferretdb,
+    downSince: () => downSince,
     async ping(timeoutMs = 1500) {
-      if (c.readyState !== 1 || !c.db) return false;
+      if ((ferretdb && !ferretdb.up) || c.readyState !== 1 || !c.db) return false;
       try {
         await Promise.race([
           c.db.admin().command({ ping: 1 }),
@@ -93,14 +152,22 @@ export async function openStore(config: AppConfig, log: Log): Promise<Store> {
             throw new Error('ping timeout');
           }),
         ]);
+        markUp();
         return true;
       } catch {
         return false;
       }
     },
-    async close() {
-      await c.close();
-      await ferretdb?.stop();
+    close() {
+      closing ??= (async () => {
+        try {
+          await c.close();
+          await ferretdb?.stop();
+        } finally {
+          releaseLock();
+        }
+      })();
+      return closing;
     },
   };
 }

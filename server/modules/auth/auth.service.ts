@@ -1,21 +1,30 @@
 /**
- * Login, sessions and lock-out. Rules: a wrong password counts against the account; at
- * LOGIN_MAX_FAILURES the account locks for LOGIN_LOCK_SECONDS (even the right password is refused
- * then); a success resets the count. Sessions expire SESSION_TTL_SECONDS after their last renewal
- * (renewed when less than half the TTL is left); expiry is enforced on lookup, not by the store.
+ * Login, sessions and lock-out. Rules: a login tells nothing about which usernames exist — an
+ * unknown name is checked against a dummy scrypt hash, fails with the same code and message, and
+ * is held as long as a real one (failure-floor.ts); a disabled account says so only to the holder
+ * of its password. Wrong passwords are counted per account and source (login-throttle.ts), in
+ * memory, never on the account, so a failure costs the store nothing more than a success.
+ * Sessions expire SESSION_TTL_SECONDS after their last renewal (renewed when less than half the
+ * TTL is left); expiry is enforced on lookup, not by the store.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { AppConfig } from '../../../config';
-import { errors } from '../../errors';
+import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import type { UserDoc } from '../users/user.model';
+import { FailureFloor } from './failure-floor';
+import { LoginThrottle } from './login-throttle';
 import { hashPassword, isStrongEnough, verifyPassword } from './password';
 
 const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
 let dummyHash: Promise<string> | undefined;
+
+/** A try refused before its password was checked; the same for every name (Retry-After: `seconds`). */
+export const loginThrottled = (seconds: number) =>
+  new AppError(429, 'RATE_LIMITED', `登录失败次数过多,请 ${seconds} 秒后再试`, `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds });
 
 export class AuthService {
   // Heartbeats arrive every 15 s from every viewer: resolving each one from the store would cost
@@ -31,12 +40,18 @@ export class AuthService {
    * by id must still carry the name, else the name is looked up.
    */
   private readonly ids = new Map<string, Types.ObjectId>();
+  readonly throttle: LoginThrottle;
+  private readonly floor = new FailureFloor();
 
   constructor(
     private readonly models: Models,
     private readonly cfg: AppConfig['auth'],
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.throttle = new LoginThrottle(cfg, () => this.now().getTime());
+    // Made now, so the first unknown name does not cost a second scrypt.
+    dummyHash ??= hashPassword('not-a-real-password-1');
+  }
 
   /** Learns every username in one read (at start, off the request path). */
   async warmUsernames() {
@@ -71,27 +86,23 @@ export class AuthService {
   }
 
   async login(username: string, password: string, meta: { ip?: string; userAgent?: string }) {
-    const { User } = this.models;
-    const user = await this.findByUsername(username.trim().toLowerCase());
-    if (!user) {
-      await verifyPassword(password, await (dummyHash ??= hashPassword('not-a-real-password-1')));
-      throw errors.invalidCredentials();
+    const startedAt = performance.now();
+    const name = username.trim().toLowerCase();
+    const source = meta.ip ?? 'unknown';
+    // Refused before any read or hash: the answer cannot depend on the name being real.
+    const wait = this.throttle.check(name, source);
+    if (wait) throw loginThrottled(wait);
+    const user = await this.findByUsername(name);
+    const dummy = await (dummyHash ??= hashPassword('not-a-real-password-1'));
+    const ok = await verifyPassword(password, user?.passwordHash ?? dummy);
+    if (!user || !ok) {
+      const waitNow = this.throttle.fail(name, source);
+      await this.floor.hold(startedAt);
+      throw waitNow ? loginThrottled(waitNow) : errors.invalidCredentials();
     }
-    const now = this.now();
-    if (user.lockedUntil && user.lockedUntil > now) throw errors.accountLocked(user.lockedUntil);
     if (user.disabled) throw errors.accountDisabled();
-    if (!(await verifyPassword(password, user.passwordHash))) {
-      const updated = await User.findOneAndUpdate({ _id: user._id }, { $inc: { failedLogins: 1 } }, { returnDocument: 'after' }).lean<UserDoc>();
-      if ((updated?.failedLogins ?? 0) >= this.cfg.maxFailures) {
-        const until = new Date(now.getTime() + this.cfg.lockSeconds * 1000);
-        await User.updateOne({ _id: user._id }, { $set: { lockedUntil: until, failedLogins: 0 } });
-        throw errors.accountLocked(until);
-      }
-      throw errors.invalidCredentials();
-    }
-    // Only when there is something to clear: on FerretDB an update scans the users (a county-wide
-    // login at 9:00 would otherwise cost the store ~0.1 s per cadre).
-    if (user.failedLogins || user.lockedUntil) await User.updateOne({ _id: user._id }, { $set: { failedLogins: 0 }, $unset: { lockedUntil: 1 } });
+    this.throttle.succeed(name, source);
+    const now = this.now();
     const token = randomBytes(32).toString('base64url');
     await this.models.Session.create({
       _id: tokenId(token),

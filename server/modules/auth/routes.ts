@@ -1,10 +1,13 @@
-/** /api/auth: login, logout, me, change password. */
+/** /api/auth: login, logout, me, change password, and the login locks an org admin lifts. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errors } from '../../errors';
+import { AppError, errors } from '../../errors';
 import { clearSessionCookie, setSessionCookie } from '../../plugins/app/auth';
 import { ErrorBody, errorResponses } from '../../schemas';
 import { PublicUser, toPublicUser } from '../users/public-user';
+
+/** The county's zone, year and day now (TIME_ZONE), so pages default to the county's year, not the browser's. */
+const CountyToday = Type.Object({ timeZone: Type.String(), year: Type.Integer(), day: Type.String({ format: 'date' }) });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth, config } = app;
@@ -23,17 +26,22 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           username: Type.String({ minLength: 1, maxLength: 64 }),
           password: Type.String({ minLength: 1, maxLength: 256 }),
         }),
-        response: { 200: Type.Object({ user: PublicUser }), ...errorResponses, 423: ErrorBody, 429: ErrorBody },
+        response: { 200: Type.Object({ user: PublicUser, county: CountyToday }), ...errorResponses, 429: ErrorBody },
       },
     },
     async (req, reply) => {
-      const { token, user } = await auth.login(req.body.username, req.body.password, {
-        ip: req.ip,
-        userAgent: req.headers['user-agent'],
-      });
+      let session;
+      try {
+        session = await auth.login(req.body.username, req.body.password, { ip: req.ip, userAgent: req.headers['user-agent'] });
+      } catch (err) {
+        const retryAfter = err instanceof AppError && err.statusCode === 429 ? (err.details as { retryAfter?: number } | undefined)?.retryAfter : undefined;
+        if (retryAfter) reply.header('retry-after', String(retryAfter));
+        throw err;
+      }
+      const { token, user } = session;
       setSessionCookie(reply, token, config.auth.sessionTtlSeconds, config.auth.cookieSecure);
       req.log.info({ userId: String(user._id), role: user.role }, 'auth.login() | logged in');
-      return { user: toPublicUser(user, await orgName(user.orgUnitId)) };
+      return { user: toPublicUser(user, await orgName(user.orgUnitId)), county: app.calendar.today() };
     },
   );
 
@@ -45,10 +53,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/me',
-    { schema: { tags: ['auth'], summary: '当前用户 / current user', response: { 200: Type.Object({ user: PublicUser }), 401: ErrorBody } } },
+    { schema: { tags: ['auth'], summary: '当前用户 / current user', response: { 200: Type.Object({ user: PublicUser, county: CountyToday }), 401: ErrorBody } } },
     async (req) => {
       if (!req.user) throw errors.unauthenticated();
-      return { user: toPublicUser(req.user, await orgName(req.user.orgUnitId)) };
+      return { user: toPublicUser(req.user, await orgName(req.user.orgUnitId)), county: app.calendar.today() };
     },
   );
 
@@ -68,6 +76,53 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       await auth.changePassword(req.user!._id, req.body.currentPassword, req.body.newPassword, req.sessionToken ?? undefined);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/locks',
+    {
+      preHandler: app.requireRole('orgAdmin'),
+      schema: {
+        tags: ['auth'],
+        summary: '登录锁定 / login failures counted and waits imposed, per account and source',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                key: Type.String(),
+                kind: Type.Union([Type.Literal('source'), Type.Literal('account')]),
+                username: Type.String(),
+                ip: Type.Optional(Type.String()),
+                failures: Type.Integer(),
+                sources: Type.Optional(Type.Integer()),
+                lastFailureAt: Type.String({ format: 'date-time' }),
+                blockedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ items: auth.throttle.list() }),
+  );
+
+  app.delete(
+    '/locks/:key',
+    {
+      preHandler: app.requireRole('orgAdmin'),
+      schema: {
+        tags: ['auth'],
+        summary: '解除登录锁定 / lift a login lock (its count is forgotten)',
+        params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 400 }) }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      if (!auth.throttle.clear(req.params.key)) throw errors.notFound('登录锁定', 'Login lock');
+      req.log.info({ key: req.params.key, by: String(req.user!._id) }, 'auth.locks() | lock lifted');
       return reply.code(204).send(null);
     },
   );

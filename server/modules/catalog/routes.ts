@@ -89,7 +89,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           required: Type.Optional(Type.Boolean()),
           kind: Type.Optional(StringEnum(lectureKinds)),
           sort: Type.Optional(StringEnum(['newest', 'popular'] as const)),
-          page: Type.Integer({ minimum: 1, default: 1 }),
+          page: Type.Integer({ minimum: 1, maximum: 10000, default: 1 }),
           pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 24 }),
         }),
         response: {

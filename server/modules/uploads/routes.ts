@@ -4,19 +4,26 @@
  * arrives the file is checked with ffprobe before any work: a file that is not playable media
  * is deleted and the upload answered 422 with the reason; a valid one moves into storage,
  * becomes the lecture's source and a `transcode` job is queued.
+ * An upload belongs to the user who created it (its `userId` metadata, set by this server in the
+ * upload's info file when it is created, never taken from the client): anyone else's HEAD, PATCH,
+ * DELETE or GET of it is answered exactly as for an upload that does not exist (404), except that
+ * an org admin may DELETE any upload.
  */
 import { extname } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Server as TusServer, type Upload } from '@tus/server';
+import { ERRORS, Server as TusServer, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { ProbeError, probeMedia } from '../../../media';
 import type { UserDoc } from '../users/user.model';
 import { canEdit } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 
+// Headers only this server sets (copies sent by clients are dropped in `handle`).
 const USER_HEADER = 'x-portal-user-id';
+const ROLE_HEADER = 'x-portal-user-role';
+const SERVER_HEADERS = new Set([USER_HEADER, ROLE_HEADER]);
 
 const tusError = (status: number, code: string, message: string, messageEn: string, details?: unknown) => ({
   status_code: status,
@@ -42,11 +49,26 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return lecture;
   };
 
+  const datastore = new FileStore({ directory: config.media.uploadDir });
   const tus = new TusServer({
     path: '/api/uploads',
-    datastore: new FileStore({ directory: config.media.uploadDir }),
+    datastore,
     maxSize: config.media.uploadMaxBytes,
     respectForwardedHeaders: Boolean(config.server.publicUrl),
+    // Same origin only: no CORS headers for anyone (tus answers `*` by default).
+    allowedOrigins: [],
+    // Every request that names an upload (HEAD, PATCH, DELETE, GET): only its owner sees it.
+    async onIncomingRequest(req, id) {
+      if (req.method === 'POST') return; // creating: the id is new, the owner is set below
+      const userId = req.headers.get(USER_HEADER);
+      if (req.method === 'DELETE' && req.headers.get(ROLE_HEADER) === 'orgAdmin') return;
+      const owner = await datastore.getUpload(id).then(
+        (u) => u.metadata?.userId,
+        () => undefined,
+      );
+      // The same answer as tus gives for an unknown id: another's upload is not there for you.
+      if (!userId || owner !== userId) throw ERRORS.FILE_NOT_FOUND;
+    },
     async onUploadCreate(req, upload) {
       const user = await userOf(req);
       await editableLecture(user, upload.metadata?.lectureId);
@@ -102,16 +124,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const handle = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     // The user is handed to the tus hooks in a header only this server sets: any copy sent by
     // the client is dropped (tus builds its Request from rawHeaders).
-    delete req.raw.headers[USER_HEADER];
+    for (const name of SERVER_HEADERS) delete req.raw.headers[name];
     const raw = req.raw.rawHeaders;
-    for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === USER_HEADER) raw.splice(i, 2);
+    for (let i = raw.length - 2; i >= 0; i -= 2) if (SERVER_HEADERS.has(raw[i]!.toLowerCase())) raw.splice(i, 2);
     if (req.method !== 'OPTIONS') {
       if (!req.user) return reply.code(401).send({ error: { code: 'UNAUTHENTICATED', message: '请先登录', messageEn: 'Please log in first' } });
       if (!['lecturer', 'orgAdmin', 'unitAdmin'].includes(req.user.role)) {
         return reply.code(403).send({ error: { code: 'FORBIDDEN', message: '没有权限上传', messageEn: 'You may not upload' } });
       }
       req.raw.headers[USER_HEADER] = String(req.user._id);
-      raw.push(USER_HEADER, String(req.user._id));
+      req.raw.headers[ROLE_HEADER] = req.user.role;
+      raw.push(USER_HEADER, String(req.user._id), ROLE_HEADER, req.user.role);
     }
     reply.hijack();
     await tus.handle(req.raw, reply.raw);

@@ -23,7 +23,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['users'],
         summary: '用户列表 / list users',
         querystring: Type.Object({
-          page: Type.Integer({ minimum: 1, default: 1 }),
+          page: Type.Integer({ minimum: 1, maximum: 10000, default: 1 }),
           pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           role: Type.Optional(Role),
           orgUnitId: Type.Optional(Id),

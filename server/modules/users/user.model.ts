@@ -1,7 +1,8 @@
 /**
  * Accounts. Roles: cadre (干部), lecturer (授课教师), unitAdmin (单位管理员), orgAdmin
- * (组织部管理员) and station (终端站点). A password is stored only as a scrypt hash; failed
- * logins are counted on the account so a lock-out holds across processes.
+ * (组织部管理员) and station (终端站点). A password is stored only as a scrypt hash. Failed
+ * logins are counted per account and source in memory (auth/login-throttle.ts), not here:
+ * `failedLogins` and `lockedUntil` are no longer written or read at login.
  */
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 

@@ -41,6 +41,7 @@ export default fp(
     });
 
     const sweep = setInterval(() => {
+      auth.throttle.prune();
       auth.sweepExpired().then(
         (n) => n && app.log.info({ deleted: n }, 'auth | expired sessions swept'),
         (err: unknown) => app.log.warn({ err }, 'auth | session sweep failed'),
