@@ -11,6 +11,7 @@ import { openStore } from '../server/store';
 import { DEMO_PASSWORD, demoUsers, seedDemo } from '../server/seed/demo';
 import { seedDemoLectures } from '../server/seed/demo-lectures';
 import { seedDemoStations } from '../server/seed/demo-stations';
+import { CountyCalendar } from '../server/calendar';
 
 const config = loadConfig(process.env);
 const store = await openStore(config, pino({ level: 'warn' }));
@@ -21,7 +22,7 @@ try {
   const lectures = await seedDemoLectures(store.models, await LocalStorage.create({ root: config.media.root }), config);
   if (lectures.created.length) console.log(`演示课程已写入 / demo lectures seeded (${lectures.created.length})`);
   // Terminal stations, their timetable and a year of air-classroom statistics (server/modules/stations).
-  const stations = await seedDemoStations(store.models);
+  const stations = await seedDemoStations(store.models, new CountyCalendar(config.timeZone));
   if (stations.stations) console.log(`终端站点已写入 / demo stations seeded (${stations.stations} stations, ${stations.sessions} sessions, ${stations.historicRuns} past runs)`);
   console.log('\n演示账号 / demo accounts (密码 / password: %s)', DEMO_PASSWORD);
   for (const u of demoUsers) console.log(`  ${u.username.padEnd(10)} ${u.labelZh} / ${u.labelEn} — ${u.displayName}`);

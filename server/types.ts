@@ -2,6 +2,7 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { Server as IoServer } from 'socket.io';
 import type { AppConfig } from '../config';
+import type { CountyCalendar } from './calendar';
 import type { AuthService } from './modules/auth/auth.service';
 import type { Role, UserDoc } from './modules/users/user.model';
 import type { MediaBase } from './plugins/external/media';
@@ -20,6 +21,8 @@ import type { StationEntry } from './modules/stations/stations.service';
 declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig;
+    /** The county's calendar (config TIME_ZONE): years, months and days are the county's, never the host's. */
+    calendar: CountyCalendar;
     store: Store;
     media: MediaBase;
     io: IoServer;

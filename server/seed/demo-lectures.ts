@@ -16,6 +16,7 @@ import { probeMedia, TranscodeJob, type Storage } from '../../media';
 import { indexGrams } from '../modules/catalog/search';
 import type { LectureCategory } from '../modules/catalog/lecture.model';
 import type { Models } from '../store/models';
+import { CountyCalendar } from '../calendar';
 
 const run = promisify(execFile);
 
@@ -70,6 +71,7 @@ async function makeDemoMedia(config: AppConfig, work: string) {
 
 export async function seedDemoLectures(models: Models, storage: Storage, config: AppConfig): Promise<{ created: string[] }> {
   const { Lecture, User } = models;
+  const calendar = new CountyCalendar(config.timeZone);
   const lecturer = await User.findOne({ username: 'lecturer' }).lean();
   const created: string[] = [];
   const missing = [];
@@ -105,9 +107,8 @@ export async function seedDemoLectures(models: Models, storage: Storage, config:
   }
   for (const d of demoLiveLectures) {
     if (await Lecture.exists({ title: d.title })) continue;
-    const start = new Date();
-    start.setDate(start.getDate() + d.dayOffset);
-    start.setHours(9, 0, 0, 0);
+    // 09:00 county time, `dayOffset` county days from today (not the host's 09:00).
+    const start = new Date(calendar.dayAt(calendar.addDays(calendar.day(Date.now()), d.dayOffset), 9));
     const { dayOffset: _skip, ...fields } = d;
     await Lecture.create({
       ...fields,

@@ -8,7 +8,8 @@
  */
 import { Types } from 'mongoose';
 import type { Models } from '../store/models';
-import { dayKey, type StationType } from '../modules/stations/station-rules';
+import { CountyCalendar } from '../calendar';
+import type { StationType } from '../modules/stations/station-rules';
 
 const named: { name: string; type: StationType; unit: string; address: string; contact: { name: string; phone: string } }[] = [
   { name: '县委组织部远程教育站', type: 'agency', unit: '县委组织部', address: '通榆县开通镇团结路 1 号', contact: { name: '王组织', phone: '0436-4221001' } },
@@ -43,7 +44,8 @@ function prng(seed: number) {
   };
 }
 
-export async function seedDemoStations(models: Models, now = Date.now()): Promise<{ stations: number; sessions: number; historicRuns: number }> {
+/** `calendar`: the app's (TIME_ZONE); by default TIME_ZONE's default, Asia/Shanghai. */
+export async function seedDemoStations(models: Models, calendar = new CountyCalendar('Asia/Shanghai'), now = Date.now()): Promise<{ stations: number; sessions: number; historicRuns: number }> {
   const { Station, OrgUnit, Lecture, Timetable, StationDay } = models;
   if (await Station.exists({})) return { stations: 0, sessions: 0, historicRuns: 0 };
   const rand = prng(206);
@@ -85,12 +87,9 @@ export async function seedDemoStations(models: Models, now = Date.now()): Promis
 
   // ---- upcoming sessions (by lecture title; skipped when the demo catalog is not there) ----
   const lectures = new Map((await Lecture.find({ state: 'published' }, { title: 1, durationSec: 1, kind: 1, lecturer: 1, live: 1, media: 1 }).lean()).map((l) => [l.title, l]));
-  const day = 24 * 3600_000;
-  const at = (days: number, h: number, m: number) => {
-    const d = new Date(now + days * day);
-    d.setHours(h, m, 0, 0);
-    return d.getTime();
-  };
+  // County wall-clock times `days` county days from today (the host's zone plays no part).
+  const today = calendar.day(now);
+  const at = (days: number, h: number, m: number) => calendar.dayAt(calendar.addDays(today, days), h, m);
   const ofType = (t: StationType) => stations.filter((s) => s.type === t).map((s) => s._id);
   const all = stations.map((s) => s._id);
   const villageStation = stations.find((s) => s.name === '苏公坨村远程教育终端站点')!._id;
@@ -144,7 +143,7 @@ export async function seedDemoStations(models: Models, now = Date.now()): Promis
   for (const r of runs) r.persons = Math.max(1, Math.round((r.persons * TARGET_PERSONS) / raw));
   const daysDocs = new Map<string, Record<string, { s: string; held: number; persons: number; sec: number }>>();
   for (const r of runs) {
-    const key = dayKey(r.start);
+    const key = calendar.day(r.start);
     const entry = daysDocs.get(key) ?? {};
     // Learners stay for most of a session: 80-100% of it each.
     entry[`${r.sessionId}:${String(r.station._id)}`] = { s: String(r.station._id), held: 1, persons: r.persons, sec: Math.round(r.persons * r.durationSec * (0.8 + 0.2 * rand())) };

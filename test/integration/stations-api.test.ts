@@ -188,7 +188,18 @@ describe('air classroom', () => {
     expect(code.body.qrSvg).toContain('<svg');
     expect(code.body.expiresInSec).toBeLessThanOrEqual(30);
     const ok = await call('POST', '/api/checkin', cadre, { token: code.body.token });
-    expect(ok.body).toEqual({ ok: true, station: { id: a.id, name: '瞻榆镇乡镇站' }, session: { id: sessionA, title: '关键在于落实' } });
+    expect(ok.body).toEqual({
+      ok: true,
+      action: 'checkin',
+      station: { id: a.id, name: '瞻榆镇乡镇站' },
+      session: { id: sessionA, title: '关键在于落实' },
+      // Which evidence counts: this scan for 30 minutes (or to the end); the phone is on the station's network.
+      evidence: { rescanMinutes: 30, until: expect.any(String), evidencedSec: 0, network: 'station' },
+    });
+    // A phone elsewhere: accepted, told so (and flagged for review).
+    const away = await t.app.inject({ method: 'POST', url: '/api/checkin', headers: { cookie: cadre }, remoteAddress: '198.51.100.8', payload: { token: code.body.token } });
+    expect(away.json()).toMatchObject({ ok: true, action: 'rescan', evidence: { network: 'other' } });
+    expect(await t.app.store.models.StudyFlag.countDocuments({ kind: 'checkin-foreign-network', userId: cadreId as never })).toBe(1);
     // The same code with another station's id in it: refused.
     const forged = code.body.token.replace(a.id, b.id);
     expect(await call('POST', '/api/checkin', cadre, { token: forged })).toMatchObject({ status: 400, body: { error: { code: 'CHECKIN_INVALID' } } });
@@ -266,6 +277,17 @@ describe('air classroom', () => {
     ]);
     expect(first.body.acks).toHaveLength(9);
     expect(first.body.sessions[pid]).toMatchObject({ counting: true, coveredSec: 40 });
+    // An offline check-in evidences its moment only: the learner earns once the operator confirms the roster.
+    expect((await t.app.study.progressOf(learnerId, lectureId)).coveredSec).toBe(0);
+    const roster = await call('GET', `/api/kiosk/roster?sessionId=${sessionA}`, ca);
+    expect(roster.body.learners.find((l: any) => l.userId === learnerId)).toMatchObject({ name: '离线学员', evidencedSec: 0, present: true });
+    const confirmed = await call('POST', '/api/kiosk/roster', ca, { sessionId: sessionA, userIds: [learnerId] });
+    expect(confirmed.body.confirmed).toMatchObject([{ userId: learnerId, newSec: 40 }]);
+    expect((await call('POST', '/api/kiosk/roster', cb, { sessionId: sessionA, userIds: [learnerId] })).status).toBe(404);
+    // An admin sees the same roster (a cadre may not); confirming again there adds nothing.
+    expect((await call('GET', `/api/stations/${a.id}/roster?sessionId=${sessionA}`, admin)).body.learners.find((l: any) => l.userId === learnerId)).toMatchObject({ evidencedSec: expect.any(Number), confirmedAt: expect.any(String) });
+    expect((await call('GET', `/api/stations/${a.id}/roster`, cadre)).status).toBe(403);
+    expect((await call('POST', `/api/stations/${a.id}/roster`, admin, { sessionId: sessionA, userIds: [learnerId] })).body.confirmed).toMatchObject([{ userId: learnerId, newSec: 0 }]);
     const progress = await t.app.study.progressOf(learnerId, lectureId);
     expect(progress.coveredSec).toBeCloseTo(40, 5);
     await t.app.stations.flush();

@@ -1,8 +1,9 @@
 /**
  * Group attendance with a controlled clock on the real store: the rotating check-in code (valid
  * in its window and the next, expired after, only at its station and during its session), one
- * station at a time, and credits per learner equal to the time they were present while the
- * station played, through the study engine's progress and ledger (source 'station').
+ * station at a time, and credits per learner equal to the time their presence was evidenced
+ * (scans, re-scans, the operator's roster confirmation) while the station played, through the
+ * study engine's progress and ledger (source 'station'). Scans evidence RESCAN minutes here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Types } from 'mongoose';
@@ -11,13 +12,14 @@ import { StudyEngine, type IncomingBeat } from '../../server/modules/study/study
 import { AttendanceService } from '../../server/modules/stations/attendance.service';
 import { StationService, type StationEntry } from '../../server/modules/stations/stations.service';
 import { TimetableService } from '../../server/modules/stations/timetable.service';
-import { dayKey, signCheckin, windowOf } from '../../server/modules/stations/station-rules';
+import { signCheckin, windowOf } from '../../server/modules/stations/station-rules';
 import type { UserDoc } from '../../server/modules/users/user.model';
 import { build, type TestApp } from '../helpers/build';
 
 const silent = { info() {}, warn() {}, error() {} };
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0); // 16:00 in the county; a 30-s window boundary
 const MIN = 60_000;
+const RESCAN = 4; // minutes a scan evidences presence
 
 let t: TestApp;
 let clock = T0;
@@ -60,7 +62,7 @@ beforeAll(async () => {
   registry = new StationService(models, t.app.config.stations, now);
   await registry.load();
   timetable = new TimetableService(models, registry, now);
-  attendance = new AttendanceService({ models, engine, registry, timetable, secret: 'test-checkin-secret', cfg: { ...t.app.config.stations, heartbeatSec: 15 }, liveState: () => undefined, log: silent, now });
+  attendance = new AttendanceService({ models, engine, registry, timetable, secret: 'test-checkin-secret', cfg: { ...t.app.config.stations, rescanMinutes: RESCAN, heartbeatSec: 15 }, liveState: () => undefined, calendar: t.app.calendar, log: silent, now });
   clock = T0 - 60 * MIN;
   one = await station('苏公坨村一号站');
   two = await station('苏公坨村二号站');
@@ -125,11 +127,11 @@ describe('group credit', () => {
   const T1 = T0 + 24 * 3600_000;
   const beat = (playbackId: string, seq: number, sec: number, over: Partial<IncomingBeat> = {}): IncomingBeat => ({ playbackId, seq, position: sec, rate: 1, playing: true, visible: true, event: seq === 1 ? 'play' : 'tick', clientAt: T1 + sec * 1000, ...over });
 
-  it('credits each learner the time they were present while the station played', async () => {
+  it('credits each learner the evidenced time they were present while the station played', async () => {
     const sid = await session(T1, [one.id]);
     const [a, b, c] = [await learner(), await learner(), await learner()];
     clock = T1 - 5 * MIN;
-    await attendance.operatorCheckin(one, a.username); // A: the whole session
+    await attendance.operatorCheckin(one, a.username); // A: the whole session, evidenced by the operator's roster at the end
     clock = T1;
     const pb = await attendance.openPlayback(one, sid, {});
     expect(pb).toMatchObject({ live: false, offsetSec: 0, counting: true });
@@ -141,11 +143,18 @@ describe('group credit', () => {
       if (sec === 120) await attendance.checkinWithToken(c, await code(one)); // C: 120-240 s
       if (sec === 240) await attendance.checkout(one, String(c._id));
       if (sec === 300) await attendance.checkinWithToken(b, await code(one)); // B: from half-way
+      if (sec === 450) expect(await attendance.checkinWithToken(b, await code(one))).toMatchObject({ action: 'rescan' }); // within RESCAN minutes of the first scan
       last = await attendance.heartbeats(one, [beat(pb.playbackId, seq, sec, sec === 600 ? { event: 'end', playing: false } : {})]);
       if (sec === 450) mid = last;
     }
-    expect(mid!.sessions[pb.playbackId]).toMatchObject({ coveredSec: 450, completed: false, present: 2, credited: 2 });
+    // A and B are present; only B's presence is evidenced so far (A's typed check-in is a moment).
+    expect(mid!.sessions[pb.playbackId]).toMatchObject({ coveredSec: 450, completed: false, present: 2, credited: 1 });
     expect(last!.sessions[pb.playbackId]).toMatchObject({ coveredSec: 600, completed: true });
+    expect((await engine.progressOf(String(a._id), lectureId)).coveredSec).toBe(0);
+    // The operator confirms who stayed: A is credited the whole session after the fact.
+    const confirmed = await attendance.confirmRoster(one, sid, [String(a._id), String(b._id)]);
+    expect(confirmed.confirmed.find((x) => x.userId === String(a._id))).toMatchObject({ newSec: 600, completed: true, creditHours: 2 });
+    expect(confirmed.confirmed.find((x) => x.userId === String(b._id))).toMatchObject({ newSec: 0 });
 
     const pa = await engine.progressOf(String(a._id), lectureId);
     const pbb = await engine.progressOf(String(b._id), lectureId);
@@ -164,7 +173,7 @@ describe('group credit', () => {
 
     // The run keeps what each learner earned, and the day's roll-up the figures.
     await attendance.flush();
-    const day = await t.app.store.models.StationDay.findById(dayKey(T1)).lean();
+    const day = await t.app.store.models.StationDay.findById(t.app.calendar.day(T1)).lean();
     expect((day!.runs as Record<string, unknown>)[`${sid}:${one.id}`]).toEqual({ s: one.id, held: 1, persons: 3, sec: 1020 });
   });
 
@@ -173,14 +182,17 @@ describe('group credit', () => {
     const start = T1 + 2 * 3600_000;
     const u = await learner();
     clock = start - MIN;
-    await attendance.operatorCheckin(two, u.username);
+    await attendance.checkinWithToken(u, await code(two));
     clock = start;
     const pb = await attendance.openPlayback(two, sid, {});
     for (let i = 0; i < 150; i++) engine.recordDelivery(pb.playbackId, i);
     const beats = [0, 15, 30, 45, 60].map((sec, i) => ({ ...beat(pb.playbackId, i + 1, sec), clientAt: start + sec * 1000 }));
-    clock = start + 61_000;
-    await attendance.heartbeats(two, beats);
+    for (const [i, sec] of [0, 15, 30, 45, 60].entries()) {
+      clock = start + sec * 1000 + 500;
+      await attendance.heartbeats(two, [beats[i]!]);
+    }
     const once = await engine.progressOf(String(u._id), lectureId);
+    clock = start + 61_000;
     await attendance.heartbeats(two, beats);
     const twice = await engine.progressOf(String(u._id), lectureId);
     expect(once.coveredSec).toBeCloseTo(60, 5);

@@ -32,17 +32,27 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('reminders', () => {
-  it('names one reminder per month from October, and a final one from 15 December', () => {
-    expect(reminderId(new Date(2026, 8, 30))).toBeNull();
-    expect(reminderId(new Date(2026, 9, 1))).toBe('credit-2026-10');
-    expect(reminderId(new Date(2026, 10, 27))).toBe('credit-2026-11');
-    expect(reminderId(new Date(2026, 11, 14))).toBe('credit-2026-12');
-    expect(reminderId(new Date(2026, 11, 15))).toBe('credit-2026-final');
+  it('names one reminder per county month from October, and a final one from 15 December', () => {
+    const cal = t.app.calendar;
+    expect(reminderId(cal.instant(2026, 9, 30, 23, 59), cal)).toBeNull();
+    expect(reminderId(cal.instant(2026, 10, 1), cal)).toBe('credit-2026-10');
+    expect(reminderId(cal.instant(2026, 11, 27), cal)).toBe('credit-2026-11');
+    expect(reminderId(cal.instant(2026, 12, 14, 23, 59), cal)).toBe('credit-2026-12');
+    expect(reminderId(cal.instant(2026, 12, 15), cal)).toBe('credit-2026-final');
+  });
+
+  it('counts months and days in the county zone, not the host clock (UTC here)', () => {
+    const cal = t.app.calendar;
+    // 16:30Z is already the next day in Asia/Shanghai.
+    expect(reminderId(Date.parse('2026-09-30T16:30:00Z'), cal)).toBe('credit-2026-10');
+    expect(reminderId(Date.parse('2026-12-14T16:30:00Z'), cal)).toBe('credit-2026-final');
+    expect(reminderId(Date.parse('2026-12-31T16:30:00Z'), cal)).toBeNull(); // 1 January 2027
   });
 
   it('reminds those behind once, pushes it to their open page, and they read it', async () => {
-    let now = new Date(2026, 10, 27, 9);
-    const reminders = new ReminderService(t.app.store.models, t.app.study, t.app.notices, () => now);
+    // 00:30 on 1 November in the county, still 31 October on this UTC host.
+    let now = new Date('2026-10-31T16:30:00Z');
+    const reminders = new ReminderService(t.app.store.models, t.app.study, t.app.notices, t.app.calendar, () => now);
     const socket = ioClient(url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
     await new Promise<void>((res, rej) => {
       socket.on('connect', () => res());
@@ -71,12 +81,16 @@ describe('reminders', () => {
     const read = await fetch(`${url}/api/notices/read`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({}) }).then((r) => r.json() as any);
     expect(read).toEqual({ unread: 0 });
 
-    // 15 December: the last reminder of the year comes on top.
-    now = new Date(2026, 11, 15, 9);
+    // 15 December (00:30 county time, 14 December in UTC): the last reminder of the year comes on top.
+    now = new Date('2026-12-14T16:30:00Z');
     expect((await reminders.run()).reminded).toBe(first.behind);
     const later = await fetch(`${url}/api/notices`, { headers: { cookie } }).then((r) => r.json() as any);
     expect(later.items.map((n: any) => n.id)).toEqual(['credit-2026-final', 'credit-2026-11']);
     expect(later.unread).toBe(1);
+
+    // 1 January in the county (still 31 December in UTC): a new year, no reminder yet.
+    now = new Date('2026-12-31T16:30:00Z');
+    expect(await reminders.run()).toMatchObject({ noticeId: null, reminded: 0 });
   });
 
   it('lets only an organisation admin run the sweep, and validates read requests', async () => {

@@ -9,20 +9,21 @@ const span = { wallFrom: sec(30), wallTo: sec(45), mediaFrom: 30, mediaTo: 45, i
 
 describe('shareOfSpan', () => {
   it('gives the whole span to a learner present throughout', () => {
-    expect(shareOfSpan([[sec(0), sec(600)]], span)).toEqual({ intervals: [[30, 45]], wallSec: 15 });
+    expect(shareOfSpan([[sec(0), sec(600)]], span)).toEqual({ intervals: [[30, 45]], wallSec: 15, wall: [[sec(30), sec(45)]] });
   });
 
   it('gives the part of the span a learner was present for', () => {
     const r = shareOfSpan([[sec(40), sec(600)]], span);
     expect(r.intervals).toEqual([[40, 45]]);
     expect(r.wallSec).toBeCloseTo(5);
+    expect(r.wall).toEqual([[sec(40), sec(45)]]); // the server-time pieces the presence covers
     const left = shareOfSpan([[sec(0), sec(33)]], span);
     expect(left.intervals).toEqual([[30, 33]]);
   });
 
   it('gives nothing to a learner absent during the span', () => {
-    expect(shareOfSpan([[sec(50), sec(600)]], span)).toEqual({ intervals: [], wallSec: 0 });
-    expect(shareOfSpan([], span)).toEqual({ intervals: [], wallSec: 0 });
+    expect(shareOfSpan([[sec(50), sec(600)]], span)).toEqual({ intervals: [], wallSec: 0, wall: [] });
+    expect(shareOfSpan([], span)).toEqual({ intervals: [], wallSec: 0, wall: [] });
   });
 
   it('never gives more than the station was credited (undelivered media stays out)', () => {

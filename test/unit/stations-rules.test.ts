@@ -1,10 +1,9 @@
-/** Pure rules of terminal stations: pairing codes, rotating check-in tokens, sessions on, conflicts, days. */
+/** Pure rules of terminal stations: pairing codes, rotating check-in tokens, sessions on, conflicts (days: test/unit/calendar.test.ts). */
 import { describe, expect, it } from 'vitest';
 import {
   CHECKIN_LEAD_MS,
   PAIRING_ALPHABET,
   currentSession,
-  dayKey,
   findConflicts,
   isOn,
   newPairingCode,
@@ -91,10 +90,5 @@ describe('sessions', () => {
     const after = { ...s('c', 60, 60), title: 'C', stationIds: [A] };
     const elsewhere = { ...s('d', 0, 60), title: 'D', stationIds: ['c'.repeat(24)] };
     expect(findConflicts(a, [a, overlapping, after, elsewhere])).toEqual([{ sessionId: 'b', stationId: B, title: 'B' }]);
-  });
-
-  it('days are local calendar days', () => {
-    const d = new Date(2026, 0, 31, 23, 59);
-    expect(dayKey(d.getTime())).toBe('2026-01-31');
   });
 });

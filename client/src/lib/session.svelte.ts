@@ -4,7 +4,7 @@
  * first probe answers, so the router can wait instead of flashing the login page.
  */
 import { ApiError, api, type ApiClient } from './api/client.ts';
-import type { User, UserResponse } from './api/types.ts';
+import type { CountyToday, User, UserResponse } from './api/types.ts';
 
 export type SessionStatus = 'unknown' | 'authenticated' | 'anonymous';
 
@@ -13,6 +13,8 @@ export class Session {
   status = $state<SessionStatus>('unknown');
   /** Set when the server ended the session under us (expired cookie, password changed elsewhere). */
   expired = $state(false);
+  /** The county's "today" from the server: credit years are the county's, never this browser clock's. */
+  county = $state<CountyToday | null>(null);
 
   readonly #api: ApiClient;
 
@@ -23,8 +25,8 @@ export class Session {
 
   async load(): Promise<void> {
     try {
-      const { user } = await this.#api.get<UserResponse>('/api/auth/me');
-      this.#set(user);
+      const { user, county } = await this.#api.get<UserResponse>('/api/auth/me');
+      this.#set(user, county);
     } catch (error) {
       // 401 means signed out; anything else (server unreachable) is treated the same way and the
       // login form reports the real problem when the user submits.
@@ -34,8 +36,8 @@ export class Session {
   }
 
   async login(username: string, password: string): Promise<User> {
-    const { user } = await this.#api.post<UserResponse>('/api/auth/login', { username, password });
-    this.#set(user);
+    const { user, county } = await this.#api.post<UserResponse>('/api/auth/login', { username, password });
+    this.#set(user, county);
     return user;
   }
 
@@ -51,8 +53,14 @@ export class Session {
     await this.#api.post<void>('/api/auth/password', { currentPassword, newPassword });
   }
 
-  #set(user: User): void {
+  /** The county's year now: the server's answer, else (no answer yet) this browser's clock. */
+  get countyYear(): number {
+    return this.county?.year ?? new Date().getFullYear();
+  }
+
+  #set(user: User, county?: CountyToday): void {
     this.user = user;
+    if (county) this.county = county;
     this.status = 'authenticated';
     this.expired = false;
   }

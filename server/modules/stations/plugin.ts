@@ -44,6 +44,7 @@ export default fp(
       secret: derive('station-checkin'),
       cfg: { ...config.stations, heartbeatSec: config.study.heartbeatSec },
       liveState: (lectureId) => (app.hasDecorator('live') ? app.live.get(lectureId)?.state.state : undefined),
+      calendar: app.calendar,
       log: app.log,
     });
     const stats = new StatsService(store.models, registry);

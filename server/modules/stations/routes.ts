@@ -23,7 +23,7 @@ import type { UserDoc } from '../users/user.model';
 import { buildCalendar } from './calendar';
 import * as S from './schemas';
 import { stationErrors } from './station-errors';
-import { dayKey, sameKey, urlKey } from './station-rules';
+import { sameKey, urlKey } from './station-rules';
 import { STATION_COOKIE, type StationEntry } from './stations.service';
 import type { Stations } from './plugin';
 
@@ -89,6 +89,18 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.get(
+    '/:id/roster',
+    { preHandler: guard, schema: { tags: ['stations'], summary: '站点签到名单 / a station’s roster (current or last session)', params: ObjectIdParam, querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
+    async (req) => attendance.rosterOf(await registry.manageable(req.user!, req.params.id), req.query.sessionId),
+  );
+
+  app.post(
+    '/:id/roster',
+    { preHandler: guard, schema: { tags: ['stations'], summary: '确认名单 / a unit admin confirms who stayed at a station', params: ObjectIdParam, body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
+    async (req) => attendance.confirmRoster(await registry.manageable(req.user!, req.params.id), req.body.sessionId, req.body.userIds),
+  );
+
   app.post(
     '/:id/revoke',
     { preHandler: guard, schema: { tags: ['stations'], summary: '撤销站点凭证 / revoke the station credential', params: ObjectIdParam, response: { 200: S.Station, ...errorResponses } } },
@@ -142,12 +154,10 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  // The default period is the last twelve months up to today.
+  // The default period is the last twelve months up to today, in county days (StationDay keys).
   const statsQuery = (q: { from?: string; to?: string; groupBy?: 'station' | 'type' | 'unit' | 'month' }) => {
-    const yearAgo = new Date();
-    yearAgo.setFullYear(yearAgo.getFullYear() - 1);
-    yearAgo.setDate(yearAgo.getDate() + 1);
-    return { from: q.from ?? dayKey(yearAgo.getTime()), to: q.to ?? dayKey(Date.now()), groupBy: q.groupBy ?? 'station' };
+    const today = app.calendar.day(Date.now());
+    return { from: q.from ?? app.calendar.addDays(today, 1, -1), to: q.to ?? today, groupBy: q.groupBy ?? 'station' };
   };
   app.get(
     '/stats',
@@ -175,6 +185,11 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { attendance } = stations;
   const pre = app.authenticateStation;
   const station = (req: FastifyRequest) => stations.fromRequest(req)!;
+  // The station's own network, against which learners' check-in scans are compared (a flag only).
+  app.addHook('preHandler', async (req) => {
+    const st = stations.fromRequest(req);
+    if (st) attendance.noteStationAddress(st.id, req.ip);
+  });
 
   app.get('/state', { preHandler: pre, schema: { tags: ['kiosk'], summary: '终端状态 / what the kiosk shows: timetable, current session, present learners', response: { 200: S.KioskState, ...errorResponses } } }, async (req) =>
     attendance.kioskState(station(req)),
@@ -231,6 +246,18 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => attendance.checkout(station(req), req.body.userId),
   );
 
+  app.get(
+    '/roster',
+    { preHandler: pre, schema: { tags: ['kiosk'], summary: '签到名单 / who checked in (current or last session), for the roster confirmation', querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
+    async (req) => attendance.rosterOf(station(req), req.query.sessionId),
+  );
+
+  app.post(
+    '/roster',
+    { preHandler: pre, schema: { tags: ['kiosk'], summary: '确认名单 / the operator confirms who stayed (credits their presence retroactively)', body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
+    async (req) => attendance.confirmRoster(station(req), req.body.sessionId, req.body.userIds),
+  );
+
   app.post(
     '/sync',
     { preHandler: pre, bodyLimit: 4 * 1024 * 1024, schema: { tags: ['kiosk'], summary: '离线补传 / upload what was buffered offline (accepted once)', body: S.SyncBody, response: { 200: S.SyncAnswer, ...errorResponses } } },
@@ -249,9 +276,14 @@ export const checkinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: app.authenticate,
       config: { rateLimit: { max: 30, timeWindow: 60_000 } },
-      schema: { tags: ['kiosk'], summary: '扫码签到 / a learner checks in with the station code', body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) }), response: { 200: S.CheckinAnswer, ...withGone } },
+      schema: {
+        tags: ['kiosk'],
+        summary: '扫码签到/签退 / a learner checks in (again: re-scan) or out with the station code',
+        body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), action: Type.Optional(S.CheckinAction) }),
+        response: { 200: S.CheckinAnswer, ...withGone },
+      },
     },
-    async (req) => app.stations.attendance.checkinWithToken(req.user!, req.body.token),
+    async (req) => app.stations.attendance.checkinWithToken(req.user!, req.body.token, { ip: req.ip, action: req.body.action }),
   );
 };
 
@@ -330,7 +362,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!s) throw stationErrors.stationNotFound();
     const now = Date.now();
     const items = timetable.range(now - 60 * DAY, now + 180 * DAY, id).map((x) => ({ ...x, stationNames: [s.name] }));
-    return reply.headers(ics(`station-${id}`)).send(buildCalendar(`空中课堂 · ${s.name}`, items, now));
+    return reply.headers(ics(`station-${id}`)).send(buildCalendar(`空中课堂 · ${s.name}`, items, app.calendar, now));
   });
 
   app.get('/user/:file', { schema: { tags: ['timetable'], summary: '学习台历 (iCalendar) / a cadre’s feed', params: File, querystring: Key } }, async (req, reply) => {
@@ -340,7 +372,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!user || user.disabled) throw errors.notFound('用户', 'User');
     const now = Date.now();
     const items = await timetable.forLearner(user, now - 60 * DAY, now + 180 * DAY);
-    return reply.headers(ics(`user-${id}`)).send(buildCalendar(`学习台历 · ${user.displayName}`, items, now));
+    return reply.headers(ics(`user-${id}`)).send(buildCalendar(`学习台历 · ${user.displayName}`, items, app.calendar, now));
   });
 
   app.get(
@@ -390,7 +422,7 @@ export const stationMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
       // Stable URLs: a replay's files may sit in the kiosk's cache for days (prefetch); a live playlist grows.
       const cache = isPlaylist ? (info.kind === 'live' ? 'private, no-cache' : 'private, max-age=3600') : 'private, max-age=691200, immutable';
-      const seg = /(?:^|\/)seg_(\d+)\.(?:ts|m4s|aac)$/.exec(rel);
+      const seg = /(?:^|\/)seg_(\d{1,7})\.(?:ts|m4s|aac)$/.exec(rel);
       return sendStored(req, reply, storage.path(key), cache, () => {
         if (seg) stations.attendance.recordFetch(st.id, lectureId, Number(seg[1]));
       });

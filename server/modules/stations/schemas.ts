@@ -88,6 +88,7 @@ export const KioskState = Type.Object({
   current: Type.Optional(Type.String()),
   present: Type.Array(Type.Object({ userId: Type.String(), name: Type.String(), since: Iso })),
   heartbeatSec: Type.Integer(),
+  rescanMinutes: Type.Integer({ description: 'a QR scan evidences presence this long (STATION_PRESENCE_RESCAN_MINUTES)' }),
 });
 
 export const KioskPlayback = Type.Object({
@@ -141,7 +142,7 @@ export const CheckinCode = Type.Object({ token: Type.String(), url: Type.String(
 
 const SyncOutcome = Type.Object({ key: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) });
 const Key = Type.String({ minLength: 1, maxLength: 80 });
-const Ms = Type.Number({ minimum: 0, description: 'ms since the epoch' });
+const Ms = Type.Number({ minimum: 0, maximum: 1e13, description: 'ms since the epoch' });
 export const SyncBody = Type.Object({
   beats: Type.Array(Beat, { maxItems: 5000 }),
   checkins: Type.Optional(
@@ -156,11 +157,56 @@ export const SyncAnswer = Type.Object({
   checkouts: Type.Array(SyncOutcome),
 });
 
+export const CheckinAction = StringEnum(['checkin', 'checkout'] as const, { description: 'checkin (签到, or a re-scan when already in) or checkout (签退)' });
+
 export const CheckinAnswer = Type.Object({
   ok: Type.Literal(true),
+  action: StringEnum(['checkin', 'rescan', 'checkout'] as const),
   station: Type.Object({ id: Type.String(), name: Type.String() }),
   session: Type.Object({ id: Type.String(), title: Type.String() }),
   movedFrom: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
+  /** Which evidence counts: this scan until `until`; re-scan every `rescanMinutes`, or 签退 when leaving, or the operator's roster confirmation. */
+  evidence: Type.Object({
+    rescanMinutes: Type.Integer(),
+    until: Iso,
+    evidencedSec: Type.Integer({ description: 'presence evidenced so far in this session' }),
+    network: StringEnum(['station', 'other', 'unknown'] as const, { description: 'other: not the station’s network (flagged for review, not refused)' }),
+  }),
+});
+
+export const Roster = Type.Object({
+  session: Type.Object({ id: Type.String(), title: Type.String(), startAt: Iso, endAt: Iso }),
+  closesAt: Iso,
+  learners: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      name: Type.String(),
+      checkedInAt: Iso,
+      checkedOutAt: Type.Optional(Iso),
+      present: Type.Boolean(),
+      lastScanAt: Type.Optional(Iso),
+      claimedSec: Type.Integer(),
+      evidencedSec: Type.Integer(),
+      confirmedAt: Type.Optional(Iso),
+    }),
+  ),
+});
+
+export const RosterConfirm = Type.Object({ sessionId: Id, userIds: Type.Array(Id, { maxItems: 2000 }) });
+export const RosterConfirmed = Type.Object({
+  session: Type.Object({ id: Type.String(), title: Type.String() }),
+  confirmed: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      name: Type.String(),
+      newSec: Type.Integer({ description: 'seconds newly evidenced over what the station played' }),
+      coveredSec: Type.Optional(Type.Number()),
+      progress: Type.Optional(Type.Number()),
+      completed: Type.Optional(Type.Boolean()),
+      creditHours: Type.Optional(Type.Number()),
+    }),
+  ),
+  unknown: Type.Array(Type.String({ description: 'ids not checked in to this session' })),
 });
 
 export const Range = Type.Object({

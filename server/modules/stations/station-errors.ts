@@ -15,6 +15,8 @@ export const stationErrors = {
   checkinExpired: () => new AppError(410, 'CHECKIN_EXPIRED', '签到二维码已过期,请重新扫描', 'The check-in code has expired; scan it again'),
   atOtherStation: (station: { id: string; name: string }) =>
     new AppError(409, 'AT_OTHER_STATION', `该学员正在「${station.name}」参加学习,请先在该站点签退`, `This learner is present at "${station.name}"; check them out there first`, { stationId: station.id, stationName: station.name }),
+  notCheckedIn: () => new AppError(409, 'NOT_CHECKED_IN', '您尚未在本站点签到，无需签退', 'You are not checked in at this station'),
+  rosterClosed: () => new AppError(409, 'ROSTER_CLOSED', '只能在课程开始后、结束 24 小时内确认名单', 'The roster can be confirmed from the session start until 24 hours after its end'),
   userNotFound: () => new AppError(404, 'USER_NOT_FOUND', '没有这个用户', 'No such user'),
   notALearner: () => new AppError(403, 'NOT_A_LEARNER', '终端站点账号不能签到', 'A station account cannot check in'),
   noStations: () => new AppError(400, 'NO_STATIONS', '没有选中任何站点', 'No station matches the selection'),

@@ -130,16 +130,6 @@ export function findConflicts(s: PlacedSession, others: readonly PlacedSession[]
   return out;
 }
 
-// ---- days --------------------------------------------------------------------------------
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** The local calendar day of a time, `YYYY-MM-DD`. */
-export function dayKey(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 /** A keyed HMAC for URLs that are fetched without cookies (calendar feeds). */
 export function urlKey(secret: string, scope: string): string {
   return mac(secret, `url:${scope}`);

@@ -6,8 +6,11 @@
  * - PairingCode: `_id` = the code; one live code per station (the station names it).
  * - TimetableSession (课表): a lecture scheduled at a group of stations.
  * - StationRun: `_id` = `session:station`, one station's run of one session: its playbacks,
- *   presence (签到) per learner as flat ms spans, the media the station was credited and what each
- *   learner earned from it. Maps are keyed by ObjectId hex (no dots).
+ *   presence (签到) per learner as flat ms spans with its evidence (QR scan times, 签退 scan
+ *   times, the roster confirmation), the media the station was credited, its credited spans per
+ *   playback (server-time wall + media, so evidence that comes later is credited then) and what
+ *   each learner earned from it (media, wall seconds, the wall pieces offered to the engine).
+ *   Maps are keyed by ObjectId hex or playback ids (no dots).
  * - StationDay: `_id` = `YYYY-MM-DD`, the statistics roll-up of a day: `runs.<runId>` =
  *   { s: station, held, persons, sec }, written with `$set` (idempotent) whenever a run changes.
  * - StationSyncKey: `_id` = `station:key`, the outcome of an offline check-in (accepted once).
@@ -64,9 +67,10 @@ const runSchema = new Schema({
   startAt: { type: Date, required: true },
   endAt: { type: Date, required: true },
   playbacks: { type: [String], default: [] },
-  present: { type: Schema.Types.Mixed, default: {} }, // userId -> { name, spans: flat ms, since }
+  present: { type: Schema.Types.Mixed, default: {} }, // userId -> { name, spans: flat ms, since, scans: ms[], outs: ms[], conf?: ms }
   played: { type: [Number], default: [] }, // flat media intervals credited to the station
-  learners: { type: Schema.Types.Mixed, default: {} }, // userId -> { iv: flat media, w: wall s }
+  credited: { type: Schema.Types.Mixed, default: {} }, // playbackId -> flat spans (group-credit.ts flattenSpans)
+  learners: { type: Schema.Types.Mixed, default: {} }, // userId -> { iv: flat media, w: wall s, wall: flat ms offered }
   held: { type: Boolean, default: false },
   firstBeatAt: { type: Date },
   lastBeatAt: { type: Date },

@@ -36,9 +36,9 @@ export function capCredit(hours: number, policy: Pick<CreditPolicy, 'dailyCapHou
   return round1(Math.max(0, h));
 }
 
-/** Is a cadre behind? From October on, anyone below the yearly requirement is reminded. */
-export function isBehind(earned: number, policy: Pick<CreditPolicy, 'yearlyHours'>, date: Date): boolean {
-  return date.getMonth() >= 9 && earned < policy.yearlyHours;
+/** Is a cadre behind? From October on, anyone below the yearly requirement is reminded. `month` is the county's (0-11). */
+export function isBehind(earned: number, policy: Pick<CreditPolicy, 'yearlyHours'>, month: number): boolean {
+  return month >= 9 && earned < policy.yearlyHours;
 }
 
 /** Hours earned in the policy's window ending with `year` (county cadres: 5 years). */

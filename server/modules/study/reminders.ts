@@ -4,6 +4,7 @@
  * notice id names the year and month, so running the sweep again (every few hours, after a
  * restart, or by an admin) reminds nobody twice in one month.
  */
+import type { CountyCalendar } from '../../calendar';
 import type { Models } from '../../store/models';
 import type { NoticeService } from '../notices/notices.service';
 import { isBehind } from './credit-rules';
@@ -11,12 +12,12 @@ import type { StudyEngine } from './study-engine';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** The notice id of this moment's reminder, or null before October. */
-export function reminderId(now: Date): string | null {
-  if (now.getMonth() < 9) return null;
-  const year = now.getFullYear();
-  if (now.getMonth() === 11 && now.getDate() >= 15) return `credit-${year}-final`;
-  return `credit-${year}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+/** The notice id of this moment's reminder, or null before October (months and days of the county's calendar). */
+export function reminderId(at: number, calendar: CountyCalendar): string | null {
+  const { year, month, day } = calendar.parts(at);
+  if (month < 10) return null;
+  if (month === 12 && day >= 15) return `credit-${year}-final`;
+  return `credit-${year}-${String(month).padStart(2, '0')}`;
 }
 
 export class ReminderService {
@@ -24,15 +25,17 @@ export class ReminderService {
     private readonly models: Models,
     private readonly engine: StudyEngine,
     private readonly notices: NoticeService,
+    private readonly calendar: CountyCalendar,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** One sweep over all cadres; returns how many were checked, behind and newly reminded. */
   async run(): Promise<{ checked: number; behind: number; reminded: number; noticeId: string | null }> {
     const now = this.now();
-    const id = reminderId(now);
+    const id = reminderId(now.getTime(), this.calendar);
     if (!id) return { checked: 0, behind: 0, reminded: 0, noticeId: null };
-    const year = now.getFullYear();
+    const year = this.calendar.year(now.getTime());
+    const month = this.calendar.month(now.getTime());
     // Two scans (a daily job), not one read per cadre.
     const cadres = await this.models.User.find({ role: 'cadre', disabled: { $ne: true } }, { rank: 1 }).lean();
     const totals = new Map<string, number>();
@@ -45,7 +48,7 @@ export class ReminderService {
     for (const c of cadres) {
       const policy = await this.engine.creditPolicy(c.rank ?? 'township');
       const earned = round1(totals.get(String(c._id)) ?? 0);
-      if (!isBehind(earned, policy, now)) continue;
+      if (!isBehind(earned, policy, month)) continue;
       behind++;
       const left = round1(policy.yearlyHours - earned);
       const sent = await this.notices.send(String(c._id), {

@@ -183,6 +183,15 @@ export interface Page<T> {
 
 export interface UserResponse {
   user: User;
+  /** The county's zone, year and day when the server answered (its TIME_ZONE, not this browser's). */
+  county?: CountyToday;
+}
+
+export interface CountyToday {
+  timeZone: string;
+  year: number;
+  /** YYYY-MM-DD */
+  day: string;
 }
 
 /** 乡科级及以下 · 县处级及以上: the yearly requirement depends on it. */

@@ -16,7 +16,7 @@ import { ApiError, api } from '../api/client.ts';
 import { OutboxSender, type HeartbeatAnswer } from '../study/sender.ts';
 import { Outbox } from '../study/outbox.ts';
 import { prefetchReplay, pruneCache, readManifest, type CachedReplay } from './media-cache.ts';
-import type { CheckinCode, KioskSession, KioskState, PresentLearner, StationInfo, StationPlayback } from './types.ts';
+import type { CheckinCode, KioskSession, KioskState, PresentLearner, Roster, RosterConfirmed, StationInfo, StationPlayback } from './types.ts';
 
 const POLL_MS = 10_000;
 const CODE_REFRESH_MS = 20_000;
@@ -45,6 +45,8 @@ export class KioskController {
   code = $state<CheckinCode | null>(null);
   cached = $state<Record<string, CachedReplay>>({});
   queued = $state(0);
+  /** A QR scan evidences presence this long; learners re-scan or check out (签退). */
+  rescanMinutes = $state(30);
 
   #offset = 0;
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -107,6 +109,7 @@ export class KioskController {
     this.station = state.station;
     this.sessions = [...state.sessions].sort((a, b) => Date.parse(a.startAt) - Date.parse(b.startAt));
     if (state.present) this.present = state.present;
+    if (state.rescanMinutes) this.rescanMinutes = state.rescanMinutes;
     this.status = 'ready';
     const cached: Record<string, CachedReplay> = {};
     for (const s of this.sessions) {
@@ -223,6 +226,20 @@ export class KioskController {
       this.#saveQueue(queue);
       return { ok: true, queued: true };
     }
+  }
+
+  // ---- roster confirmation (确认名单) ------------------------------------------------------------
+
+  /** Who checked in to the current session (or the last one, after it ended). */
+  roster(sessionId?: string): Promise<Roster> {
+    return api.get<Roster>(sessionId ? `/api/kiosk/roster?sessionId=${sessionId}` : '/api/kiosk/roster');
+  }
+
+  /** The operator ticks who stayed: their presence is credited from check-in to the end. */
+  async confirmRoster(sessionId: string, userIds: string[]): Promise<RosterConfirmed> {
+    const r = await api.post<RosterConfirmed>('/api/kiosk/roster', { sessionId, userIds });
+    void this.refresh();
+    return r;
   }
 
   #queue(): QueuedCheckin[] {

@@ -35,6 +35,31 @@ export interface KioskState {
   sessions: KioskSession[];
   current?: string;
   present?: PresentLearner[];
+  /** A QR scan evidences presence this long (STATION_PRESENCE_RESCAN_MINUTES). */
+  rescanMinutes?: number;
+}
+
+/** POST /api/checkin: which evidence counts after this scan. */
+export interface CheckinAnswer {
+  ok: true;
+  action: 'checkin' | 'rescan' | 'checkout';
+  station: { id: string; name: string };
+  session: { id: string; title: string };
+  movedFrom?: { id: string; name: string };
+  evidence: { rescanMinutes: number; until: string; evidencedSec: number; network: 'station' | 'other' | 'unknown' };
+}
+
+/** GET /api/kiosk/roster (or /api/stations/:id/roster): who checked in, for the roster confirmation (确认名单). */
+export interface Roster {
+  session: { id: string; title: string; startAt: string; endAt: string };
+  closesAt: string;
+  learners: { userId: string; name: string; checkedInAt: string; checkedOutAt?: string; present: boolean; lastScanAt?: string; claimedSec: number; evidencedSec: number; confirmedAt?: string }[];
+}
+
+export interface RosterConfirmed {
+  session: { id: string; title: string };
+  confirmed: { userId: string; name: string; newSec: number; coveredSec?: number; progress?: number; completed?: boolean; creditHours?: number }[];
+  unknown: string[];
 }
 
 export interface CheckinCode {

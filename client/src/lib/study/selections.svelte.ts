@@ -101,7 +101,7 @@ export class Selections {
       items = (await this.#api.get<{ items: Selection[] }>('/api/study/selections')).items;
     } catch (error) {
       if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405)) throw error;
-      items = (await this.#api.get<MyStudy>(`/api/study/me?year=${new Date().getFullYear()}`)).selections ?? [];
+      items = (await this.#api.get<MyStudy>('/api/study/me')).selections ?? [];
     }
     this.adopt(items);
   }
