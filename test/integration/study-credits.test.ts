@@ -86,20 +86,33 @@ describe('heartbeats over HTTP', () => {
     expect(await t.app.store.models.StudyFlag.countDocuments({ playbackId, kind: 'not-delivered' })).toBeGreaterThan(0);
   }, 30_000);
 
-  it('tells a second tab that it is not counting', async () => {
+  it('moves the counting place to the page that starts playing and tells the other page', async () => {
     const first = await post(`/api/lectures/${lectureId}/playback`, cadre);
     const p1 = first.body.playbackId;
     await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: p1, seq: 1, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() }] });
     const second = await post(`/api/lectures/${lectureId}/playback`, cadre);
     expect(second.body).toMatchObject({ counting: false, reason: 'other-session' });
     const hb = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: second.body.playbackId, seq: 1, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() }] });
-    expect(hb.body.sessions[second.body.playbackId].counting).toBe(false);
+    expect(hb.body.sessions[second.body.playbackId].counting).toBe(true);
+    const back = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: p1, seq: 2, position: 1, rate: 1, playing: true, visible: true, event: 'tick', clientAt: Date.now() }] });
+    expect(back.body.sessions[p1]).toMatchObject({ counting: false, reason: 'other-session' });
   });
 
-  it('rejects malformed heartbeats with a code, storing nothing', async () => {
-    const r = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: 'x', seq: 0 }] });
-    expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('VALIDATION_ERROR');
+  it('refuses a malformed beat alone, with a code and the field, and acknowledges the others', async () => {
+    const open = await post(`/api/lectures/${lectureId}/playback`, cadre);
+    expect(open.status).toBe(200);
+    const good = { playbackId: open.body.playbackId, seq: 1, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() };
+    const r = await post('/api/study/heartbeats', cadre, { beats: [{ playbackId: 'x', seq: 0 }, good, { ...good, seq: 2, clientAt: 'Infinity' }] });
+    expect(r.status).toBe(200);
+    expect(r.body.acks).toEqual([{ playbackId: open.body.playbackId, seq: 1 }]);
+    expect(r.body.rejected).toHaveLength(2);
+    expect(r.body.rejected[0]).toMatchObject({ code: 'BEAT_INVALID' });
+    expect(r.body.rejected[1]).toMatchObject({ code: 'BEAT_INVALID', seq: 2 });
+    expect(r.body.rejected[1].message).toContain('clientAt');
+    // A body that is not a batch at all is refused whole.
+    const bad = await post('/api/study/heartbeats', cadre, { beats: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_ERROR');
   });
 });
 
@@ -241,22 +254,21 @@ describe('the engine with a controlled clock', () => {
     expect((await t.app.store.models.StudyIndex.findById(String(u._id)).lean())!.years).toEqual([2026]);
   });
 
-  it('lets only one of two parallel sessions count', async () => {
+  it('credits the same minutes once when two sessions claim them', async () => {
     const u = await newCadre();
     clock = T0;
     const a = await openAll(u);
-    expect(a.counting).toBe(true);
-    clock = T0 + 1000;
-    // The first playing beat takes the place; a session opened after that is told it does not count.
-    await engine.ingest(u, [beat(a.playbackId, 1, 0, 0, { event: 'play' })]);
     const b = await openAll(u);
-    expect(b.counting).toBe(false);
-    clock = T0 + 700_000;
-    const ra = await engine.ingest(u, watch(a.playbackId, 0, 300, 1, 0).slice(1));
+    expect(a.counting && b.counting).toBe(true);
+    // 400 s later both report the same five minutes, in one batch each.
+    clock = T0 + 400_000;
+    const ra = await engine.ingest(u, watch(a.playbackId, 0, 300, 1, 0));
     const rb = await engine.ingest(u, watch(b.playbackId, 300, 600, 1, 0));
     expect(ra.sessions[a.playbackId]!.coveredSec).toBe(300);
-    expect(rb.sessions[b.playbackId]).toMatchObject({ counting: false });
-    expect(rb.sessions[b.playbackId]!.coveredSec).toBe(300);
+    // Only the 100 s the cadre had not been credited for are left for the second.
+    const total = (await engine.progressOf(String(u._id), String(lecture._id))).wallSec;
+    expect(total).toBeCloseTo(400, 6);
+    expect(rb.sessions[b.playbackId]!.coveredSec).toBeCloseTo(400, 6);
   });
 
   describe('attention checks (随机签到)', () => {

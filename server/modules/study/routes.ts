@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { errorResponses, StringEnum } from '../../schemas';
 import { OrgService } from '../org/org.service';
 import { StudyService } from './study.service';
-import { BeatSchema } from './schemas';
+import { BeatBatchSchema, checkBeats } from './schemas';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 });
@@ -46,8 +46,8 @@ const Member = Type.Object({
 
 export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { study, catalog, store } = app;
-  const service = new StudyService(store.models, study, catalog, new OrgService(store.models));
-  const thisYear = () => new Date().getFullYear();
+  const service = new StudyService(store.models, study, catalog, new OrgService(store.models), app.calendar);
+  const thisYear = () => app.calendar.year(Date.now());
 
   app.post(
     '/heartbeats',
@@ -57,16 +57,24 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['study'],
         summary: '学习心跳 / watch-time heartbeats (also sent with sendBeacon)',
-        body: Type.Object({ beats: Type.Array(BeatSchema, { minItems: 1, maxItems: 200 }) }),
+        body: BeatBatchSchema,
         response: {
-          200: Type.Object({ acks: Type.Array(Type.Object({ playbackId: Type.String(), seq: Type.Integer() })), sessions: Type.Record(Type.String(), SessionView) }),
+          200: Type.Object({
+            acks: Type.Array(Type.Object({ playbackId: Type.String(), seq: Type.Integer() })),
+            // Beats refused one by one (malformed, not this user's playback): the others are acknowledged.
+            rejected: Type.Array(Type.Object({ playbackId: Type.String(), seq: Type.Number(), code: Type.String(), message: Type.String() })),
+            sessions: Type.Record(Type.String(), SessionView),
+          }),
           ...errorResponses,
         },
       },
     },
     async (req) => {
       study.assertOpen();
-      return study.ingest(req.user!, req.body.beats);
+      const { valid, rejected } = checkBeats(req.body.beats);
+      if (!valid.length) return { acks: [], rejected, sessions: {} };
+      const answer = await study.ingest(req.user!, valid);
+      return { ...answer, rejected: [...rejected, ...answer.rejected] };
     },
   );
 
@@ -162,7 +170,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/flags',
     { preHandler: app.requireRole('orgAdmin', 'unitAdmin'), schema: { tags: ['study'], summary: '可疑学习记录 / suspicious patterns', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }) } },
-    async (req) => ({ items: await service.flags(req.query.limit) }),
+    async (req) => ({ items: await service.flags(req.user!, req.query.limit) }),
   );
 
   app.get(
@@ -177,7 +185,8 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { study, catalog, store } = app;
-  const service = new StudyService(store.models, study, catalog, new OrgService(store.models));
+  const service = new StudyService(store.models, study, catalog, new OrgService(store.models), app.calendar);
+  const thisYear = () => app.calendar.year(Date.now());
   const admins = app.requireRole('unitAdmin', 'orgAdmin');
   const params = Type.Object({ unitId: Id });
   const query = Type.Object({ year: Type.Optional(Year) });
@@ -189,11 +198,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/units/:unitId/members',
     { preHandler: admins, schema: { tags: ['reports'], summary: '单位学习统计 / unit members and credits', params, querystring: query, response: { 200: Type.Object({ unit: Type.Object({ id: Type.String(), name: Type.String() }), year: Type.Integer(), items: Type.Array(Member) }), ...errorResponses } } },
-    async (req) => service.unitMembers(req.user!, req.params.unitId, req.query.year ?? new Date().getFullYear()),
+    async (req) => service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear()),
   );
 
   app.get('/units/:unitId/members.csv', { preHandler: admins, schema: { tags: ['reports'], summary: 'CSV export', params, querystring: query } }, async (req, reply) => {
-    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? new Date().getFullYear());
+    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
     const csv = '\ufeff' + stringify([header, ...r.items.map(rowOf)]);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -202,7 +211,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/units/:unitId/members.xlsx', { preHandler: admins, schema: { tags: ['reports'], summary: 'Excel export', params, querystring: query } }, async (req, reply) => {
-    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? new Date().getFullYear());
+    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
     const wb = new ExcelJS.Workbook();
     wb.creator = '干部远程教育与自主选学平台';
     const ws = wb.addWorksheet(`${r.year}学时`);

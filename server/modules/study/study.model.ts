@@ -20,8 +20,15 @@ const playbackSchema = new Schema({
   lastClientAt: { type: Number },
   playing: { type: Boolean, default: false },
   visible: { type: Boolean, default: true },
-  clientElapsedMs: { type: Number, default: 0 },
-  delivered: { type: [Number], default: [] },
+  clientElapsedMs: { type: Number, default: 0 }, // before the per-session clock offset (kept for old records)
+  // The session's placement on the server's timeline (heartbeat-policy.ts SessionState).
+  offsetMs: { type: Number },
+  lastEnd: { type: Number },
+  playMs: { type: Number, default: 0 },
+  advanceSec: { type: Number, default: 0 },
+  clippedMs: { type: Number, default: 0 },
+  delivered: { type: [Number], default: [] }, // whole segments (indexes)
+  deliveredSpans: { type: [Number], default: [] }, // flat media intervals delivered in part (ranges, live timeline)
   flags: { type: Schema.Types.Mixed, default: {} },
   userAgent: { type: String },
   ip: { type: String },
@@ -132,8 +139,18 @@ const flagSchema = new Schema({
   playbackId: { type: String },
   kind: { type: String, required: true },
   count: { type: Number, default: 1 },
+  /** Seconds of credit refused (or at stake) by what was flagged. */
+  seconds: { type: Number, default: 0 },
   detail: { type: Schema.Types.Mixed },
   at: { type: Date, required: true },
+});
+
+// One per cadre: the server-time intervals already credited to them (cadre-clock.ts), written back
+// when the clock leaves memory; `iv` is flat [a0, b0, ...] ms.
+const cadreClockSchema = new Schema({
+  _id: { type: String, required: true }, // userId
+  iv: { type: [Number], default: [] },
+  at: { type: Date },
 });
 
 const xapiSchema = new Schema({
@@ -157,6 +174,7 @@ export function defineStudyModels(conn: Connection) {
     Assignment: conn.model('Assignment', assignmentSchema) as Model<InferSchemaType<typeof assignmentSchema>>,
     StudyWal: conn.model('StudyWal', walSchema) as Model<InferSchemaType<typeof walSchema>>,
     StudyFlag: conn.model('StudyFlag', flagSchema) as Model<InferSchemaType<typeof flagSchema>>,
+    CadreClock: conn.model('CadreClock', cadreClockSchema) as Model<InferSchemaType<typeof cadreClockSchema>>,
     Xapi: conn.model('XapiStatement', xapiSchema) as Model<InferSchemaType<typeof xapiSchema>>,
   };
 }

@@ -5,6 +5,7 @@
  * gives the seat back. Pages read roll-ups by `_id` (summary user:year, index by user).
  */
 import { Types } from 'mongoose';
+import type { CountyCalendar } from '../../calendar';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import type { CatalogService } from '../catalog/catalog.service';
@@ -13,6 +14,7 @@ import type { OrgService } from '../org/org.service';
 import type { UserDoc } from '../users/user.model';
 import { isBehind, windowEarned } from './credit-rules';
 import type { StudyEngine } from './study-engine';
+import { flagReason } from './flag-reasons';
 import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -26,6 +28,7 @@ export class StudyService {
     private readonly engine: StudyEngine,
     private readonly catalog: CatalogService,
     private readonly org: OrgService,
+    private readonly calendar: CountyCalendar,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -171,7 +174,7 @@ export class StudyService {
         byMonth: ((summary?.byMonth as number[] | undefined) ?? Array(12).fill(0)).map(round1),
         byCategory: (summary?.byCategory as Record<string, number> | undefined) ?? {},
       },
-      behind: isBehind(earned, policy, this.now()) && year === this.now().getFullYear(),
+      behind: isBehind(earned, policy, this.calendar.month(this.now().getTime())) && year === this.calendar.year(this.now().getTime()),
       lectures,
       history: years.map((y) => ({ year: y, total: round1(byYear[y] ?? 0) })),
       selections: await this.selections(user),
@@ -235,10 +238,35 @@ export class StudyService {
     return { unit: { id: String(unit._id), name: unit.name }, year, items };
   }
 
-  /** Flags for admins (suspicious patterns are kept, not silently dropped). */
-  async flags(limit: number) {
-    const rows = await this.models.StudyFlag.find({}).sort({ at: -1 }).limit(limit).lean();
-    return rows.map((f) => ({ id: String(f._id), userId: f.userId ? String(f.userId) : undefined, lectureId: f.lectureId ? String(f.lectureId) : undefined, playbackId: f.playbackId ?? undefined, kind: f.kind, count: f.count ?? 1, at: new Date(f.at).toISOString() }));
+  /**
+   * Flags for admins (attempts are kept with the seconds refused, not silently dropped): an org
+   * admin sees the county's, a unit admin only those of cadres and stations of their units.
+   */
+  async flags(actor: UserDoc, limit: number) {
+    let filter: Record<string, unknown> = {};
+    if (actor.role !== 'orgAdmin') {
+      const scope = actor.orgUnitId ? await this.org.subtree(actor.orgUnitId) : [];
+      const users = await this.models.User.find({ orgUnitId: { $in: scope } }, { _id: 1 }).lean();
+      const stations = await this.models.Station.find({ unitId: { $in: scope } }, { _id: 1 }).lean();
+      filter = { userId: { $in: [...users, ...stations].map((r) => r._id) } };
+    }
+    const rows = await this.models.StudyFlag.find(filter).sort({ at: -1 }).limit(limit).lean();
+    const names = new Map((await this.models.User.find({ _id: { $in: rows.map((r) => r.userId).filter(Boolean) } }, { displayName: 1, username: 1 }).lean()).map((u) => [String(u._id), u.displayName || u.username]));
+    return rows.map((f) => {
+      const reason = flagReason(f.kind);
+      return {
+        id: String(f._id),
+        userId: f.userId ? String(f.userId) : undefined,
+        userName: f.userId ? names.get(String(f.userId)) : undefined,
+        lectureId: f.lectureId ? String(f.lectureId) : undefined,
+        playbackId: f.playbackId ?? undefined,
+        kind: f.kind,
+        count: f.count ?? 1,
+        seconds: Math.round((f.seconds ?? 0) * 10) / 10,
+        reason: `${reason.zh} / ${reason.en}`,
+        at: new Date(f.at).toISOString(),
+      };
+    });
   }
 
   assertYear(year: number) {

@@ -30,14 +30,34 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Models } from '../../store/models';
 
+/** A playback's placement on the server's timeline (heartbeat-policy.ts SessionState); absent in logs written before it. */
+export interface WalPlacement {
+  off?: number | null;
+  le?: number;
+  pm?: number;
+  adv?: number;
+  cl?: number;
+}
+
 export type WalEntry =
-  | { k: 'b'; p: string; seq: number; pos: number; ca: number; pl: boolean; v: boolean; el: number }
-  | { k: 'd'; p: string; i: number[] }
-  | { k: 'c'; u: string; l: string; iv: number[]; w: number; pos: number; at: number } // iv: flat [a0, b0, a1, b1, ...]
-  // Snapshots (checkpoint): a playback's whole state (d: delivered segments as runs [from, to, ...])
-  | { k: 's'; p: string; seq: number; pos: number; ca: number | null; pl: boolean; v: boolean; el: number; d: number[] }
-  // and a progress's whole state (done: completedAt or null).
-  | { k: 'p'; u: string; l: string; iv: number[]; w: number; dur: number; pos: number; at: number; done: number | null };
+  // A judged beat: the playback's state after it.
+  | ({ k: 'b'; p: string; seq: number; pos: number; ca: number; pl: boolean; v: boolean; el?: number } & WalPlacement)
+  // Delivery evidence: whole segments (i) and/or media intervals (iv, flat).
+  | { k: 'd'; p: string; i?: number[]; iv?: number[] }
+  // A credit to a cadre's progress of a content: media (iv, flat [a0, b0, ...]), wall seconds, and the
+  // server-time pieces its cadre's clock granted (wf, flat ms).
+  | { k: 'c'; u: string; l: string; iv: number[]; w: number; pos: number; at: number; wf?: number[]; src?: string }
+  // Snapshots (checkpoint): a playback's whole state (d: delivered segments as runs [from, to, ...], ds: spans)
+  | ({ k: 's'; p: string; seq: number; pos: number; ca: number | null; pl: boolean; v: boolean; el?: number; d: number[]; ds?: number[] } & WalPlacement)
+  // a progress's whole state (done: completedAt or null)
+  | { k: 'p'; u: string; l: string; iv: number[]; w: number; dur: number; pos: number; at: number; done: number | null }
+  // and a cadre's clock (iv: flat server-time ms credited).
+  | { k: 'u'; u: string; iv: number[] };
+
+/** The log entry of a judged beat: the playback's state after it. */
+export function beatEntry(playbackId: string, b: { seq: number; position: number; clientAt: number }, st: { lastClientAt: number | null; playing: boolean; visible: boolean; offsetMs: number | null; lastEnd: number; playMs: number; advanceSec: number; clippedMs: number }): WalEntry {
+  return { k: 'b', p: playbackId, seq: b.seq, pos: b.position, ca: st.lastClientAt ?? b.clientAt, pl: st.playing, v: st.visible, off: st.offsetMs, le: st.lastEnd, pm: st.playMs, adv: st.advanceSec, cl: st.clippedMs };
+}
 
 const PREFIX = 'studywal_';
 /** The collection in the main database before the log had its own: still read (and emptied) at start. */

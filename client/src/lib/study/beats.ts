@@ -10,8 +10,13 @@
  * - a seek while playing first closes the span at the position before the jump (a `tick` there),
  *   then reports the jump (`seek`, which earns nothing), so the part watched before it counts;
  * - a rate change while playing closes the span too, so each span has one rate;
- * - leaving the page sends `unload` by `navigator.sendBeacon` (see study-session.svelte.ts), even
- *   when nothing was played: it gives back the counting place the playback took when opened.
+ * - leaving the page sends `unload` by `navigator.sendBeacon`, else a keepalive fetch (see
+ *   beat-channel.ts), even when nothing was played: it gives back the counting place the playback
+ *   took when opened.
+ *
+ * `clientAt` is this PC's clock when the beat is made (a beat sent hours later, after an outage,
+ * still says when it happened); it may be wrong, and the server estimates each playback's clock
+ * offset itself, so nothing on the client corrects it.
  *
  * Sequence numbers start at 1 for each playback and are never reused: the server drops any beat
  * whose seq it has seen, so a retried or duplicated batch never earns twice. No I/O here.

@@ -1,9 +1,32 @@
 /**
  * Pure helpers for showing 学时 (credit hours): progress percentages, the year's credits against
  * the requirement, seats of limited offerings (限额选学), the year menu of the study archive and
- * how close a selection's deadline is. No I/O, no Svelte: unit-tested as they are.
+ * how close a selection's deadline is, why a page is not earning 学时. No I/O, no Svelte:
+ * unit-tested as they are.
  */
 import type { Lecture, MyStudy } from '../api/types.ts';
+import type { MessageKey } from '../i18n/index.ts';
+
+/**
+ * The words for the server's reason a playback is not counting: 'other-session' (another page or
+ * device of the user is earning now), 'at-station' (the user is checked in at a terminal station,
+ * 终端站点, whose group study records the hours), 'unknown-session' (the server does not know the
+ * playback as this user's: signed out or switched accounts elsewhere). A newer word gets a
+ * neutral text rather than a wrong one.
+ */
+export function notCountingText(reason: string | undefined): { title: MessageKey; hint: MessageKey } {
+  switch (reason) {
+    case undefined:
+    case 'other-session':
+      return { title: 'studyPlayer.notCounting', hint: 'studyPlayer.notCountingHint' };
+    case 'at-station':
+      return { title: 'studyPlayer.notCountingAtStation', hint: 'studyPlayer.notCountingAtStationHint' };
+    case 'unknown-session':
+      return { title: 'studyPlayer.notCountingUnknown', hint: 'studyPlayer.notCountingUnknownHint' };
+    default:
+      return { title: 'studyPlayer.notCountingOther', hint: 'studyPlayer.notCountingOtherHint' };
+  }
+}
 
 /** Whole percent of a 0..1 progress, never rounded up to 100 before it is really complete. */
 export function progressPercent(progress: number, completed = false): number {

@@ -14,7 +14,11 @@
  *   other);
  * - batches hold at most 200 beats (the server's limit);
  * - the list is capped (MAX_OUTBOX_BEATS, days of playing time); past it the oldest go first;
- * - when storage refuses to write (quota, disabled) the list lives on in memory for this page.
+ * - when storage refuses to write (quota, disabled) the list lives on in memory for this page;
+ * - a beat the server refuses on its own (listed in an answer's `rejected`, or alone in a refused
+ *   request) leaves the list, and a short record of it (MAX_REJECTIONS, newest last) is kept
+ *   beside it (`study-rejected:<userId>`) so the page can show or log why; nothing else ever
+ *   removes a beat before the server acknowledged it, except the cap above.
  */
 import type { Beat } from './beats.ts';
 
@@ -27,6 +31,19 @@ export interface Ack {
   playbackId: string;
   seq: number;
 }
+
+/** A beat the server refused on its own, and why (its stable code, its message). */
+export interface Rejection extends Ack {
+  code: string;
+  message: string;
+  event?: Beat['event'];
+  /** When this page learnt of it (ms, this PC's clock). */
+  at: number;
+}
+
+export const MAX_REJECTIONS = 50;
+
+export const rejectedKey = (userId: string) => `study-rejected:${userId}`;
 
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
@@ -114,6 +131,22 @@ export function nextBatch(beats: readonly Beat[], options: { max?: number; inclu
   return batch;
 }
 
+/**
+ * The beats a page sends as it goes away, for one request (sendBeacon or keepalive fetch): first
+ * those of `playbackId` (the one closing with `unload`), then other beats `include` accepts, in
+ * order, each playback from its first pending beat on. A playback's beats must arrive in one
+ * request from its oldest pending one, never its `unload` alone: the server ignores a seq below
+ * one it has seen, so an `unload` that overtook them would void the spans they close.
+ */
+export function leavingBatch(beats: readonly Beat[], playbackId: string, include: (beat: Beat) => boolean = () => true): Beat[] {
+  const first = nextBatch(beats, { include: (b) => b.playbackId === playbackId });
+  const rest = nextBatch(
+    beats.filter((b) => b.playbackId !== playbackId),
+    { max: MAX_BATCH - first.length, include },
+  );
+  return first.length >= MAX_BATCH ? first : [...first, ...rest];
+}
+
 /** The body of one beacon: the batch's beats from the start while the JSON stays under `maxBytes`. */
 export function beaconBody(beats: readonly Beat[], maxBytes = MAX_BEACON_BYTES): { body: string; beats: Beat[] } | null {
   let take = Math.min(beats.length, MAX_BATCH);
@@ -129,12 +162,15 @@ export function beaconBody(beats: readonly Beat[], maxBytes = MAX_BEACON_BYTES):
 
 export class Outbox {
   readonly key: string;
+  readonly rejectedKey: string;
   readonly #storage: KeyValueStorage | undefined;
   /** Set once storage failed: the list then lives here for the rest of the page. */
   #memory: Beat[] | null = null;
+  #rejected: Rejection[] | null = null;
 
   constructor(userId: string, storage: KeyValueStorage | undefined = globalThis.localStorage) {
     this.key = outboxKey(userId);
+    this.rejectedKey = rejectedKey(userId);
     this.#storage = storage;
     if (!storage) this.#memory = [];
   }
@@ -160,9 +196,37 @@ export class Outbox {
     if (after.length !== before.length) this.#write(after);
   }
 
-  /** Drops beats the server will never take (a refused batch), so they cannot block the rest. */
-  drop(beats: readonly Beat[]): void {
-    this.ack(beats);
+  /** Removes beats the server refused on their own, so they cannot block the rest, and records why. */
+  reject(rejections: readonly Omit<Rejection, 'at'>[], at = Date.now()): void {
+    if (rejections.length === 0) return;
+    const pending = new Map(this.#read().map((b) => [beatKey(b), b]));
+    this.ack(rejections);
+    const records: Rejection[] = rejections.map((r) => ({
+      playbackId: r.playbackId,
+      seq: r.seq,
+      code: r.code,
+      message: r.message,
+      event: r.event ?? pending.get(beatKey(r))?.event,
+      at,
+    }));
+    this.#rejected = [...this.rejections(), ...records].slice(-MAX_REJECTIONS);
+    try {
+      this.#storage?.setItem(this.rejectedKey, JSON.stringify(this.#rejected));
+    } catch {
+      // the record is a courtesy: the in-memory copy serves this page
+    }
+  }
+
+  /** The last beats refused on their own, oldest first. */
+  rejections(): Rejection[] {
+    if (this.#rejected) return [...this.#rejected];
+    try {
+      const parsed: unknown = JSON.parse(this.#storage?.getItem(this.rejectedKey) ?? '[]');
+      this.#rejected = Array.isArray(parsed) ? (parsed as Rejection[]).filter((r) => typeof r?.playbackId === 'string' && typeof r.code === 'string') : [];
+    } catch {
+      this.#rejected = [];
+    }
+    return [...this.#rejected];
   }
 
   batch(options: { max?: number; include?: (beat: Beat) => boolean } = {}): Beat[] {

@@ -2,21 +2,31 @@
  * Sends the outbox (outbox.ts) to POST /api/study/heartbeats, one batch at a time, oldest first.
  *
  * - One request at a time per page; a `flush()` asked for while one runs makes it go round again.
- * - A batch leaves the outbox only when the server acknowledges its beats (acks by playbackId+seq).
+ *   (The one exception is the page going away: study-session.svelte.ts hands its last beats to
+ *   sendBeacon or a keepalive fetch at once, whatever is in flight; the server ignores repeats.)
+ * - The server judges each beat on its own: a 200 answer lists the beats it stored (`acks`) and
+ *   those it refused (`rejected`, with a code and a message). Both leave the outbox; the refused
+ *   ones are recorded there (Outbox.reject) and logged. Beats it names in neither stay.
+ * - A whole request refused with a 4xx (the body as a whole was bad: a beat an older server could
+ *   not parse, too large) is split in halves and the parts sent in order, splitting again as
+ *   needed; only a beat refused alone is dropped (recorded like a rejected one). So one bad beat
+ *   costs about 2·log2(batch) requests and never the good beats around it.
  * - Offline (navigator.onLine false) nothing is tried; `online` flushes at once.
- * - A failed request (no connection, 5xx, 429, 408) is retried after 1, 2, 4, 8, 16, 30, 60, 60… s
- *   (a server's Retry-After wins when longer); the beats stay in the outbox meanwhile.
+ * - A failed request (no connection, timeout, 5xx such as 503 STORE_UNAVAILABLE, 429, or a 4xx
+ *   that refuses the request rather than its beats, see classifyFailure) stored nothing:
+ *   the same beats, same seqs, are retried after 1, 2, 4, 8, 16, 30, 60, 60… s (a server's
+ *   Retry-After wins when longer); they stay in the outbox meanwhile.
  * - 401: the user is signed out; the beats wait in that user's outbox for the next sign-in.
- * - Any other 4xx refuses the batch for good (malformed, not the user's playback): it is dropped,
- *   so one bad beat cannot hold back everything after it.
  * - Which beats a page sends: its own playbacks', those it found when it started (left by a closed
- *   page), and any older than `orphanAfterMs` (a tab that died). Beats of another live tab are
- *   left to that tab, which needs the server's answer about its session; sending them twice would
- *   be harmless (the server drops repeated seqs), only wasteful.
+ *   page), and any made more than `orphanAfterMs` away from now (a tab that died, or a PC clock
+ *   that was put back since). Beats of another live tab are left to that tab, which needs the
+ *   server's answer about its session; sending them twice would be harmless, only wasteful.
+ * - `clientAt` is the PC's clock when the beat was made and is sent as it is: the server
+ *   estimates each session's clock offset itself, so the client never corrects it.
  *
  * Time, timers, the network state and the request are injected, so the rules are unit-tested.
  */
-import type { Ack, Outbox } from './outbox.ts';
+import { beatKey, type Ack, type Outbox, type Rejection } from './outbox.ts';
 import type { Beat } from './beats.ts';
 
 /** The server's view of one playback after a batch. */
@@ -33,14 +43,19 @@ export interface SessionView {
   attention?: { id: string; expiresInSec: number; overdue: boolean };
 }
 
+/** A beat the server refused on its own. */
+export type RejectedBeat = Omit<Rejection, 'at' | 'event'>;
+
 export interface HeartbeatAnswer {
   acks: Ack[];
+  /** Absent from servers older than the per-beat contract. */
+  rejected?: RejectedBeat[];
   sessions: Record<string, SessionView>;
 }
 
 export type Transport = (beats: Beat[]) => Promise<HeartbeatAnswer>;
 
-export type SendFailure = 'retry' | 'drop' | 'stop';
+export type SendFailure = 'retry' | 'split' | 'stop';
 
 const BACKOFF_SEC = [1, 2, 4, 8, 16, 30, 60];
 
@@ -50,19 +65,35 @@ export function backoffMs(attempt: number, retryAfterSec?: number): number {
   return retryAfterSec !== undefined && Number.isFinite(retryAfterSec) ? Math.max(base, retryAfterSec * 1000) : base;
 }
 
+/**
+ * Refusals of the request itself, never of a beat in it: 403 (CSRF_REJECTED: an old browser's
+ * headers), 404/405 (the route missing: a proxy, a server mid-upgrade), 415. Splitting would
+ * only drop good beats one by one, so they are waited out like an outage.
+ */
+const NOT_THE_BEATS = new Set([403, 404, 405, 408, 415, 425, 429]);
+
 /** What to do about a failed request, by its HTTP status (0 = no answer). */
 export function classifyFailure(status: number): SendFailure {
-  if (status === 0 || status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
   if (status === 401) return 'stop';
-  return 'drop';
+  if (status < 400 || status >= 500 || NOT_THE_BEATS.has(status)) return 'retry';
+  return 'split';
 }
 
-function statusOf(error: unknown): { status: number; retryAfter?: number } {
-  if (typeof error === 'object' && error !== null && 'status' in error && typeof (error as { status: unknown }).status === 'number') {
-    const e = error as { status: number; retryAfter?: unknown };
-    return { status: e.status, retryAfter: typeof e.retryAfter === 'number' ? e.retryAfter : undefined };
-  }
-  return { status: 0 };
+function failureOf(error: unknown): { status: number; retryAfter?: number; code: string; message: string } {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown; retryAfter?: unknown; code?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : 0;
+  return {
+    status,
+    retryAfter: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
+    code: typeof e.code === 'string' ? e.code : `HTTP_${status}`,
+    message: typeof e.message === 'string' ? e.message : String(error),
+  };
+}
+
+/** The halves of a refused batch, the first one the larger (it holds the older beats). */
+export function splitBatch(batch: readonly Beat[]): [Beat[], Beat[]] {
+  const half = Math.ceil(batch.length / 2);
+  return [batch.slice(0, half), batch.slice(half)];
 }
 
 export interface SenderOptions {
@@ -88,6 +119,10 @@ export class OutboxSender {
   attempt = 0;
   /** Why the last request failed, while a retry is pending. */
   lastFailure: SendFailure | null = null;
+  /** Beats refused on their own, as the outbox records them (newest last). */
+  get rejections(): Rejection[] {
+    return this.outbox.rejections();
+  }
 
   readonly #transport: Transport;
   readonly #isOnline: () => boolean;
@@ -102,6 +137,8 @@ export class OutboxSender {
   #timer: unknown = null;
   #timerAt = Number.POSITIVE_INFINITY;
   #stopped = false;
+  /** Parts of a batch refused as a whole, still to send (first = next); kept across retries. */
+  #parts: Beat[][] = [];
 
   constructor(options: SenderOptions) {
     this.outbox = options.outbox;
@@ -122,9 +159,12 @@ export class OutboxSender {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Whether this page would send `beat` now. */
+  /**
+   * Whether this page would send `beat` now. A beat stamped far from now either way is orphaned:
+   * a live tab shares this PC's clock, so its fresh beats are stamped about now.
+   */
   sendable = (beat: Beat): boolean =>
-    this.own.has(beat.playbackId) || this.inherited.has(beat.playbackId) || this.#now() - beat.clientAt >= this.#orphanAfterMs;
+    this.own.has(beat.playbackId) || this.inherited.has(beat.playbackId) || Math.abs(this.#now() - beat.clientAt) >= this.#orphanAfterMs;
 
   /** Puts beats in the outbox (as this page's) and sends them. */
   enqueue(beats: readonly Beat[]): Promise<void> {
@@ -162,6 +202,7 @@ export class OutboxSender {
 
   dispose(): void {
     this.#stopped = true;
+    this.#parts = [];
     this.#cancelTimer();
     this.#listeners.clear();
   }
@@ -171,7 +212,7 @@ export class OutboxSender {
       if (this.#stopped) return;
       if (!this.#isOnline()) return; // the `online` event flushes
       if (this.#timer !== null && this.lastFailure === 'retry') return; // a backoff is pending
-      const batch = this.outbox.batch({ max: this.#maxBatch, include: this.sendable });
+      const [batch, isPart] = this.#nextBatch();
       if (batch.length === 0) {
         this.#scheduleOrphans();
         return;
@@ -180,14 +221,21 @@ export class OutboxSender {
       try {
         answer = await this.#transport(batch);
       } catch (error) {
-        const { status, retryAfter } = statusOf(error);
+        const { status, retryAfter, code, message } = failureOf(error);
         const failure = classifyFailure(status);
-        this.lastFailure = failure;
-        if (failure === 'drop') {
-          console.warn('study sender | server refused a batch, dropping it [beats:%d status:%d]', batch.length, status, error);
-          this.outbox.drop(batch);
+        if (failure === 'split') {
+          this.lastFailure = null;
+          if (batch.length === 1) {
+            console.warn('study sender | server refused a beat, dropping it [beat:%s status:%d code:%s]', beatKey(batch[0]!), status, code);
+            this.outbox.reject([{ playbackId: batch[0]!.playbackId, seq: batch[0]!.seq, code, message }], this.#now());
+          } else {
+            this.#parts.unshift(...splitBatch(batch));
+          }
           continue;
         }
+        // A part of a split batch is retried as it is: the whole it came from would be refused again.
+        if (isPart) this.#parts.unshift(batch);
+        this.lastFailure = failure;
         if (failure === 'stop') return;
         this.#schedule(backoffMs(this.attempt, retryAfter));
         this.attempt += 1;
@@ -195,17 +243,7 @@ export class OutboxSender {
       }
       this.attempt = 0;
       this.lastFailure = null;
-      const acks = Array.isArray(answer?.acks) ? answer.acks : [];
-      this.outbox.ack(acks);
-      for (const listener of this.#listeners) {
-        try {
-          listener(answer);
-        } catch (error) {
-          console.warn('study sender | answer listener failed', error);
-        }
-      }
-      const done = new Set(acks.map((a) => `${a.playbackId}#${a.seq}`));
-      if (!batch.some((b) => done.has(`${b.playbackId}#${b.seq}`))) {
+      if (!this.accept(batch, answer)) {
         // The server answered but took nothing: do not spin; try again later.
         this.lastFailure = 'retry';
         this.#schedule(backoffMs(this.attempt));
@@ -213,6 +251,40 @@ export class OutboxSender {
         return;
       }
     }
+  }
+
+  /**
+   * Applies an answer to the beats of `batch`: the acknowledged and the refused ones leave the
+   * outbox, listeners hear it. Also for answers to the page's last beats (a keepalive fetch).
+   * Returns whether any beat of the batch was settled.
+   */
+  accept(batch: readonly Beat[], answer: HeartbeatAnswer): boolean {
+    const acks = Array.isArray(answer?.acks) ? answer.acks : [];
+    const rejected = Array.isArray(answer?.rejected) ? answer.rejected : [];
+    this.outbox.ack(acks);
+    if (rejected.length) {
+      console.warn('study sender | server refused beats [beats:%s]', rejected.map((r) => `${beatKey(r)} ${r.code}`).join(', '));
+      this.outbox.reject(rejected, this.#now());
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(answer);
+      } catch (error) {
+        console.warn('study sender | answer listener failed', error);
+      }
+    }
+    const settled = new Set([...acks, ...rejected].map(beatKey));
+    return batch.some((b) => settled.has(beatKey(b)));
+  }
+
+  /** The first pending part of a split batch (what is left of it), else the outbox's next batch. */
+  #nextBatch(): [batch: Beat[], isPart: boolean] {
+    while (this.#parts.length) {
+      const pending = new Set(this.outbox.all().map(beatKey));
+      const part = this.#parts.shift()!.filter((b) => pending.has(beatKey(b)));
+      if (part.length) return [part, true];
+    }
+    return [this.outbox.batch({ max: this.#maxBatch, include: this.sendable }), false];
   }
 
   /** Beats left only because they belong to another live tab become ours when that tab dies. */

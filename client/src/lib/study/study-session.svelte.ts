@@ -2,17 +2,19 @@
  * Verified watch time for one lecture page (学时记录): turns the <video>'s events and the page's
  * visibility into heartbeats (beats.ts), puts them in the outbox and sends them (beat-channel.ts),
  * and keeps what the server answers about this playback as reactive state for the player:
- * whether this page is the one earning 学时 (`counting`, false when another tab or device of
- * the same user studies now), how much of the lecture is covered and whether it is completed.
+ * whether this page is the one earning 学时 (`counting`) and, when not, the server's `reason`
+ * (credits.ts `notCountingText` words it), how much of the lecture is covered and whether it is
+ * completed.
  *
  * A renewed playback (expired token) gets its own sequence; the old one is closed with `unload`.
- * Leaving the page sends `unload` by sendBeacon; leaving the lecture inside the app (the player
- * is destroyed) sends it with an ordinary request.
+ * Leaving the page sends `unload` by sendBeacon or a keepalive fetch (beat-channel.ts), so the
+ * server frees the counting place at once; leaving the lecture inside the app (the player is
+ * destroyed) sends it with an ordinary request. Beats are stamped (`clientAt`) when made.
  */
 import { api, type ApiClient } from '../api/client.ts';
 import type { MyStudy, Playback } from '../api/types.ts';
 import { HeartbeatScheduler, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
-import { beaconBeats, beatChannel } from './beat-channel.ts';
+import { beatChannel, sendOnLeave, type LeaveDeps } from './beat-channel.ts';
 import type { HeartbeatAnswer, OutboxSender, SessionView } from './sender.ts';
 
 const TICK_CHECK_MS = 1000;
@@ -33,11 +35,14 @@ export interface StudySessionOptions {
   position?: () => number;
   /** Sequence floor for the playback's beats (see HeartbeatScheduler). */
   startSeq?: number;
+  /** How the last beats leave a closing page (tests); the browser's sendBeacon and fetch by default. */
+  leave?: LeaveDeps;
 }
 
 export class StudySession {
   /** This page earns 学时 (the server's word; true until it says otherwise). */
   counting = $state(true);
+  /** Why not, when not counting: 'other-session', 'at-station', 'unknown-session' or a newer word. */
   reason = $state<string | undefined>(undefined);
   /** 0..1 */
   progress = $state(0);
@@ -58,6 +63,7 @@ export class StudySession {
   readonly #api: ApiClient;
   readonly #position: (() => number) | undefined;
   readonly #startSeq: number | undefined;
+  readonly #leaveDeps: LeaveDeps | undefined;
   #scheduler: HeartbeatScheduler | null = null;
   #video: HTMLVideoElement | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -73,6 +79,7 @@ export class StudySession {
     this.#api = options.api ?? api;
     this.#position = options.position;
     this.#startSeq = options.startSeq;
+    this.#leaveDeps = options.leave;
     this.#unsubscribe = this.#sender.subscribe(this.#onAnswer);
   }
 
@@ -161,10 +168,10 @@ export class StudySession {
       this.#emit(beats);
       return;
     }
-    if (beats.length) this.#sender.own.add(scheduler.playbackId);
+    // Into the outbox first: if neither way out works, the next page sends it.
+    this.#sender.own.add(scheduler.playbackId);
     this.#sender.outbox.add(beats);
-    const own = (beat: Beat) => this.#sender.own.has(beat.playbackId);
-    if (!beaconBeats(this.#sender, own)) void this.#sender.flush();
+    if (!sendOnLeave(this.#sender, scheduler.playbackId, this.#leaveDeps)) void this.#sender.flush();
   }
 
   #snapshot(): MediaSnapshot {
@@ -193,13 +200,19 @@ export class StudySession {
 
   #onAnswer = (answer: HeartbeatAnswer): void => {
     const id = this.#scheduler?.playbackId;
-    const view: SessionView | undefined = id ? answer.sessions?.[id] : undefined;
-    if (!view || this.#destroyed) return;
-    this.known = true;
-    if (view.reason !== 'unknown-session') {
-      this.counting = view.counting;
-      this.reason = view.counting ? undefined : view.reason;
+    if (!id || this.#destroyed) return;
+    const view: SessionView | undefined = answer.sessions?.[id];
+    if (!view) {
+      // All of this playback's beats refused because the server does not know it (or not as ours).
+      const lost = answer.rejected?.some((r) => r.playbackId === id && r.code === 'PLAYBACK_NOT_FOUND');
+      if (lost) this.#notCounting('unknown-session');
+      return;
     }
+    this.known = true;
+    if (view.counting) {
+      this.counting = true;
+      this.reason = undefined;
+    } else this.#notCounting(view.reason ?? 'other-session');
     if (typeof view.progress === 'number') this.progress = Math.max(this.progress, clamp01(view.progress));
     if (typeof view.creditHours === 'number') this.earnedHours = view.creditHours;
     this.#setCompleted(view.completed === true || this.completed);
@@ -223,6 +236,12 @@ export class StudySession {
     }
   }
 
+  #notCounting(reason: string): void {
+    this.counting = false;
+    this.reason = reason;
+    this.known = true;
+  }
+
   #setCompleted(completed: boolean): void {
     this.completed = completed;
     if (completed) this.progress = Math.max(this.progress, 1);
@@ -235,7 +254,8 @@ export class StudySession {
   /** Completed earlier (or the answer that completed it was missed): read the hours from 我的学习. */
   async #lookUpEarned(): Promise<void> {
     try {
-      const me = await this.#api.get<MyStudy>(`/api/study/me?year=${new Date().getFullYear()}`);
+      // No year: the server answers for the county's current year, not this browser clock's.
+      const me = await this.#api.get<MyStudy>('/api/study/me');
       const row = me.lectures?.find((l) => l.lectureId === this.lectureId);
       if (row && this.earnedHours === null && !this.#destroyed) this.earnedHours = row.earnedHours;
     } catch {
