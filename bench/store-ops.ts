@@ -7,8 +7,11 @@
  * `insertOne`, and the log's insert of one batch (a JSON string of 50 entries) in a database of
  * its own. Reports wall and FerretDB CPU (from /proc) per operation; the baseline is the `_id`
  * read in the same run (ratio = op / read). Loopback only, throwaway data folder.
+ * With --id-index, it times the `_id` operations and an insert at each size twice in the same run:
+ * as FerretDB leaves the table, then with the SQLite expression index the portal adds at start
+ * (server/store/sqlite-id-index.ts); the ratio is before / after.
  *
- * Run: node --import tsx bench/store-ops.ts [--sizes 200,2000,11265] [--ops 100]
+ * Run: node --import tsx bench/store-ops.ts [--sizes 200,2000,11265] [--ops 100] [--id-index]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,9 @@ import { parseArgs } from 'node:util';
 import { MongoClient, type Document } from 'mongodb';
 import { loadConfig } from '../config';
 import { FerretDb } from '../server/store/ferretdb';
+import { ensureIdIndexes } from '../server/store/sqlite-id-index';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '200,2000,11265' }, ops: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '200,2000,11265' }, ops: { type: 'string', default: '100' }, 'id-index': { type: 'boolean', default: false } } });
 const sizes = values.sizes.split(',').map(Number);
 const nOps = Number(values.ops);
 
@@ -52,6 +56,7 @@ const set = (i: number) => ({ $set: { lastSeq: i, lastPosition: i * 15, lastClie
 const logEntries = (i: number) => JSON.stringify(Array.from({ length: 50 }, (_, k) => ({ k: 'b', p: `pb${k}`, seq: i, pos: i * 0.2, ca: Date.now(), pl: true, v: true, el: 12_345 })));
 
 const results: { size: number; op: string; wallMs: number; storeCpuMs: number; ratioToRead: number }[] = [];
+const indexed: { size: number; op: string; scanMs: number; indexMs: number; scanCpuMs: number; indexCpuMs: number; ratio: number }[] = [];
 try {
   for (const size of sizes) {
     const main = client.db(`ops${size}`);
@@ -74,16 +79,35 @@ try {
       }],
       ['log insert (50 entries as JSON text)', (i) => log.insertOne({ _id: `${size}:${++logSeq}`, at: new Date(), e: logEntries(i) } as Document)],
     ];
-    let readMs = 0;
-    for (const [op, run] of ops) {
+    const time = async (run: (i: number) => Promise<unknown>) => {
       for (let i = 0; i < 5; i++) await run(size + i); // warm
       const c0 = cpuMs();
       const t0 = performance.now();
       // Documents spread over the whole collection: a read stops scanning at its match (LIMIT 1),
       // so reading only early documents would hide the scan.
       for (let i = 0; i < nOps; i++) await run(Math.floor(((i * 37) % nOps + 0.5) * (size / nOps)));
-      const wallMs = (performance.now() - t0) / nOps;
-      const storeCpuMs = (cpuMs() - c0) / nOps;
+      return { wallMs: (performance.now() - t0) / nOps, storeCpuMs: (cpuMs() - c0) / nOps };
+    };
+    if (values['id-index']) {
+      let fresh = size + 1_000_000;
+      const idOps = ops.filter(([op]) => op.includes('{_id}'));
+      idOps.push(['insertOne', () => col.insertOne(playback(fresh++))]);
+      const before = new Map<string, { wallMs: number; storeCpuMs: number }>();
+      for (const [op, run] of idOps) before.set(op, await time(run));
+      const report = await ensureIdIndexes({ file: join(dir, 'ferretdb', `ops${size}.sqlite`) });
+      if (!report.verified.some((t) => t.collection === 'playbacks')) throw new Error(`the _id index is not used: ${JSON.stringify(report)}`);
+      for (const [op, run] of idOps) {
+        const a = before.get(op)!;
+        const b = await time(run);
+        indexed.push({ size, op, scanMs: round(a.wallMs), indexMs: round(b.wallMs), scanCpuMs: round(a.storeCpuMs), indexCpuMs: round(b.storeCpuMs), ratio: round(a.wallMs / b.wallMs, 1) });
+        console.error(`  ${String(size).padStart(6)} documents  ${op.padEnd(38)} ${round(a.wallMs).toFixed(2).padStart(7)} ms as is  ${round(b.wallMs).toFixed(2).padStart(7)} ms with the _id index  ×${round(a.wallMs / b.wallMs, 1)}`);
+      }
+      await main.dropDatabase();
+      continue;
+    }
+    let readMs = 0;
+    for (const [op, run] of ops) {
+      const { wallMs, storeCpuMs } = await time(run);
       if (op === 'findOne {_id}') readMs = wallMs;
       results.push({ size, op, wallMs: round(wallMs), storeCpuMs: round(storeCpuMs), ratioToRead: round(wallMs / readMs, 1) });
       console.error(`  ${String(size).padStart(6)} documents  ${op.padEnd(38)} ${round(wallMs).toFixed(2).padStart(7)} ms wall  ${round(storeCpuMs).toFixed(2).padStart(7)} ms FerretDB CPU  ×${round(wallMs / readMs, 1)} of an _id read`);
@@ -95,4 +119,4 @@ try {
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ bench: 'store-ops', at: new Date().toISOString(), ops: nOps, results }));
+console.log(JSON.stringify({ bench: 'store-ops', at: new Date().toISOString(), ops: nOps, ...(values['id-index'] ? { indexed } : { results }) }));

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -22,6 +22,7 @@ import { CountyCalendar } from './calendar';
 import { AppError, errors } from './errors';
 import authPlugin from './plugins/app/auth';
 import csrfPlugin from './plugins/app/csrf';
+import accessPlugin from './plugins/app/access';
 import mediaPlugin from './plugins/external/media';
 import socketPlugin from './plugins/external/socket';
 import authRoutes from './modules/auth/routes';
@@ -59,6 +60,18 @@ export function sessionSecret(config: AppConfig): string {
 /** Retry-After (seconds) on a 503: the embedded store restarts within about a second. */
 const STORE_RETRY_AFTER_SEC = '2';
 
+/**
+ * The router's own refusals, in the portal's error shape like every other 4xx: a URL it cannot
+ * decode (400), a path parameter past maxParamLength (414).
+ */
+const routerErrors: FastifyServerOptions['frameworkErrors'] = (err, _req, res) => {
+  const reply = res as FastifyReply; // generic over the route's types, which no route has here
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.code(414).send({ error: { code: 'URL_TOO_LONG', message: '请求地址过长', messageEn: 'The request URL is too long' } });
+  }
+  return reply.code(400).send({ error: { code: 'BAD_URL', message: '请求地址不正确', messageEn: 'The request URL is not valid' } });
+};
+
 export async function buildApp(config: AppConfig, opts: { logger?: FastifyServerOptions['logger'] } = {}) {
   const app = Fastify({
     logger: opts.logger ?? {
@@ -69,6 +82,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
     trustProxy: Boolean(config.server.publicUrl),
     // Playback tokens travel in the media path (so relative HLS URLs carry them).
     routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: routerErrors,
     // Query strings, params and headers are text and coerce; JSON bodies never do (validation.ts).
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
@@ -156,6 +170,8 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   // Terminal stations (终端站点): before the sockets, whose handshake also accepts a station cookie.
   await app.register(stationsPlugin);
   await app.register(socketPlugin);
+  // Access declared on every /api and /media route, checked by one hook (before any route).
+  await app.register(accessPlugin);
 
   // Routes.
   await app.register(healthRoutes);

@@ -9,13 +9,17 @@
  * about two seconds and the error handler answers 503 STORE_UNAVAILABLE. `downSince()` tells
  * /readyz (down at once) and /healthz (unhealthy after STORE_DOWN_UNHEALTHY_SECONDS).
  * Only features FerretDB 1.24 supports are used anywhere (no transactions, $lookup, $text, TTL).
+ * On the embedded store, once the collections exist, every collection table gets the SQLite index
+ * FerretDB's `_id` queries can use (sqlite-id-index.ts), checked with `EXPLAIN QUERY PLAN`.
  */
 import mongoose, { type Connection } from 'mongoose';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../../config';
 import { lockDataDir } from './data-dir-lock';
 import { FerretDbSupervisor } from './ferretdb-supervisor';
 import { defineModels, type Models } from './models';
+import { ensureIdIndexes } from './sqlite-id-index';
 
 export { DataDirLockedError } from './data-dir-lock';
 
@@ -114,6 +118,7 @@ async function open(config: AppConfig, log: Log, releaseLock: () => void): Promi
     throw err;
   }
   const c = conn;
+  if (ferretdb && dbName) await indexIds(join(config.dataDir, 'ferretdb', `${dbName}.sqlite`), log);
 
   // Down from the moment the child dies or the driver loses the server, up again once the driver
   // is connected with the child running (the driver may not notice a quick restart at all).
@@ -170,4 +175,17 @@ async function open(config: AppConfig, log: Log, releaseLock: () => void): Promi
       return closing;
     },
   };
+}
+
+/** Adds FerretDB's missed `_id` index to every collection table; a failure costs speed, not correctness, so it only warns. */
+async function indexIds(file: string, log: Log) {
+  const t0 = Date.now();
+  try {
+    const r = await ensureIdIndexes({ file });
+    if (r.skipped) log.warn({ reason: r.skipped }, 'store | _id index not added: reads and updates by _id scan their collection');
+    else log.info({ tables: r.verified.length, ms: Date.now() - t0 }, 'store | _id index in place and used');
+    if (r.unverified.length) log.warn({ tables: r.unverified }, 'store | _id index not used by these tables: reads and updates by _id scan them');
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'store | _id index not added: reads and updates by _id scan their collection');
+  }
 }

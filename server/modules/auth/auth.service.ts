@@ -12,6 +12,7 @@ import type { Types } from 'mongoose';
 import type { AppConfig } from '../../../config';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
+import { storeLock } from '../../store/keyed-lock';
 import type { UserDoc } from '../users/user.model';
 import { FailureFloor } from './failure-floor';
 import { LoginThrottle } from './login-throttle';
@@ -194,7 +195,9 @@ export class AuthService {
     const user = await User.findById(userId).lean<UserDoc>();
     if (!user || !(await verifyPassword(current, user.passwordHash))) throw errors.invalidCredentials();
     if (!isStrongEnough(next)) throw errors.weakPassword();
-    await User.updateOne({ _id: userId }, { $set: { passwordHash: await hashPassword(next), passwordChangedAt: this.now() } });
+    const passwordHash = await hashPassword(next);
+    // Under the user's key: an admin's edit (a disable) racing this write would otherwise be lost.
+    await storeLock(this.models).run(`user:${String(userId)}`, () => User.updateOne({ _id: userId }, { $set: { passwordHash, passwordChangedAt: this.now() } }));
     // Other devices must log in again with the new password.
     const keep = keepToken ? tokenId(keepToken) : undefined;
     await Session.deleteMany(keep ? { userId, _id: { $ne: keep } } : { userId });

@@ -18,7 +18,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/login',
     {
-      config: { rateLimit: { max: config.auth.loginRatePerMinute, timeWindow: 60_000 } },
+      config: { access: ['public'], rateLimit: { max: config.auth.loginRatePerMinute, timeWindow: 60_000 } },
       schema: {
         tags: ['auth'],
         summary: '登录 / log in',
@@ -45,7 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post('/logout', { schema: { tags: ['auth'], summary: '退出 / log out', response: { 204: Type.Null() } } }, async (req, reply) => {
+  app.post('/logout', { config: { access: ['public'] }, schema: { tags: ['auth'], summary: '退出 / log out', response: { 204: Type.Null() } } }, async (req, reply) => {
     if (req.sessionToken) await auth.logout(req.sessionToken);
     clearSessionCookie(reply);
     return reply.code(204).send(null);
@@ -53,7 +53,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/me',
-    { schema: { tags: ['auth'], summary: '当前用户 / current user', response: { 200: Type.Object({ user: PublicUser, county: CountyToday }), 401: ErrorBody } } },
+    { config: { access: ['any-user'] }, schema: { tags: ['auth'], summary: '当前用户 / current user', response: { 200: Type.Object({ user: PublicUser, county: CountyToday }), 401: ErrorBody } } },
     async (req) => {
       if (!req.user) throw errors.unauthenticated();
       return { user: toPublicUser(req.user, await orgName(req.user.orgUnitId)), county: app.calendar.today() };
@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/password',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: {
         tags: ['auth'],
         summary: '修改密码 / change own password',
@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/locks',
     {
-      preHandler: app.requireRole('orgAdmin'),
+      config: { access: ['orgAdmin'] },
       schema: {
         tags: ['auth'],
         summary: '登录锁定 / login failures counted and waits imposed, per account and source',
@@ -112,7 +112,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/locks/:key',
     {
-      preHandler: app.requireRole('orgAdmin'),
+      config: { access: ['orgAdmin'] },
       schema: {
         tags: ['auth'],
         summary: '解除登录锁定 / lift a login lock (its count is forgotten)',

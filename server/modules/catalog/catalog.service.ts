@@ -3,6 +3,9 @@
  * and a lecturer its own lectures. Who may watch: anyone logged in, for a published lecture
  * whose audience is empty (everyone) or includes the viewer's unit or a unit above it; editors
  * may always preview. Publishing a recorded lecture needs a finished HLS ladder.
+ * Every write of a lecture runs under its `lecture:<id>` key of the store's lock (`writeLecture`):
+ * FerretDB rewrites the whole document on any update, so two concurrent writes (an edit and a
+ * watch count, a seat recount, processing progress) would otherwise lose one.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import { Types } from 'mongoose';
 import type { Storage } from '../../../media';
 import { AppError, errors } from '../../errors';
+import { storeLock } from '../../store/keyed-lock';
 import type { Models } from '../../store/models';
 import type { UserDoc } from '../users/user.model';
 import { CatalogIndex, lectureFields, type CatalogQuery } from './catalog-index';
@@ -38,8 +42,9 @@ export interface LectureInput {
 
 const editorRoles = new Set(['orgAdmin', 'unitAdmin']);
 
+/** The org admin edits every lecture; a lecturer or a unit admin only the lectures they created (a unit admin changes nothing of other units). */
 export function canEdit(user: UserDoc, l: Pick<LectureDoc, 'createdBy'>): boolean {
-  return editorRoles.has(user.role) || (user.role === 'lecturer' && Boolean(l.createdBy?.equals(user._id)));
+  return user.role === 'orgAdmin' || ((user.role === 'lecturer' || user.role === 'unitAdmin') && Boolean(l.createdBy?.equals(user._id)));
 }
 
 export function canView(user: UserDoc, l: Pick<LectureDoc, 'state' | 'audienceUnitIds' | 'createdBy'>, viewerUnits: string[]): boolean {
@@ -74,8 +79,15 @@ export function toAdminView(l: LectureDoc) {
 }
 export type LectureAdminView = ReturnType<typeof toAdminView>;
 
+/** Runs a read-modify-write of one lecture after every earlier one (catalog, seats, processing, uploads, live). */
+export function writeLecture<T>(models: Models, id: string, fn: () => Promise<T>): Promise<T> {
+  return storeLock(models).run(`lecture:${id}`, fn);
+}
+
 export class CatalogService {
   readonly index = new CatalogIndex();
+  /** Watch counts not yet written, per lecture: one `$inc` per batch instead of one write per opening in a row. */
+  private readonly watches = new Map<string, { n: number; done: Promise<void> }>();
 
   constructor(private readonly models: Models) {}
 
@@ -159,7 +171,7 @@ export class CatalogService {
   }
 
   async mine(user: UserDoc) {
-    const filter = editorRoles.has(user.role) ? {} : { createdBy: user._id };
+    const filter = user.role === 'orgAdmin' ? {} : { createdBy: user._id };
     const rows = await this.models.Lecture.find(filter, { searchGrams: 0 }).sort({ createdAt: -1 }).limit(500).lean<LectureDoc[]>();
     return rows.map(toAdminView);
   }
@@ -184,7 +196,11 @@ export class CatalogService {
     return toAdminView(created.toObject() as unknown as LectureDoc);
   }
 
-  async update(user: UserDoc, id: string, input: LectureInput) {
+  update(user: UserDoc, id: string, input: LectureInput) {
+    return writeLecture(this.models, id, () => this.updateLocked(user, id, input));
+  }
+
+  private async updateLocked(user: UserDoc, id: string, input: LectureInput) {
     const l = await this.loadEditable(user, id);
     await this.checkAudience(input.audienceUnitIds);
     const merged = { ...l, ...input };
@@ -207,7 +223,11 @@ export class CatalogService {
     return toAdminView(updated!);
   }
 
-  async publish(user: UserDoc, id: string) {
+  publish(user: UserDoc, id: string) {
+    return writeLecture(this.models, id, () => this.publishLocked(user, id));
+  }
+
+  private async publishLocked(user: UserDoc, id: string) {
     const l = await this.loadEditable(user, id);
     if (l.kind !== 'live' && !l.media?.master) {
       throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成,暂不能发布', 'The lecture media is not processed yet; it cannot be published');
@@ -219,24 +239,43 @@ export class CatalogService {
 
   async withdraw(user: UserDoc, id: string) {
     await this.loadEditable(user, id);
-    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'withdrawn' } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    const updated = await writeLecture(this.models, id, () => this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'withdrawn' } }, { returnDocument: 'after' }).lean<LectureDoc>());
     this.index.apply(updated!);
     return toAdminView(updated!);
   }
 
   async attachSubtitles(user: UserDoc, id: string, lang: string, label: string, vtt: string, storage: Storage) {
-    const l = await this.loadEditable(user, id);
+    await this.loadEditable(user, id);
     const key = `lectures/${id}/subtitles/${lang}.vtt`;
     const tmp = join(tmpdir(), `subs-${randomBytes(6).toString('hex')}.vtt`);
     await writeFile(tmp, vtt);
     await storage.put(tmp, key);
-    const subtitles = [...(l.subtitles ?? []).filter((s) => s.lang !== lang), { lang, label, key }];
-    const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { subtitles } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    const updated = await writeLecture(this.models, id, async () => {
+      // Read again under the lock: another language may have been attached meanwhile.
+      const l = await this.load(id);
+      const subtitles = [...(l.subtitles ?? []).filter((s) => s.lang !== lang), { lang, label, key }];
+      return this.models.Lecture.findByIdAndUpdate(id, { $set: { subtitles } }, { returnDocument: 'after' }).lean<LectureDoc>();
+    });
     return toAdminView(updated!);
   }
 
+  /**
+   * Counts one opening. Openings that arrive while a count of the same lecture is being written
+   * join the next batch (one `$inc` by their number), so a class opening a lecture at once costs
+   * two writes, not one per viewer in a row, and none is lost.
+   */
   async countWatch(id: string) {
-    await this.models.Lecture.updateOne({ _id: id }, { $inc: { watchCount: 1 } });
+    let batch = this.watches.get(id);
+    if (batch) batch.n++;
+    else {
+      const b = { n: 1, done: Promise.resolve() };
+      b.done = writeLecture(this.models, id, async () => {
+        this.watches.delete(id);
+        await this.models.Lecture.updateOne({ _id: id }, { $inc: { watchCount: b.n } });
+      });
+      this.watches.set(id, (batch = b));
+    }
+    await batch.done;
     this.index.bumpWatch(id);
   }
 }

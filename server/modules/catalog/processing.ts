@@ -13,7 +13,7 @@ import type { AppConfig } from '../../../config';
 import type { Models } from '../../store/models';
 import type { JobContext } from '../jobs/job-queue';
 import type { JobDoc } from '../jobs/job.model';
-import type { CatalogService } from './catalog.service';
+import { writeLecture, type CatalogService } from './catalog.service';
 import type { LectureDoc } from './lecture.model';
 
 export interface ProcessingEvent {
@@ -38,7 +38,7 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
     const probe = await probeMedia(input, { ffprobePath: config.ffmpeg.ffprobePath });
     const outDir = join(deps.workDir, String(job._id));
     await rm(outDir, { recursive: true, force: true });
-    await models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': 'running', 'processing.percent': 0, 'processing.attempts': ctx.attempt, 'processing.jobId': job._id }, $unset: { 'processing.error': 1 } });
+    await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': 'running', 'processing.percent': 0, 'processing.attempts': ctx.attempt, 'processing.jobId': job._id }, $unset: { 'processing.error': 1 } }));
     notify({ lectureId, state: 'running', percent: 0, stage: 'ladder' });
 
     const tj = await TranscodeJob.create({ input, outDir, probe, ffmpegPath: config.ffmpeg.ffmpegPath, preset: config.media.transcodePreset, segmentSec: config.media.segmentSec });
@@ -52,7 +52,9 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
       const now = Date.now();
       if (now - lastWrite < 1000) return;
       lastWrite = now;
-      void models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': p.stage } }).catch(() => {});
+      // Under the lecture's lock: a progress write still running would otherwise put back the
+      // state it read over the final write below (FerretDB rewrites the whole document).
+      void writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': p.stage } })).catch(() => {});
       void ctx.progress(percent, etaSec).catch(() => {});
     });
     try {
@@ -60,27 +62,31 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
       const prefix = `lectures/${lectureId}/hls-${String(job._id)}`;
       await storage.putDir(outDir, prefix);
       const previous = lecture.media?.prefix;
-      const updated = await models.Lecture.findByIdAndUpdate(
-        lectureId,
-        {
-          $set: {
-            media: {
-              prefix,
-              master: result.masterPath,
-              renditions: result.renditions,
-              poster: result.posterPath ?? undefined,
-              thumbnails: result.thumbnailsVtt ?? undefined,
-              segmentSec: result.segmentSec,
-              audioOnly: !probe.video,
+      const updated = await writeLecture(models, lectureId, async () => {
+        // The state now, not at the job's start: an editor may have published or withdrawn it meanwhile.
+        const current = (await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1 }).lean<LectureDoc>()) ?? lecture;
+        return models.Lecture.findByIdAndUpdate(
+          lectureId,
+          {
+            $set: {
+              media: {
+                prefix,
+                master: result.masterPath,
+                renditions: result.renditions,
+                poster: result.posterPath ?? undefined,
+                thumbnails: result.thumbnailsVtt ?? undefined,
+                segmentSec: result.segmentSec,
+                audioOnly: !probe.video,
+              },
+              durationSec: Math.round(result.durationSec),
+              // A replay of a live lecture is published as soon as it is ready; an upload waits for its editor.
+              ...(publish ? { state: 'published', publishedAt: current.publishedAt ?? new Date() } : { state: current.state === 'processing' ? 'draft' : current.state }),
+              processing: { state: 'ready', percent: 100, attempts: ctx.attempt, jobId: job._id as Types.ObjectId },
             },
-            durationSec: Math.round(result.durationSec),
-            // A replay of a live lecture is published as soon as it is ready; an upload waits for its editor.
-            ...(publish ? { state: 'published', publishedAt: lecture.publishedAt ?? new Date() } : { state: lecture.state === 'processing' ? 'draft' : lecture.state }),
-            processing: { state: 'ready', percent: 100, attempts: ctx.attempt, jobId: job._id as Types.ObjectId },
           },
-        },
-        { returnDocument: 'after' },
-      ).lean<LectureDoc>();
+          { returnDocument: 'after' },
+        ).lean<LectureDoc>();
+      });
       if (updated) catalog.index.apply(updated);
       if (previous && previous !== prefix) await storage.remove(previous).catch(() => {});
       notify({ lectureId, state: 'ready', percent: 100 });
@@ -101,6 +107,6 @@ export async function recordTranscodeOutcome(models: Models, notify: Notify, job
     messageEn: outcome === 'failed' ? `Transcoding failed after ${job.attempts} attempts: ${error?.message ?? ''}` : `Transcoding failed and will be retried: ${error?.message ?? ''}`,
   };
   const state = outcome === 'failed' ? 'failed' : 'queued';
-  await models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts } });
+  await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts } }));
   notify({ lectureId, state, percent: 0, error: err });
 }

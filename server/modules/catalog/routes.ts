@@ -71,12 +71,14 @@ const Category = StringEnum(lectureCategories);
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog } = app;
-  const editors = app.requireRole('lecturer', 'orgAdmin', 'unitAdmin');
+  // Lecturers edit their own lectures (canEdit in catalog.service.ts); admins edit all.
+  const editors = { access: ['lecturer:own', 'unitAdmin', 'orgAdmin'] } as const;
+  const authors = { access: ['lecturer', 'unitAdmin', 'orgAdmin'] } as const;
 
   app.get(
     '/',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: {
         tags: ['catalog'],
         summary: '课程目录:筛选、搜索、排序 / browse, filter, search the catalog',
@@ -110,24 +112,24 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get('/mine', { preHandler: editors, schema: { tags: ['catalog'], summary: '我的课程 / lectures I manage', response: { 200: Type.Object({ items: Type.Array(LectureAdmin) }), ...errorResponses } } }, async (req) => ({
+  app.get('/mine', { config: authors, schema: { tags: ['catalog'], summary: '我的课程 / lectures I manage', response: { 200: Type.Object({ items: Type.Array(LectureAdmin) }), ...errorResponses } } }, async (req) => ({
     items: await catalog.mine(req.user!),
   }));
 
   app.post(
     '/',
-    { preHandler: editors, schema: { tags: ['catalog'], summary: '新建课程 / create a lecture', body: Type.Object({ title: Title, category: Category, kind: Type.Optional(StringEnum(lectureKinds)), ...editable }), response: { 201: LectureAdmin, ...errorResponses } } },
+    { config: authors, schema: { tags: ['catalog'], summary: '新建课程 / create a lecture', body: Type.Object({ title: Title, category: Category, kind: Type.Optional(StringEnum(lectureKinds)), ...editable }), response: { 201: LectureAdmin, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await catalog.create(req.user!, req.body)),
   );
 
-  app.get('/:id', { preHandler: app.authenticate, schema: { tags: ['catalog'], summary: '课程详情 / a lecture', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) => {
+  app.get('/:id', { config: { access: ['any-user'] }, schema: { tags: ['catalog'], summary: '课程详情 / a lecture', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) => {
     return toAdminView(await catalog.loadViewable(req.user!, req.params.id));
   });
 
   app.patch(
     '/:id',
     {
-      preHandler: editors,
+      config: editors,
       schema: {
         tags: ['catalog'],
         summary: '修改课程 / edit a lecture',
@@ -139,17 +141,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => catalog.update(req.user!, req.params.id, req.body),
   );
 
-  app.post('/:id/publish', { preHandler: editors, schema: { tags: ['catalog'], summary: '发布 / publish', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
+  app.post('/:id/publish', { config: editors, schema: { tags: ['catalog'], summary: '发布 / publish', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
     catalog.publish(req.user!, req.params.id),
   );
-  app.post('/:id/withdraw', { preHandler: editors, schema: { tags: ['catalog'], summary: '下架 / withdraw', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
+  app.post('/:id/withdraw', { config: editors, schema: { tags: ['catalog'], summary: '下架 / withdraw', params: ObjectIdParam, response: { 200: LectureAdmin, ...errorResponses } } }, async (req) =>
     catalog.withdraw(req.user!, req.params.id),
   );
 
   app.put(
     '/:id/subtitles/:lang',
     {
-      preHandler: editors,
+      config: editors,
       schema: {
         tags: ['catalog'],
         summary: '上传字幕 (WebVTT) / attach WebVTT subtitles',

@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { FastifyInstance } from 'fastify';
 import type { UserDoc } from '../users/user.model';
+import { forbiddenAck, mayEmit } from '../../plugins/app/access';
 import { canEdit } from './catalog.service';
 
 const WatchPayload = Type.Object({ lectureId: Type.String({ pattern: '^[0-9a-fA-F]{24}$' }) });
@@ -17,6 +18,7 @@ export function registerCatalogSocket(app: FastifyInstance) {
   app.io.on('connection', (socket) => {
     socket.on('lecture:watch', async (payload: unknown, ack?: Ack) => {
       const reply: Ack = typeof ack === 'function' ? ack : () => {};
+      if (!mayEmit('lecture:watch', socket.data.user as { role: string } | undefined)) return reply(forbiddenAck);
       if (!Value.Check(WatchPayload, payload)) {
         return reply({ error: { code: 'VALIDATION_ERROR', message: '请求数据不正确', messageEn: 'Invalid payload: { lectureId } expected' } });
       }
@@ -34,7 +36,7 @@ export function registerCatalogSocket(app: FastifyInstance) {
       }
     });
     socket.on('lecture:unwatch', (payload: unknown) => {
-      if (Value.Check(WatchPayload, payload)) void socket.leave(`lecture:${payload.lectureId}`);
+      if (mayEmit('lecture:unwatch', socket.data.user as { role: string } | undefined) && Value.Check(WatchPayload, payload)) void socket.leave(`lecture:${payload.lectureId}`);
     });
   });
 }

@@ -20,7 +20,7 @@ const Health = Type.Object({
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const limitSec = app.config.store.downUnhealthySec;
 
-  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+  app.get('/healthz', { config: { access: ['public'] }, schema: { tags: ['health'], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     const uptimeSec = Math.round(process.uptime());
     const since = app.store.downSince();
     if (since === null) return { status: 'ok' as const, uptimeSec };
@@ -31,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(503).send({ status: 'unhealthy', uptimeSec, storeDownSec: Math.round(downSec), reason: `the store has been down for more than ${limitSec} s` });
   });
 
-  app.get('/readyz', { schema: { tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
+  app.get('/readyz', { config: { access: ['public'] }, schema: { tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
     const storeUp = await app.store.ping();
     const pool = app.media.pool.status();
     const ff = app.media.ffmpeg;

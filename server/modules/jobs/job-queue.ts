@@ -6,10 +6,17 @@
  * aborts the handler. Failure: retry after retryBase * 2^(attempt-1), up to maxAttempts, then
  * `failed` with the error. close(): stop claiming, abort running handlers and hand their jobs
  * back (`queued`, the interrupted attempt not counted) so a restart picks them up at once.
+ * On FerretDB 1.24 neither the claim nor a conditional update is atomic (each is a read and a
+ * rewrite of the whole document), so in this process claims run one at a time, across queues on
+ * one store (`jobs:claim` of the store's lock), and every write of a running job (lease renewal,
+ * progress, outcome) runs under its `job:<id>` key: a renewal still in flight can no longer put
+ * `running` back over `done`. Across processes the claim is safe only on MongoDB
+ * (docs/store-on-ferretdb.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { AppConfig } from '../../../config';
+import { storeLock } from '../../store/keyed-lock';
 import type { Models } from '../../store/models';
 import type { JobDoc } from './job.model';
 
@@ -76,7 +83,12 @@ export class JobQueue {
     return this.running.size;
   }
 
-  private async claim(): Promise<JobDoc | null> {
+  /** One claim at a time in this process, across queues on the same store (FerretDB's findOneAndUpdate is no claim). */
+  private claim(): Promise<JobDoc | null> {
+    return storeLock(this.models).run('jobs:claim', () => this.claimLocked());
+  }
+
+  private async claimLocked(): Promise<JobDoc | null> {
     const now = new Date();
     return this.models.Job.findOneAndUpdate(
       {
@@ -119,8 +131,11 @@ export class JobQueue {
   }
 
   private async run(job: JobDoc, abort: AbortController) {
-    const { Job } = this.models;
+    const { Job: jobs } = this.models;
     const id = job._id as Types.ObjectId;
+    const lock = storeLock(this.models);
+    // Every write of this job, one at a time (see the header).
+    const Job = { updateOne: (filter: Record<string, unknown>, update: Record<string, unknown>) => lock.run(`job:${String(id)}`, () => jobs.updateOne(filter, update).exec()) };
     const leaseMs = this.cfg.leaseSeconds * 1000;
     const renew = setInterval(() => {
       Job.updateOne({ _id: id, owner: this.owner, state: 'running' }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } }).then(

@@ -11,7 +11,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:id',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: {
         tags: ['live'],
         summary: '直播状态 / state of a live lecture',

@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'socket.io';
 import { LiveRoomError } from '../../../media';
 import { AppError } from '../../errors';
+import { forbiddenAck, mayEmit, type SocketEvent } from '../../plugins/app/access';
 import { canEdit, canView } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import type { UserDoc } from '../users/user.model';
@@ -61,10 +62,11 @@ export function registerLiveSocket(app: FastifyInstance, live: LiveService) {
     let current: LiveEntry | null = null;
     let user: UserDoc | null = null;
 
-    /** Registers a handler with validation, the room check and error mapping. */
-    function on<T extends TSchema>(event: string, schema: T, handler: (payload: Static<T>, e: LiveEntry) => Promise<Record<string, unknown> | void>, opts: { needsRoom?: boolean } = {}) {
+    /** Registers a handler with the emitter check (plugins/app/access.ts), validation, the room check and error mapping. */
+    function on<T extends TSchema>(event: SocketEvent, schema: T, handler: (payload: Static<T>, e: LiveEntry) => Promise<Record<string, unknown> | void>, opts: { needsRoom?: boolean } = {}) {
       socket.on(event, async (payload: unknown, ack?: Ack) => {
         const reply: Ack = typeof ack === 'function' ? ack : () => {};
+        if (!mayEmit(event, socket.data.user as { role: string } | undefined, current ? { host: current.session.isHost(peerId) } : undefined)) return reply(forbiddenAck);
         const body = payload ?? {};
         if (!Value.Check(schema, body)) {
           const first = [...Value.Errors(schema, body)][0];

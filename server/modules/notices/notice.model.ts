@@ -1,8 +1,8 @@
 /**
  * Notices (消息提醒) to one user, kept in one document per user (`_id` = user id): the store
- * answers `_id` reads at once and scans for anything else. `ids` makes a push idempotent
- * (conditional on `ids: { $ne: id }`), `read` holds the ids the user has read. Only the newest
- * MAX_NOTICES are kept.
+ * answers `_id` reads at once and scans for anything else. `ids` makes a push idempotent (read
+ * first, under the box's lock in NoticeService), `read` holds the ids the user has read. Only the
+ * newest MAX_NOTICES are kept.
  */
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 

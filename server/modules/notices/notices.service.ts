@@ -1,12 +1,15 @@
 /**
  * Sending and reading notices. A notice has a stable id chosen by its sender (e.g.
  * `credit-2026-11`), so sending it twice to one user stores it once; a user who is online gets
- * it pushed over socket.io at once (room `user:<id>`).
+ * it pushed over socket.io at once (room `user:<id>`). A user's box (one document) is written
+ * only under its `notices:<user>` key of the store's lock: FerretDB rewrites the whole document on
+ * any update, so a send racing a read marker (or another send) would otherwise lose one.
  */
 import type { Server as IoServer } from 'socket.io';
 import type { Models } from '../../store/models';
 import { MAX_NOTICES, type Notice } from './notice.model';
 import { insertIfAbsent } from '../../store/errors';
+import { storeLock } from '../../store/keyed-lock';
 
 export interface NoticeView {
   id: string;
@@ -27,7 +30,15 @@ export class NoticeService {
   ) {}
 
   /** Stores the notice for the user unless it is there already; true when it was new. */
-  async send(userId: string, notice: Notice): Promise<boolean> {
+  send(userId: string, notice: Notice): Promise<boolean> {
+    return this.serialBox(userId, () => this.sendLocked(userId, notice));
+  }
+
+  private serialBox<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    return storeLock(this.models).run(`notices:${userId}`, fn);
+  }
+
+  private async sendLocked(userId: string, notice: Notice): Promise<boolean> {
     const { NoticeBox } = this.models;
     // Read first: FerretDB 1.24 finds an update's document by scanning the collection (one box
     // per user), while an `_id` read or an insert does not, and a sweep re-sends what most boxes hold.
@@ -39,8 +50,9 @@ export class NoticeService {
         return true;
       }
     }
-    // The condition keeps a notice single when two senders race.
-    const res = await NoticeBox.updateOne({ _id: userId, ids: { $ne: notice.id } }, { $push: { items: notice, ids: notice.id } });
+    // By `_id` alone (another condition makes FerretDB decode every box): the lock and the read
+    // above keep a notice single when two senders race.
+    const res = await NoticeBox.updateOne({ _id: userId }, { $push: { items: notice, ids: notice.id } });
     if (res.modifiedCount === 0) return false;
     const box = await NoticeBox.findById(userId, { ids: 1 }).lean();
     if (box && box.ids.length > MAX_NOTICES) await this.trim(userId);
@@ -71,7 +83,11 @@ export class NoticeService {
   }
 
   /** Marks the given notices (all when none are given) as read. */
-  async markRead(userId: string, ids?: string[]) {
+  markRead(userId: string, ids?: string[]): Promise<void> {
+    return this.serialBox(userId, () => this.markReadLocked(userId, ids));
+  }
+
+  private async markReadLocked(userId: string, ids?: string[]) {
     const box = await this.models.NoticeBox.findById(userId, { ids: 1 }).lean();
     if (!box) return;
     const known = new Set(box.ids);

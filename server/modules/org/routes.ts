@@ -16,14 +16,14 @@ const Institution = Type.Object({ id: Type.String(), name: Type.String(), shortN
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const org = new OrgService(app.store.models);
 
-  app.get('/tree', { preHandler: app.authenticate, schema: { tags: ['org'], summary: '组织树 / organisation tree', response: { 200: Type.Object({ roots: Type.Array(TreeNode) }), ...errorResponses } } }, async () => ({
+  app.get('/tree', { config: { access: ['any-user'] }, schema: { tags: ['org'], summary: '组织树 / organisation tree', response: { 200: Type.Object({ roots: Type.Array(TreeNode) }), ...errorResponses } } }, async () => ({
     roots: await org.tree(),
   }));
 
   app.post(
     '/units',
     {
-      preHandler: app.requireRole('orgAdmin'),
+      config: { access: ['orgAdmin'] },
       schema: {
         tags: ['org'],
         summary: '新建组织 / create a unit',
@@ -34,14 +34,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => reply.code(201).send(await org.createUnit(req.body)),
   );
 
-  app.get('/institutions', { preHandler: app.authenticate, schema: { tags: ['org'], summary: '合作院校 / partner institutions', response: { 200: Type.Object({ items: Type.Array(Institution) }), ...errorResponses } } }, async () => ({
+  app.get('/institutions', { config: { access: ['any-user'] }, schema: { tags: ['org'], summary: '合作院校 / partner institutions', response: { 200: Type.Object({ items: Type.Array(Institution) }), ...errorResponses } } }, async () => ({
     items: await org.listInstitutions(),
   }));
 
   app.post(
     '/institutions',
     {
-      preHandler: app.requireRole('orgAdmin'),
+      config: { access: ['orgAdmin'] },
       schema: {
         tags: ['org'],
         summary: '新增合作院校 / add a partner institution',

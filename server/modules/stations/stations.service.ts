@@ -12,6 +12,9 @@
  *   within STATION_ONLINE_SECONDS.
  * - Admins: the organisation department sees every station; a unit admin the stations of units
  *   in their subtree.
+ * - Every write of a station's document runs under its `station:<id>` lock: FerretDB rewrites the
+ *   whole document on any update, so the last-contact flush racing a pairing would otherwise put
+ *   back the old credential.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
@@ -177,19 +180,22 @@ export class StationService {
   async update(actor: UserDoc, id: string, input: StationInput): Promise<StationEntry> {
     const s = await this.manageable(actor, id);
     if (input.unitId !== undefined) await this.checkUnit(actor, input.unitId);
-    const set: Record<string, unknown> = {};
-    if (input.name !== undefined) set.name = input.name;
-    if (input.type !== undefined) set.type = input.type;
-    if (input.unitId !== undefined) set.unitId = new Types.ObjectId(input.unitId);
-    if (input.address !== undefined) set.address = input.address;
-    if (input.contact !== undefined) set.contact = { name: input.contact.name ?? s.contact.name, phone: input.contact.phone ?? s.contact.phone };
-    if (input.disabled !== undefined) set.disabled = input.disabled;
-    const doc = await this.models.Station.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<StationDoc>();
-    if (!doc) throw stationErrors.stationNotFound();
-    const entry = toEntry(doc);
-    this.byId.set(id, entry);
-    if (entry.disabled && !s.disabled) this.onRevoked(id);
-    return entry;
+    return this.lock.run(`station:${id}`, async () => {
+      const cur = this.byId.get(id) ?? s; // as the last write under this lock left it
+      const set: Record<string, unknown> = {};
+      if (input.name !== undefined) set.name = input.name;
+      if (input.type !== undefined) set.type = input.type;
+      if (input.unitId !== undefined) set.unitId = new Types.ObjectId(input.unitId);
+      if (input.address !== undefined) set.address = input.address;
+      if (input.contact !== undefined) set.contact = { name: input.contact.name ?? cur.contact.name, phone: input.contact.phone ?? cur.contact.phone };
+      if (input.disabled !== undefined) set.disabled = input.disabled;
+      const doc = await this.models.Station.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<StationDoc>();
+      if (!doc) throw stationErrors.stationNotFound();
+      const entry = toEntry(doc);
+      this.byId.set(id, entry);
+      if (entry.disabled && !cur.disabled) this.onRevoked(id);
+      return entry;
+    });
   }
 
   // ---- pairing and credentials ---------------------------------------------------------
@@ -211,7 +217,7 @@ export class StationService {
     }
     // One live code per station: the previous one stops working.
     if (s.pairingCode) await this.models.PairingCode.deleteOne({ _id: s.pairingCode });
-    await this.models.Station.updateOne({ _id: id }, { $set: { pairingCode: code } });
+    await this.lock.run(`station:${id}`, () => this.models.Station.updateOne({ _id: id }, { $set: { pairingCode: code } }));
     s.pairingCode = code;
     return { code, expiresAt };
   }
@@ -231,7 +237,7 @@ export class StationService {
       await this.models.PairingCode.updateOne({ _id: code }, { $set: { usedAt: new Date(now) } });
       const secret = randomBytes(32).toString('base64url');
       const hash = sha256(secret);
-      await this.models.Station.updateOne({ _id: s.id }, { $set: { credentialHash: hash, pairedAt: new Date(now), lastSeenAt: new Date(now) }, $unset: { pairingCode: 1 } });
+      await this.lock.run(`station:${s.id}`, () => this.models.Station.updateOne({ _id: s.id }, { $set: { credentialHash: hash, pairedAt: new Date(now), lastSeenAt: new Date(now) }, $unset: { pairingCode: 1 } }));
       const replaced = Boolean(s.credentialHash);
       Object.assign(s, { credentialHash: hash, pairedAt: now, lastSeenAt: now, pairingCode: undefined });
       if (replaced) this.onRevoked(s.id);
@@ -241,7 +247,7 @@ export class StationService {
 
   async revoke(actor: UserDoc, id: string): Promise<StationEntry> {
     const s = await this.manageable(actor, id);
-    await this.models.Station.updateOne({ _id: id }, { $unset: { credentialHash: 1, pairedAt: 1, pairingCode: 1 } });
+    await this.lock.run(`station:${id}`, () => this.models.Station.updateOne({ _id: id }, { $unset: { credentialHash: 1, pairedAt: 1, pairingCode: 1 } }));
     if (s.pairingCode) await this.models.PairingCode.deleteOne({ _id: s.pairingCode });
     Object.assign(s, { credentialHash: undefined, pairedAt: undefined, pairingCode: undefined });
     this.onRevoked(id);
@@ -278,7 +284,7 @@ export class StationService {
       if (at - (this.written.get(id) ?? 0) < SEEN_WRITE_MS) continue;
       this.seen.delete(id);
       this.written.set(id, at);
-      await this.models.Station.updateOne({ _id: id }, { $set: { lastSeenAt: new Date(at) } });
+      await this.lock.run(`station:${id}`, () => this.models.Station.updateOne({ _id: id }, { $set: { lastSeenAt: new Date(at) } }));
     }
   }
 }

@@ -11,7 +11,7 @@ import { Types } from 'mongoose';
 import type { CountyCalendar } from '../../calendar';
 import type { Models } from '../../store/models';
 import { isDuplicateKey } from '../../store/errors';
-import { KeyedLock } from '../stations/keyed-lock';
+import { KeyedLock } from '../../store/keyed-lock';
 import { capCredit, defaultPolicies, earnedHours, type CreditPolicy } from './credit-rules';
 import { covered, progressOf } from './intervals';
 import type { LectureInfo, Progress } from './records';
@@ -74,7 +74,8 @@ export class CreditLedger {
   }
 
   async setPolicy(policy: CreditPolicy) {
-    await this.models.Policy.updateOne({ _id: policy.rank }, { $set: { ...policy, updatedAt: new Date() } }, { upsert: true });
+    // One write per rank at a time: concurrent upserts of one key can fail (E11000) or lose one on FerretDB.
+    await this.lock.run(`policy:${policy.rank}`, () => this.models.Policy.updateOne({ _id: policy.rank }, { $set: { ...policy, updatedAt: new Date() } }, { upsert: true }));
     this.policies.set(policy.rank, policy);
   }
 

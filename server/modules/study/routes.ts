@@ -52,7 +52,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/heartbeats',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       bodyLimit: 256 * 1024,
       schema: {
         tags: ['study'],
@@ -81,7 +81,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/attention',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: {
         tags: ['study'],
         summary: '随机签到 / answer an attention check',
@@ -98,18 +98,18 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: { tags: ['study'], summary: '我的学习 / my study archive', querystring: Type.Object({ year: Type.Optional(Year) }) },
     },
     async (req) => service.myStudy(req.user!, req.query.year ?? thisYear()),
   );
 
-  app.get('/selections', { preHandler: app.authenticate, schema: { tags: ['study'], summary: '我的选学 / my selections' } }, async (req) => ({ items: await service.selections(req.user!) }));
+  app.get('/selections', { config: { access: ['any-user'] }, schema: { tags: ['study'], summary: '我的选学 / my selections' } }, async (req) => ({ items: await service.selections(req.user!) }));
 
   app.post(
     '/selections',
     {
-      preHandler: app.requireRole('cadre'),
+      config: { access: ['cadre'] },
       schema: {
         tags: ['study'],
         summary: '选学 / select a lecture or a topic',
@@ -121,20 +121,20 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/selections/:id',
-    { preHandler: app.authenticate, schema: { tags: ['study'], summary: '取消选学 / drop a selection', params: Type.Object({ id: Type.String({ minLength: 3, maxLength: 200 }) }) } },
+    { config: { access: ['any-user'] }, schema: { tags: ['study'], summary: '取消选学 / drop a selection', params: Type.Object({ id: Type.String({ minLength: 3, maxLength: 200 }) }) } },
     async (req, reply) => {
       await service.drop(req.user!, req.params.id);
       return reply.code(204).send();
     },
   );
 
-  app.get('/policies', { preHandler: app.authenticate, schema: { tags: ['study'], summary: '学时要求 / credit policies' } }, async () => ({
+  app.get('/policies', { config: { access: ['any-user'] }, schema: { tags: ['study'], summary: '学时要求 / credit policies' } }, async () => ({
     items: [await study.creditPolicy('township'), await study.creditPolicy('county')],
   }));
 
   app.put(
     '/policies/:rank',
-    { preHandler: app.requireRole('orgAdmin'), schema: { tags: ['study'], summary: '修改学时要求 / set a credit policy', params: Type.Object({ rank: StringEnum(['township', 'county'] as const) }), body: PolicyBody } },
+    { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: '修改学时要求 / set a credit policy', params: Type.Object({ rank: StringEnum(['township', 'county'] as const) }), body: PolicyBody } },
     async (req) => {
       await study.setPolicy({ rank: req.params.rank, ...req.body });
       return study.creditPolicy(req.params.rank);
@@ -144,7 +144,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/assignments',
     {
-      preHandler: app.requireRole('unitAdmin', 'orgAdmin'),
+      config: { access: ['unitAdmin:own-units', 'orgAdmin'] },
       schema: {
         tags: ['study'],
         summary: '指定必修 / assign required lectures or topics to a unit',
@@ -157,7 +157,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/reminders/run',
     {
-      preHandler: app.requireRole('orgAdmin'),
+      config: { access: ['orgAdmin'] },
       schema: {
         tags: ['study'],
         summary: '立即发送学时提醒 / remind cadres behind on study hours now (once a month from October)',
@@ -169,13 +169,13 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/flags',
-    { preHandler: app.requireRole('orgAdmin', 'unitAdmin'), schema: { tags: ['study'], summary: '可疑学习记录 / suspicious patterns', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }) } },
+    { config: { access: ['orgAdmin', 'unitAdmin:own-units'] }, schema: { tags: ['study'], summary: '可疑学习记录 / suspicious patterns', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }) } },
     async (req) => ({ items: await service.flags(req.user!, req.query.limit) }),
   );
 
   app.get(
     '/xapi',
-    { preHandler: app.requireRole('orgAdmin'), schema: { tags: ['study'], summary: 'xAPI 学习记录导出 / export xAPI statements', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100000, default: 10000 }) }) } },
+    { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: 'xAPI 学习记录导出 / export xAPI statements', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100000, default: 10000 }) }) } },
     async (req, reply) => {
       const rows = await store.models.Xapi.find({}).limit(req.query.limit).lean();
       return reply.header('content-disposition', 'attachment; filename="xapi-statements.json"').send(rows.map((r) => JSON.parse(r.json) as unknown));
@@ -187,7 +187,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { study, catalog, store } = app;
   const service = new StudyService(store.models, study, catalog, new OrgService(store.models), app.calendar);
   const thisYear = () => app.calendar.year(Date.now());
-  const admins = app.requireRole('unitAdmin', 'orgAdmin');
+  // A unit admin reads their unit subtree only (StudyService.unitMembers refuses other units).
+  const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
   const params = Type.Object({ unitId: Id });
   const query = Type.Object({ year: Type.Optional(Year) });
   const header = ['用户名 Username', '姓名 Name', '职级 Rank', '要求学时 Required', '已获学时 Earned', '必修 Required part', '选修 Elective', '完成率 % Percent', '未达标 Behind'];
@@ -197,11 +198,11 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/units/:unitId/members',
-    { preHandler: admins, schema: { tags: ['reports'], summary: '单位学习统计 / unit members and credits', params, querystring: query, response: { 200: Type.Object({ unit: Type.Object({ id: Type.String(), name: Type.String() }), year: Type.Integer(), items: Type.Array(Member) }), ...errorResponses } } },
+    { config: admins, schema: { tags: ['reports'], summary: '单位学习统计 / unit members and credits', params, querystring: query, response: { 200: Type.Object({ unit: Type.Object({ id: Type.String(), name: Type.String() }), year: Type.Integer(), items: Type.Array(Member) }), ...errorResponses } } },
     async (req) => service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear()),
   );
 
-  app.get('/units/:unitId/members.csv', { preHandler: admins, schema: { tags: ['reports'], summary: 'CSV export', params, querystring: query } }, async (req, reply) => {
+  app.get('/units/:unitId/members.csv', { config: admins, schema: { tags: ['reports'], summary: 'CSV export', params, querystring: query } }, async (req, reply) => {
     const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
     const csv = '\ufeff' + stringify([header, ...r.items.map(rowOf)]);
     return reply
@@ -210,7 +211,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .send(csv);
   });
 
-  app.get('/units/:unitId/members.xlsx', { preHandler: admins, schema: { tags: ['reports'], summary: 'Excel export', params, querystring: query } }, async (req, reply) => {
+  app.get('/units/:unitId/members.xlsx', { config: admins, schema: { tags: ['reports'], summary: 'Excel export', params, querystring: query } }, async (req, reply) => {
     const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
     const wb = new ExcelJS.Workbook();
     wb.creator = '干部远程教育与自主选学平台';

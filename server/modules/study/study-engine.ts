@@ -24,7 +24,7 @@ import { CountyCalendar } from '../../calendar';
 import { AppError } from '../../errors';
 import type { Models } from '../../store/models';
 import type { LectureDoc } from '../catalog/lecture.model';
-import { KeyedLock } from '../stations/keyed-lock';
+import { KeyedLock } from '../../store/keyed-lock';
 import type { UserDoc } from '../users/user.model';
 import { AttentionChecks, type AttentionView } from './attention';
 import { CountingPlace } from './counting-place';

@@ -1,14 +1,17 @@
 /**
- * Self-selection (自主选学) and the study archive (学习档案). Seats of limited offerings are
- * taken with one conditional decrement (`seatsLeft > 0`) on the lecture, so concurrent
- * selections never overbook; a selection's `_id` (user:lecture) makes a second one a no-op that
- * gives the seat back. Pages read roll-ups by `_id` (summary user:year, index by user).
+ * Self-selection (自主选学) and the study archive (学习档案). A seat of a limited offering is a
+ * document whose `_id` is the slot (`lecture:n`): taking one is an insert the primary key makes
+ * atomic, so concurrent selections never overbook (a conditional `$inc` on FerretDB does); the
+ * lecture's `seatsLeft` is a recount shown in the catalog, written under the lecture's lock. A
+ * selection's `_id` (user:lecture) makes a second one a conflict that gives the seat back. The
+ * study index is written under the cadre's lock. Pages read roll-ups by `_id` (summary user:year,
+ * index by user).
  */
 import { Types } from 'mongoose';
 import type { CountyCalendar } from '../../calendar';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
-import type { CatalogService } from '../catalog/catalog.service';
+import { writeLecture, type CatalogService } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import type { OrgService } from '../org/org.service';
 import type { UserDoc } from '../users/user.model';
@@ -18,9 +21,6 @@ import { flagReason } from './flag-reasons';
 import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-// Recounts of one lecture's seats run one after another, so the last one sees every insert.
-const seatSync = new Map<string, Promise<void>>();
 
 export class StudyService {
   constructor(
@@ -95,16 +95,13 @@ export class StudyService {
     await this.syncSeats(lectureId);
   }
 
-  /** Recounts the taken seats into `seatsLeft` (shown in the catalog; the seats themselves decide). */
+  /**
+   * Recounts the taken seats into `seatsLeft` (shown in the catalog; the seats themselves decide),
+   * under the lecture's lock: recounts run one after another, so the last one sees every insert,
+   * and no other write of the lecture (an edit, a watch count) overwrites it or is overwritten.
+   */
   private syncSeats(lectureId: Types.ObjectId): Promise<void> {
-    const key = String(lectureId);
-    const run = (seatSync.get(key) ?? Promise.resolve()).then(() => this.recountSeats(lectureId));
-    const tail = run.catch(() => {});
-    seatSync.set(key, tail);
-    void tail.then(() => {
-      if (seatSync.get(key) === tail) seatSync.delete(key);
-    });
-    return run;
+    return writeLecture(this.models, String(lectureId), () => this.recountSeats(lectureId));
   }
 
   private async recountSeats(lectureId: Types.ObjectId) {

@@ -17,7 +17,7 @@ import { ERRORS, Server as TusServer, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { ProbeError, probeMedia } from '../../../media';
 import type { UserDoc } from '../users/user.model';
-import { canEdit } from '../catalog/catalog.service';
+import { canEdit, writeLecture } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 
 // Headers only this server sets (copies sent by clients are dropped in `handle`).
@@ -85,19 +85,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         await app.storage.put(file, key);
         await rm(`${file}.json`, { force: true });
         // The lecture names its source before the job exists: a job that starts at once must find it.
-        await Lecture.updateOne(
-          { _id: lecture._id },
-          {
-            $set: {
-              sourceKey: key,
-              durationSec: Math.round(probe.durationSec),
-              state: lecture.state === 'published' ? 'published' : 'processing',
-              processing: { state: 'queued', percent: 0, attempts: 0 },
+        // Writes of the lecture go through its lock (FerretDB rewrites the whole document).
+        await writeLecture(store.models, String(lecture._id), async () => {
+          const state = (await Lecture.findById(lecture._id, { state: 1 }).lean())?.state ?? lecture.state;
+          await Lecture.updateOne(
+            { _id: lecture._id },
+            {
+              $set: {
+                sourceKey: key,
+                durationSec: Math.round(probe.durationSec),
+                state: state === 'published' ? 'published' : 'processing',
+                processing: { state: 'queued', percent: 0, attempts: 0 },
+              },
             },
-          },
-        );
+          );
+        });
         const job = await app.jobs.enqueue('transcode', { lectureId: String(lecture._id) });
-        await Lecture.updateOne({ _id: lecture._id, 'processing.state': 'queued' }, { $set: { 'processing.jobId': job._id } });
+        await writeLecture(store.models, String(lecture._id), () => Lecture.updateOne({ _id: lecture._id, 'processing.state': 'queued' }, { $set: { 'processing.jobId': job._id } }));
         app.notifyProcessing({ lectureId: String(lecture._id), state: 'queued', percent: 0 });
         app.log.info({ lectureId: String(lecture._id), uploadId: upload.id, durationSec: probe.durationSec }, 'uploads.finish() | accepted, transcode queued');
         return {};
@@ -106,7 +110,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         await rm(file, { force: true });
         await rm(`${file}.json`, { force: true });
         const error = { code: 'MEDIA_REJECTED', message: `文件不是可用的音视频:${err.message}`, messageEn: `The file is not usable media: ${err.messageEn}` };
-        await Lecture.updateOne({ _id: lecture._id }, { $set: { 'processing.state': 'rejected', 'processing.error': error, 'processing.percent': 0 } });
+        await writeLecture(store.models, String(lecture._id), () => Lecture.updateOne({ _id: lecture._id }, { $set: { 'processing.state': 'rejected', 'processing.error': error, 'processing.percent': 0 } }));
         app.notifyProcessing({ lectureId: String(lecture._id), state: 'rejected', percent: 0, error });
         app.log.warn({ lectureId: String(lecture._id), reason: err.reason }, 'uploads.finish() | rejected');
         throw tusError(422, error.code, error.message, error.messageEn, { reason: err.reason });
@@ -117,7 +121,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   // tus bodies are raw bytes: leave the stream untouched for @tus/server.
   app.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
 
-  app.get('/config', { preHandler: app.authenticate, schema: { tags: ['uploads'], summary: '上传限制 / upload limits', response: { 200: Type.Object({ maxBytes: Type.Integer() }) } } }, async () => ({
+  app.get('/config', { config: { access: ['any-user'] }, schema: { tags: ['uploads'], summary: '上传限制 / upload limits', response: { 200: Type.Object({ maxBytes: Type.Integer() }) } } }, async () => ({
     maxBytes: config.media.uploadMaxBytes,
   }));
 
@@ -139,7 +143,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     reply.hijack();
     await tus.handle(req.raw, reply.raw);
   };
-  app.all('/', { schema: { hide: true } }, handle);
-  app.all('/*', { schema: { hide: true } }, handle);
+  // An upload belongs to its creator (onIncomingRequest above); editors of the lecture only.
+  const uploaders = { access: ['lecturer:own', 'unitAdmin', 'orgAdmin'] } as const;
+  app.all('/', { config: uploaders, schema: { hide: true } }, handle);
+  app.all('/*', { config: uploaders, schema: { hide: true } }, handle);
 };
 export default routes;

@@ -13,12 +13,11 @@ const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const users = new UsersService(app.store.models, new OrgService(app.store.models));
-  const admins = app.requireRole('orgAdmin', 'unitAdmin');
 
   app.get(
     '/',
     {
-      preHandler: admins,
+      config: { access: ['orgAdmin', 'unitAdmin:own-units'] },
       schema: {
         tags: ['users'],
         summary: '用户列表 / list users',
@@ -38,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      preHandler: admins,
+      config: { access: ['orgAdmin', 'unitAdmin:own-units'] },
       schema: {
         tags: ['users'],
         summary: '新建用户 / create a user',
@@ -59,14 +58,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:id',
-    { preHandler: admins, schema: { tags: ['users'], summary: '用户详情 / a user', params: ObjectIdParam, response: { 200: PublicUser, ...errorResponses } } },
+    { config: { access: ['orgAdmin', 'unitAdmin:own-units'] }, schema: { tags: ['users'], summary: '用户详情 / a user', params: ObjectIdParam, response: { 200: PublicUser, ...errorResponses } } },
     async (req) => users.get(req.user!, req.params.id),
   );
 
   app.patch(
     '/:id',
     {
-      preHandler: admins,
+      config: { access: ['orgAdmin', 'unitAdmin:own-units'] },
       schema: {
         tags: ['users'],
         summary: '修改用户 / update a user (name, unit, rank, disable, reset password)',

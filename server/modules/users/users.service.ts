@@ -5,6 +5,7 @@
 import { Types } from 'mongoose';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
+import { storeLock } from '../../store/keyed-lock';
 import { hashPassword, isStrongEnough } from '../auth/password';
 import type { OrgService } from '../org/org.service';
 import { toPublicUser } from './public-user';
@@ -90,7 +91,8 @@ export class UsersService {
       filter.orgUnitId = { $in: scope };
     }
     if (q.search) {
-      const rx = new RegExp(q.search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      // Literal text; a NUL is written as \x00, since BSON cannot carry one inside a pattern.
+      const rx = new RegExp(q.search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\0/g, '\\x00'), 'i');
       filter.$or = [{ username: rx }, { displayName: rx }];
     }
     const [rows, total] = await Promise.all([
@@ -133,7 +135,8 @@ export class UsersService {
       set.passwordHash = await hashPassword(input.password);
       set.failedLogins = 0;
     }
-    const updated = await this.models.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<UserDoc>();
+    // Under the user's key: an admin's edit and the user's own password change rewrite one document.
+    const updated = await storeLock(this.models).run(`user:${id}`, () => this.models.User.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<UserDoc>());
     if (input.disabled || input.password !== undefined) await this.models.Session.deleteMany({ userId: user._id });
     return toPublicUser(updated!);
   }
