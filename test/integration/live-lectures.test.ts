@@ -115,6 +115,9 @@ describe('live lectures', () => {
     const firstSegmentMs = Date.now() - t0;
     expect(firstSegmentMs).toBeLessThan(15_000);
     const playlistUrl = url + pb.body.masterUrl;
+    // The part's place on the live timeline is on the lecture (media routes map its segments by it), as the player is told.
+    const recording = (await t.app.store.models.Lecture.findById(lectureId).lean())!;
+    expect(recording.live?.parts).toEqual([{ prefix: recording.media!.prefix, offsetSec: t.app.live.get(lectureId)!.state.hls!.offsetSec }]);
     const head = await fetch(playlistUrl);
     expect(head.headers.get('cache-control')).toBe('private, no-cache');
     expect(await head.text()).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');

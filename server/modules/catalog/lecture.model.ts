@@ -69,6 +69,8 @@ const lectureSchema = new Schema(
           endedAt: Date,
           replayLectureId: { type: Schema.Types.ObjectId },
           recordingPrefix: String,
+          // Each recording part's folder and where it starts on the live timeline (its segments restart at 0).
+          parts: { type: [new Schema({ prefix: String, offsetSec: Number }, { _id: false })], default: undefined },
         },
         { _id: false },
       ),

@@ -10,7 +10,9 @@
  *   When the host's recorded producers change (camera off and on, a rebuilt room), a new part
  *   starts; each part knows its offset on the timeline.
  * - WebRTC viewers' evidence is the bytes the SFU sent them: sampled every 2 s and recorded as
- *   delivered timeline segments of their playback session.
+ *   delivered seconds of the live timeline for their playback session. Live HLS viewers' evidence
+ *   is the segment bytes sent to them, placed on the timeline by their part's offset
+ *   (`live.parts`, kept on the lecture as each part starts; playback/delivery.ts).
  * - Ending stops the recording, fixes the lecture's duration (so live attendance completes by
  *   the same rules as a recording), and turns the parts into one MP4 (stream copy) that becomes
  *   a new recorded lecture (回放), transcoded by the job queue and published when ready.
@@ -26,7 +28,7 @@ import type { Server as IoServer } from 'socket.io';
 import type { AppConfig } from '../../../config';
 import { LiveRoomManager, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
 import type { Models } from '../../store/models';
-import type { CatalogService } from '../catalog/catalog.service';
+import { writeLecture, type CatalogService } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import type { JobQueue } from '../jobs/job-queue';
 import type { StudyEngine } from '../study/study-engine';
@@ -195,16 +197,20 @@ export class LiveService {
     e.delivery.set(peerId, { playbackId, bytes: e.room?.peerBytesReceived(peerId) ?? 0, atSec: this.timelineSec(e) });
   }
 
+  /**
+   * Bytes the SFU sent a viewer since the last sample deliver that stretch of the timeline, and
+   * the media flowing now up to the next sample: a beat made between two samples is judged
+   * before the next one, so without it every span would lose its last (up to 2) seconds. A
+   * viewer whose bytes stop gets at most that one sample interval more.
+   */
   private sampleDelivery() {
-    const seg = this.deps.config.mediasoup.liveSegmentSec;
+    const ahead = SAMPLE_MS / 1000;
     for (const e of this.entries.values()) {
       if (e.state.state !== 'live' || !e.room) continue;
       const nowSec = this.timelineSec(e);
       for (const [peerId, d] of e.delivery) {
         const bytes = e.room.peerBytesReceived(peerId);
-        if (bytes > d.bytes) {
-          for (let i = Math.floor(d.atSec / seg); i <= Math.floor(nowSec / seg); i++) this.deps.study.recordDelivery(d.playbackId, i);
-        }
+        if (bytes > d.bytes) this.deps.study.recordDeliveredSpan(d.playbackId, d.atSec, nowSec + ahead);
         d.bytes = bytes;
         d.atSec = nowSec;
       }
@@ -220,7 +226,7 @@ export class LiveService {
       const now = Date.now();
       e.state = { ...e.state, state: 'live', startedAt: now };
       e.stamp = String(now);
-      await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now) } });
+      await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now) } }));
       this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
       this.deps.log.info({ lectureId: e.lectureId }, 'live.start() | the live lecture started');
     }
@@ -257,10 +263,12 @@ export class LiveService {
     });
     e.parts.push(part);
     e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
+    // Before the lecture's media points at the part: the media routes place its segments on the timeline by it.
+    await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $push: { 'live.parts': { prefix, offsetSec: part.offsetSec } } })).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
         part.ready = true;
-        await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video } } });
+        await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video } } }));
         if (e.parts.at(-1) === part && e.state.state === 'live') {
           e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: true } };
           this.emit(e, 'live:state', e.state);
@@ -278,7 +286,7 @@ export class LiveService {
     e.state = { ...e.state, state: 'ended' };
     await e.recordingSync;
     for (const p of e.parts) await this.stopPart(p);
-    await this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } });
+    await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } }));
     this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     await this.deps.study.lectureChanged(e.lectureId);
     this.emit(e, 'live:state', e.state);
@@ -332,8 +340,8 @@ export class LiveService {
       processing: { state: 'queued', percent: 0, attempts: 0 },
     });
     const job = await jobs.enqueue('transcode', { lectureId: String(replayId), publish: true });
-    await models.Lecture.updateOne({ _id: replayId }, { $set: { 'processing.jobId': job._id } });
-    await models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.replayLectureId': replayId } });
+    await writeLecture(models, String(replayId), () => models.Lecture.updateOne({ _id: replayId }, { $set: { 'processing.jobId': job._id } }));
+    await writeLecture(models, e.lectureId, () => models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.replayLectureId': replayId } }));
     this.deps.catalog.index.apply((await models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     e.state = { ...e.state, replayLectureId: String(replayId) };
     this.emit(e, 'live:state', e.state);

@@ -2,34 +2,23 @@
  * Playback: POST /api/lectures/:id/playback opens a playback session for a viewer allowed to see
  * the lecture and returns a signed URL of its HLS master playlist. GET /media/hls/<token>/... serves
  * the playlists, segments, thumbnails and subtitles of that lecture only, with Range support and
- * private caching bounded by the token's expiry. A bad token is 403 PLAYBACK_INVALID; an expired
- * one 403 PLAYBACK_EXPIRED (the player asks for a new one). Posters use the session cookie.
+ * private caching bounded by the token's expiry (HEAD answers the same headers, no body). A bad
+ * token is 403 PLAYBACK_INVALID; an expired one 403 PLAYBACK_EXPIRED (the player asks for a new
+ * one); a path storage would refuse (`\`, `.`, `..`, NUL, empty segments) is 404. What a segment
+ * response carried, in bytes written, is the playback's delivery evidence (delivery.ts).
+ * Posters use the session cookie.
  */
-import { extname, normalize } from 'node:path';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import send from '@fastify/send';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { isSafeKey } from '../../../media';
 import { AppError, errors } from '../../errors';
 import { ObjectIdParam, errorResponses } from '../../schemas';
 import { canView } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
+import { delivered, segmentSpan } from './delivery';
+import { sendStored, storedPath } from './send-stored';
 import { signPlayback, verifyPlayback, type PlaybackClaims } from './token';
 import type { UserDoc } from '../users/user.model';
-
-const contentTypes: Record<string, string> = {
-  '.m3u8': 'application/vnd.apple.mpegurl',
-  '.ts': 'video/mp2t',
-  '.m4s': 'video/iso.segment',
-  '.mp4': 'video/mp4',
-  '.aac': 'audio/aac',
-  '.vtt': 'text/vtt; charset=utf-8',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-};
 
 export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog, config } = app;
@@ -37,7 +26,7 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:id/playback',
     {
-      preHandler: app.authenticate,
+      config: { access: ['any-user'] },
       schema: {
         tags: ['playback'],
         summary: '开始播放 / open a playback session',
@@ -94,48 +83,6 @@ export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
-/**
- * Sends one stored file with the right type and the given cache policy. Whole-file GETs (what
- * hls.js asks for) take one stat and a large-buffered read stream; Range and conditional
- * requests go through @fastify/send, which implements them.
- */
-export async function sendStored(req: FastifyRequest, reply: FastifyReply, path: string, cacheControl: string, onServed?: () => void) {
-  const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
-  if (!req.headers.range && !req.headers['if-none-match'] && !req.headers['if-modified-since']) {
-    const st = await stat(path).catch(() => null);
-    if (!st?.isFile()) throw errors.notFound('文件', 'File');
-    onServed?.();
-    return reply
-      .code(200)
-      .header('content-type', type)
-      .header('content-length', st.size)
-      .header('accept-ranges', 'bytes')
-      .header('etag', `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`)
-      .header('last-modified', st.mtime.toUTCString())
-      .header('cache-control', cacheControl)
-      .header('x-content-type-options', 'nosniff')
-      .send(req.method === 'HEAD' ? null : createReadStream(path, { highWaterMark: 1024 * 1024 }));
-  }
-  const slash = path.lastIndexOf('/');
-  const { statusCode, headers, stream } = await send(req.raw, encodeURIComponent(path.slice(slash + 1)), {
-    root: path.slice(0, slash),
-    acceptRanges: true,
-    cacheControl: false,
-    contentType: false,
-    etag: true,
-    lastModified: true,
-    // send() otherwise leaves Node's 16 KiB read buffer: 44 reads for a 700 KB segment.
-    highWaterMark: 1024 * 1024,
-  });
-  if (statusCode === 404) throw errors.notFound('文件', 'File');
-  if (statusCode < 300) onServed?.();
-  reply.code(statusCode).headers(headers);
-  if (statusCode < 300) {
-    reply.header('content-type', type).header('cache-control', cacheControl).header('x-content-type-options', 'nosniff');
-  }
-  return reply.send(stream);
-}
-
 export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog, storage, store } = app;
 
@@ -147,7 +94,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const now = Date.now();
       const hit = this.cache.get(claims.p);
       if (hit && hit.until > now) return hit.lecture;
-      const lecture = await store.models.Lecture.findById(claims.l, { state: 1, kind: 1, media: 1, subtitles: 1, audienceUnitIds: 1, createdBy: 1 }).lean<LectureDoc>();
+      const lecture = await store.models.Lecture.findById(claims.l, { state: 1, kind: 1, durationSec: 1, media: 1, live: 1, subtitles: 1, audienceUnitIds: 1, createdBy: 1 }).lean<LectureDoc>();
       if (!lecture?.media?.prefix) throw errors.notFound('课程媒体', 'Lecture media');
       const user = await store.models.User.findById(claims.u).lean<UserDoc>();
       if (!user || user.disabled || !canView(user, lecture, await catalog.viewerUnits(user))) throw errors.forbidden();
@@ -160,7 +107,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/hls/:token/*',
     // Segments are bytes, not pages: helmet's page headers would only cost time on every segment.
-    { helmet: false, schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 1024 }), '*': Type.String({ maxLength: 300 }) }) } },
+    { helmet: false, config: { access: ['signed'] }, schema: { hide: true, params: Type.Object({ token: Type.String({ maxLength: 1024 }), '*': Type.String({ maxLength: 300 }) }) } },
     async (req, reply) => {
       const verdict = verifyPlayback(req.params.token, app.playbackSecret);
       if (!verdict.ok) {
@@ -172,8 +119,9 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A token is personal: a request that carries someone else's session is refused.
       if (req.user && String(req.user._id) !== claims.u) throw errors.forbidden();
       const lecture = await access.check(claims);
-      const rel = normalize(req.params['*']).replace(/^\/+/, '');
-      if (rel.startsWith('..') || rel.includes('\0')) throw errors.notFound('文件', 'File');
+      // The path as sent: `\`, `.`, `..`, NUL and empty segments (a trailing '/') name no file.
+      const rel = req.params['*'];
+      if (!isSafeKey(rel)) throw errors.notFound('文件', 'File');
       let key: string;
       const sub = /^subs\/([A-Za-z-]{2,12})\.vtt$/.exec(rel);
       if (sub) {
@@ -183,21 +131,24 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } else {
         key = `${lecture.media!.prefix}/${rel}`;
       }
-      // Evidence for watch-time credit: this segment reached this playback session.
-      const seg = /(?:^|\/)seg_(\d+)\.(?:ts|m4s|aac)$/.exec(rel);
       const remaining = Math.max(0, claims.e - Math.floor(Date.now() / 1000));
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
       // A live lecture's playlist grows every couple of seconds: it is never cached.
       const playlistCache = lecture.kind === 'live' ? 'private, no-cache' : `private, max-age=${Math.min(60, remaining)}`;
-      return sendStored(req, reply, storage.path(key), isPlaylist ? playlistCache : `private, max-age=${remaining}, immutable`, () => {
-        if (seg) app.study.recordDelivery(claims.p, Number(seg[1]));
-      });
+      // Evidence for watch-time credit: the part of this segment's media that reached this playback.
+      const seg = sub ? null : segmentSpan(key, lecture);
+      return sendStored(req, reply, storedPath(storage, key), isPlaylist ? playlistCache : `private, max-age=${remaining}, immutable`, seg ? (carried) => {
+        const d = delivered(seg, carried);
+        if (!d) return;
+        if ('segment' in d) app.study.recordDelivery(claims.p, d.segment);
+        else app.study.recordDeliveredSpan(claims.p, d.fromSec, d.toSec);
+      } : undefined);
     },
   );
 
-  app.get('/posters/:id', { preHandler: app.authenticate, schema: { hide: true, params: ObjectIdParam } }, async (req, reply) => {
+  app.get('/posters/:id', { config: { access: ['any-user'] }, schema: { hide: true, params: ObjectIdParam } }, async (req, reply) => {
     const lecture = await catalog.loadViewable(req.user!, req.params.id);
     if (!lecture.media?.prefix || !lecture.media.poster) throw errors.notFound('封面', 'Poster');
-    return sendStored(req, reply, storage.path(`${lecture.media.prefix}/${lecture.media.poster}`), 'private, max-age=3600');
+    return sendStored(req, reply, storedPath(storage, `${lecture.media.prefix}/${lecture.media.poster}`), 'private, max-age=3600');
   });
 };

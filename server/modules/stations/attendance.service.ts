@@ -179,6 +179,10 @@ export class AttendanceService {
     this.playback.recordFetch(stationId, lectureId, segment);
   }
 
+  recordFetchedSpan(stationId: string, lectureId: string, fromSec: number, toSec: number) {
+    this.playback.recordFetchedSpan(stationId, lectureId, fromSec, toSec);
+  }
+
   heartbeats(station: StationEntry, beats: (IncomingBeat & { sessionId?: string })[]) {
     return this.playback.heartbeats(station, beats);
   }

@@ -8,12 +8,14 @@
  * - /api/timetable: sessions, conflicts, `mine` (a cadre's learning calendar);
  * - /api/calendar: iCalendar feeds behind keyed links, and the links;
  * - /media/station/<lectureId>/...: a station's media, authorised by its cookie (stable URLs, so
- *   replays can be prefetched into the kiosk's cache); served segments are delivery evidence.
+ *   replays can be prefetched into the kiosk's cache); the bytes of segments sent are delivery evidence.
  * Routes stay thin: the services hold the rules.
  */
-import { normalize } from 'node:path';
 import { Type } from 'typebox';
-import { sendStored } from '../playback/routes';
+import { isSafeKey } from '../../../media';
+import { delivered, isSegmentKey, segmentSpan } from '../playback/delivery';
+import { sendStored, storedPath } from '../playback/send-stored';
+import { timedLectures } from '../playback/timed-lectures';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
@@ -29,6 +31,8 @@ import type { Stations } from './plugin';
 
 const withGone = { ...errorResponses, 410: errorResponses[400] };
 const admins = ['orgAdmin', 'unitAdmin'] as const;
+/** Admin routes: a unit admin manages and reads the stations of their unit subtree (StationService.scopeOf). */
+const adminAccess = { access: ['orgAdmin', 'unitAdmin:own-units'] } as const;
 
 function origin(req: FastifyRequest): string {
   return (req.server.config.server.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
@@ -61,27 +65,26 @@ const brief = async (stations: Stations, s: StationEntry) => ({ id: s.id, name: 
 export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { stations, config } = app;
   const { registry, attendance, timetable } = stations;
-  const guard = app.requireRole(...admins);
 
-  app.get('/', { preHandler: guard, schema: { tags: ['stations'], summary: '终端站点 / stations', response: { 200: Type.Object({ items: Type.Array(S.Station) }), ...errorResponses } } }, async (req) => ({
+  app.get('/', { config: adminAccess, schema: { tags: ['stations'], summary: '终端站点 / stations', response: { 200: Type.Object({ items: Type.Array(S.Station) }), ...errorResponses } } }, async (req) => ({
     items: await Promise.all((await registry.visibleTo(req.user!)).map((s) => stationView(stations, s))),
   }));
 
   app.post(
     '/',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '新建站点 / create a station', body: S.StationCreate, response: { 201: S.Station, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '新建站点 / create a station', body: S.StationCreate, response: { 201: S.Station, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await stationView(stations, await registry.create(req.user!, req.body))),
   );
 
   app.patch(
     '/:id',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '修改或停用站点 / edit or disable a station', params: ObjectIdParam, body: S.StationPatch, response: { 200: S.Station, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '修改或停用站点 / edit or disable a station', params: ObjectIdParam, body: S.StationPatch, response: { 200: S.Station, ...errorResponses } } },
     async (req) => stationView(stations, await registry.update(req.user!, req.params.id, req.body)),
   );
 
   app.post(
     '/:id/pairing',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '生成配对码 / one-time pairing code and QR', params: ObjectIdParam, response: { 200: S.Pairing, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '生成配对码 / one-time pairing code and QR', params: ObjectIdParam, response: { 200: S.Pairing, ...errorResponses } } },
     async (req) => {
       const { code, expiresAt } = await registry.createPairing(req.user!, req.params.id);
       const pairUrl = `/kiosk?code=${code}`;
@@ -91,26 +94,26 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:id/roster',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '站点签到名单 / a station’s roster (current or last session)', params: ObjectIdParam, querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '站点签到名单 / a station’s roster (current or last session)', params: ObjectIdParam, querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
     async (req) => attendance.rosterOf(await registry.manageable(req.user!, req.params.id), req.query.sessionId),
   );
 
   app.post(
     '/:id/roster',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '确认名单 / a unit admin confirms who stayed at a station', params: ObjectIdParam, body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '确认名单 / a unit admin confirms who stayed at a station', params: ObjectIdParam, body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
     async (req) => attendance.confirmRoster(await registry.manageable(req.user!, req.params.id), req.body.sessionId, req.body.userIds),
   );
 
   app.post(
     '/:id/revoke',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '撤销站点凭证 / revoke the station credential', params: ObjectIdParam, response: { 200: S.Station, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '撤销站点凭证 / revoke the station credential', params: ObjectIdParam, response: { 200: S.Station, ...errorResponses } } },
     async (req) => stationView(stations, await registry.revoke(req.user!, req.params.id)),
   );
 
   app.post(
     '/pair',
     {
-      config: { rateLimit: { max: 20, timeWindow: 60_000 } },
+      config: { access: ['public'], rateLimit: { max: 20, timeWindow: 60_000 } },
       schema: {
         tags: ['stations'],
         summary: '终端配对 / a kiosk pairs with its one-time code (sets the station cookie)',
@@ -128,7 +131,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/dashboard',
     {
-      preHandler: guard,
+      config: adminAccess,
       schema: {
         tags: ['stations'],
         summary: '站点监控 / monitoring dashboard',
@@ -161,12 +164,12 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
   app.get(
     '/stats',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '空中课堂统计 / statistics by station, type, unit or month', querystring: S.StatsQuery, response: { 200: S.StatsAnswer, ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '空中课堂统计 / statistics by station, type, unit or month', querystring: S.StatsQuery, response: { 200: S.StatsAnswer, ...errorResponses } } },
     async (req) => stations.stats.stats(req.user!, statsQuery(req.query)),
   );
   app.get(
     '/stats.xlsx',
-    { preHandler: guard, schema: { tags: ['stations'], summary: '导出统计 (Excel) / export statistics', querystring: S.StatsQuery } },
+    { config: adminAccess, schema: { tags: ['stations'], summary: '导出统计 (Excel) / export statistics', querystring: S.StatsQuery } },
     async (req, reply) => {
       const q = statsQuery(req.query);
       const buf = await stations.stats.xlsx(req.user!, q);
@@ -183,7 +186,6 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
 export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { stations } = app;
   const { attendance } = stations;
-  const pre = app.authenticateStation;
   const station = (req: FastifyRequest) => stations.fromRequest(req)!;
   // The station's own network, against which learners' check-in scans are compared (a flag only).
   app.addHook('preHandler', async (req) => {
@@ -191,13 +193,13 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (st) attendance.noteStationAddress(st.id, req.ip);
   });
 
-  app.get('/state', { preHandler: pre, schema: { tags: ['kiosk'], summary: '终端状态 / what the kiosk shows: timetable, current session, present learners', response: { 200: S.KioskState, ...errorResponses } } }, async (req) =>
+  app.get('/state', { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '终端状态 / what the kiosk shows: timetable, current session, present learners', response: { 200: S.KioskState, ...errorResponses } } }, async (req) =>
     attendance.kioskState(station(req)),
   );
 
   app.post(
     '/playback',
-    { preHandler: pre, schema: { tags: ['kiosk'], summary: '开始播放 / open the station playback of a session', body: Type.Object({ sessionId: S.Id }), response: { 200: S.KioskPlayback, ...errorResponses } } },
+    { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '开始播放 / open the station playback of a session', body: Type.Object({ sessionId: S.Id }), response: { 200: S.KioskPlayback, ...errorResponses } } },
     async (req) => {
       app.study.assertOpen();
       return attendance.openPlayback(station(req), req.body.sessionId, { ip: req.ip, userAgent: req.headers['user-agent'] });
@@ -207,7 +209,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/heartbeats',
     {
-      preHandler: pre,
+      config: { access: ['kiosk'] },
       bodyLimit: 256 * 1024,
       schema: { tags: ['kiosk'], summary: '站点心跳 / the station player heartbeats (credits every learner present)', body: Type.Object({ beats: Type.Array(S.Beat, { minItems: 1, maxItems: 200 }) }), response: { 200: S.BeatsAnswer, ...errorResponses } },
     },
@@ -219,7 +221,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/checkin-code',
-    { preHandler: pre, schema: { tags: ['kiosk'], summary: '签到二维码 / the rotating check-in code (30 s)', response: { 200: S.CheckinCode, ...errorResponses } } },
+    { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '签到二维码 / the rotating check-in code (30 s)', response: { 200: S.CheckinCode, ...errorResponses } } },
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
       return attendance.checkinCode(station(req), origin(req));
@@ -229,7 +231,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/checkin',
     {
-      preHandler: pre,
+      config: { access: ['kiosk'] },
       schema: {
         tags: ['kiosk'],
         summary: '代签到 / the station operator checks a learner in by username',
@@ -242,25 +244,25 @@ export const kioskRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/checkout',
-    { preHandler: pre, schema: { tags: ['kiosk'], summary: '签退 / check a learner out', body: Type.Object({ userId: S.Id }), response: { 200: Type.Object({ ok: Type.Literal(true) }), ...errorResponses } } },
+    { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '签退 / check a learner out', body: Type.Object({ userId: S.Id }), response: { 200: Type.Object({ ok: Type.Literal(true) }), ...errorResponses } } },
     async (req) => attendance.checkout(station(req), req.body.userId),
   );
 
   app.get(
     '/roster',
-    { preHandler: pre, schema: { tags: ['kiosk'], summary: '签到名单 / who checked in (current or last session), for the roster confirmation', querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
+    { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '签到名单 / who checked in (current or last session), for the roster confirmation', querystring: Type.Object({ sessionId: Type.Optional(S.Id) }), response: { 200: S.Roster, ...errorResponses } } },
     async (req) => attendance.rosterOf(station(req), req.query.sessionId),
   );
 
   app.post(
     '/roster',
-    { preHandler: pre, schema: { tags: ['kiosk'], summary: '确认名单 / the operator confirms who stayed (credits their presence retroactively)', body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
+    { config: { access: ['kiosk'] }, schema: { tags: ['kiosk'], summary: '确认名单 / the operator confirms who stayed (credits their presence retroactively)', body: S.RosterConfirm, response: { 200: S.RosterConfirmed, ...errorResponses } } },
     async (req) => attendance.confirmRoster(station(req), req.body.sessionId, req.body.userIds),
   );
 
   app.post(
     '/sync',
-    { preHandler: pre, bodyLimit: 4 * 1024 * 1024, schema: { tags: ['kiosk'], summary: '离线补传 / upload what was buffered offline (accepted once)', body: S.SyncBody, response: { 200: S.SyncAnswer, ...errorResponses } } },
+    { config: { access: ['kiosk'] }, bodyLimit: 4 * 1024 * 1024, schema: { tags: ['kiosk'], summary: '离线补传 / upload what was buffered offline (accepted once)', body: S.SyncBody, response: { 200: S.SyncAnswer, ...errorResponses } } },
     async (req) => {
       app.study.assertOpen();
       return attendance.sync(station(req), req.body);
@@ -274,8 +276,7 @@ export const checkinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      preHandler: app.authenticate,
-      config: { rateLimit: { max: 30, timeWindow: 60_000 } },
+      config: { access: ['any-user'], rateLimit: { max: 30, timeWindow: 60_000 } },
       schema: {
         tags: ['kiosk'],
         summary: '扫码签到/签退 / a learner checks in (again: re-scan) or out with the station code',
@@ -300,7 +301,7 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/',
-    { schema: { tags: ['timetable'], summary: '课表 / timetable (admins; a station for itself)', querystring: S.Range, response: { 200: Type.Object({ items: Type.Array(S.SessionItem) }), ...errorResponses } } },
+    { config: { access: ['orgAdmin', 'unitAdmin:own-units', 'kiosk'] }, schema: { tags: ['timetable'], summary: '课表 / timetable (admins; a station for itself)', querystring: S.Range, response: { 200: Type.Object({ items: Type.Array(S.SessionItem) }), ...errorResponses } } },
     async (req) => {
       const { from, to } = span(req.query, 7 * DAY, 35 * DAY);
       if (req.user && (admins as readonly string[]).includes(req.user.role)) {
@@ -315,7 +316,7 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/mine',
-    { preHandler: app.authenticate, schema: { tags: ['timetable'], summary: '我的学习台历 / sessions at my unit’s stations and my selected live lectures', querystring: S.Range, response: { 200: Type.Object({ items: Type.Array(S.SessionItem) }), ...errorResponses } } },
+    { config: { access: ['any-user'] }, schema: { tags: ['timetable'], summary: '我的学习台历 / sessions at my unit’s stations and my selected live lectures', querystring: S.Range, response: { 200: Type.Object({ items: Type.Array(S.SessionItem) }), ...errorResponses } } },
     async (req) => {
       const { from, to } = span(req.query, 7 * DAY, 35 * DAY);
       return { items: await timetable.forLearner(req.user!, from, to) };
@@ -325,7 +326,7 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      preHandler: app.requireRole(...admins),
+      config: adminAccess,
       schema: { tags: ['timetable'], summary: '排课 / schedule a session at stations (conflicts are listed)', body: S.ScheduleBody, response: { 201: Type.Object({ session: S.SessionItem, conflicts: Type.Array(S.Conflict) }), ...errorResponses } },
     },
     async (req, reply) => reply.code(201).send(await timetable.create(req.user!, req.body)),
@@ -333,7 +334,7 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/:id',
-    { preHandler: app.requireRole(...admins), schema: { tags: ['timetable'], summary: '删除排课 / delete a session', params: ObjectIdParam, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: adminAccess, schema: { tags: ['timetable'], summary: '删除排课 / delete a session', params: ObjectIdParam, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
       await timetable.remove(req.user!, req.params.id);
       return reply.code(204).send(null);
@@ -355,7 +356,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!sameKey(key(scope), given)) throw stationErrors.calendarKey();
   };
 
-  app.get('/station/:file', { schema: { tags: ['timetable'], summary: '站点日历 (iCalendar) / a station’s feed', params: File, querystring: Key } }, async (req, reply) => {
+  app.get('/station/:file', { config: { access: ['signed'] }, schema: { tags: ['timetable'], summary: '站点日历 (iCalendar) / a station’s feed', params: File, querystring: Key } }, async (req, reply) => {
     const id = req.params.file.slice(0, 24);
     check(`station:${id}`, req.query.key);
     const s = registry.get(id);
@@ -365,7 +366,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.headers(ics(`station-${id}`)).send(buildCalendar(`空中课堂 · ${s.name}`, items, app.calendar, now));
   });
 
-  app.get('/user/:file', { schema: { tags: ['timetable'], summary: '学习台历 (iCalendar) / a cadre’s feed', params: File, querystring: Key } }, async (req, reply) => {
+  app.get('/user/:file', { config: { access: ['signed'] }, schema: { tags: ['timetable'], summary: '学习台历 (iCalendar) / a cadre’s feed', params: File, querystring: Key } }, async (req, reply) => {
     const id = req.params.file.slice(0, 24);
     check(`user:${id}`, req.query.key);
     const user = await app.store.models.User.findById(id).lean<UserDoc>();
@@ -378,6 +379,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/links',
     {
+      config: { access: ['any-user', 'kiosk'] },
       schema: {
         tags: ['timetable'],
         summary: '日历订阅链接 / calendar feed links (a user, or a station cookie)',
@@ -405,27 +407,33 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 export const stationMediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { stations, storage } = app;
+  const timings = timedLectures(app.store.models);
   app.get(
     '/:lectureId/*',
-    { helmet: false, preHandler: app.authenticateStation, schema: { hide: true, params: Type.Object({ lectureId: S.Id, '*': Type.String({ maxLength: 300 }) }) } },
+    { helmet: false, config: { access: ['kiosk'] }, schema: { hide: true, params: Type.Object({ lectureId: S.Id, '*': Type.String({ maxLength: 300 }) }) } },
     async (req, reply) => {
       const st = stations.fromRequest(req)!;
       const { lectureId } = req.params;
       if (!stations.attendance.mayFetch(st.id, lectureId)) throw stationErrors.notScheduledHere();
       const info = await stations.attendance.lectureMedia(lectureId);
       if (!info?.prefix) throw errors.notFound('课程媒体', 'Lecture media');
-      const rel = normalize(req.params['*']).replace(/^\/+/, '');
-      if (rel.startsWith('..') || rel.includes('\0')) throw errors.notFound('文件', 'File');
+      const rel = req.params['*'];
+      if (!isSafeKey(rel)) throw errors.notFound('文件', 'File');
       const sub = /^subs\/([A-Za-z-]{2,12})\.vtt$/.exec(rel);
       const key = sub ? info.subtitles.find((s) => s.lang === sub[1])?.key : `${info.prefix}/${rel}`;
       if (!key) throw errors.notFound('字幕', 'Subtitles');
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
       // Stable URLs: a replay's files may sit in the kiosk's cache for days (prefetch); a live playlist grows.
       const cache = isPlaylist ? (info.kind === 'live' ? 'private, no-cache' : 'private, max-age=3600') : 'private, max-age=691200, immutable';
-      const seg = /(?:^|\/)seg_(\d{1,7})\.(?:ts|m4s|aac)$/.exec(rel);
-      return sendStored(req, reply, storage.path(key), cache, () => {
-        if (seg) stations.attendance.recordFetch(st.id, lectureId, Number(seg[1]));
-      });
+      // Evidence: the part of this segment's media the bytes sent carried (playback/delivery.ts).
+      const timed = !sub && isSegmentKey(key) ? await timings.fetch(lectureId) : undefined;
+      const seg = timed ? segmentSpan(key, timed) : null;
+      return sendStored(req, reply, storedPath(storage, key), cache, seg ? (carried) => {
+        const d = delivered(seg, carried);
+        if (!d) return;
+        if ('segment' in d) stations.attendance.recordFetch(st.id, lectureId, d.segment);
+        else stations.attendance.recordFetchedSpan(st.id, lectureId, d.fromSec, d.toSec);
+      } : undefined);
     },
   );
 };

@@ -194,7 +194,7 @@ export class StationPlaybackService {
     return this.deps.timetable.range(now - 24 * 3600_000, now + 3600_000, stationId).some((s) => s.lectureId === lectureId && s.kind === 'live' && this.deps.runs.isOnNow(s, now));
   }
 
-  /** Evidence: the media route served a segment of a lecture to a station. */
+  /** Evidence: the media route sent a whole segment of a recorded lecture to a station. */
   recordFetch(stationId: string, lectureId: string, segment: number) {
     const key = `${stationId}:${lectureId}`;
     let m = this.fetched.get(key);
@@ -208,6 +208,11 @@ export class StationPlaybackService {
       m.dirty = true;
     }
     for (const pid of this.playing.get(key) ?? []) this.deps.engine.recordDelivery(pid, segment);
+  }
+
+  /** Evidence: part of a segment (a range, an aborted download, live timeline seconds) reached a station; its playbacks now get that media. */
+  recordFetchedSpan(stationId: string, lectureId: string, fromSec: number, toSec: number) {
+    for (const pid of this.playing.get(`${stationId}:${lectureId}`) ?? []) this.deps.engine.recordDeliveredSpan(pid, fromSec, toSec);
   }
 
   // ---- heartbeats ------------------------------------------------------------------------
