@@ -120,9 +120,14 @@ describe('store failures', () => {
     try {
       const before = (await app.inject('/readyz')).json();
       expect(before.checks.store.detail.embedded).toBe(true);
+      // Polled closely: the supervisor restarts the child within about a second.
       process.kill(before.checks.store.detail.ferretdbPid, 'SIGKILL');
-      await sleep(300);
-      const res = await app.inject('/readyz');
+      const deadline = Date.now() + 5_000;
+      let res = await app.inject('/readyz');
+      while (res.statusCode !== 503 && Date.now() < deadline) {
+        await sleep(20);
+        res = await app.inject('/readyz');
+      }
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ status: 'not-ready', checks: { store: { state: 'down' }, mediasoup: { state: 'up' } } });
     } finally {

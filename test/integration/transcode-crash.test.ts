@@ -68,6 +68,8 @@ describe('a transcode interrupted by a crash', () => {
       await sleep(500);
       l = await lecture(server.url, cookie2, id);
     }
+    // One portal process per data folder: stop the server before reading its store directly.
+    expect(await server.kill('SIGTERM')).toBe(0);
     const store2 = await openStore(loadConfig(env), { info() {}, warn() {}, debug() {} });
     try {
       const job = await store2.models.Job.findOne({ 'payload.lectureId': id }).lean();

@@ -6,7 +6,8 @@ import { StringEnum } from '../../schemas';
 /** One watch-time heartbeat (学时心跳), as players and station kiosks send it. */
 export const BeatSchema = Type.Object({
   playbackId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-  seq: Type.Integer({ minimum: 1, maximum: 1e9 }),
+  // Kiosks number their beats from a clock reading (about 1.8e10): any safe integer.
+  seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   position: Type.Number({ minimum: 0, maximum: 1e7 }),
   rate: Type.Number({ minimum: 0, maximum: 16 }),
   playing: Type.Boolean(),
