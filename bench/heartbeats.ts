@@ -156,7 +156,9 @@ async function drive(name: string, job: Omit<LoadgenJob, 'epochMs' | 'rate' | 'w
 try {
   // Seed: the demo county, N cadres, one published lecture with enough segments for the run.
   const t0 = Date.now();
-  const store = await openStore(loadConfig(env), { info() {}, warn() {}, debug() {} });
+  // The bench's own handle on the store (setup, then the check) holds a data folder of its own:
+  // the portal's is locked by the portal (one process per data folder).
+  const store = await openStore(loadConfig({ ...env, DATA_DIR: join(dir, 'bench-data') }), { info() {}, warn() {}, debug() {} });
   await seedDemo(store.models);
   const unit = (await store.models.User.findOne({ username: 'cadre' }).lean())!.orgUnitId;
   const hash = await hashPassword('benchpass1');
@@ -219,7 +221,7 @@ try {
   const closed = new Promise((r) => portal.child.once('exit', r));
   portal.child.kill('SIGTERM');
   await Promise.race([closed, sleep(30_000)]);
-  const check = await openStore(loadConfig(env), { info() {}, warn() {}, debug() {} });
+  const check = await openStore(loadConfig({ ...env, DATA_DIR: join(dir, 'bench-data') }), { info() {}, warn() {}, debug() {} });
   const rows = await check.models.Playback.find({ _id: { $in: sessions.map((x) => x.playbackId) } }, { lastSeq: 1 }).lean();
   const lastSeq = new Map(rows.map((r) => [String(r._id), Number(r.lastSeq ?? 0)]));
   const raw = walDb(check.models);
