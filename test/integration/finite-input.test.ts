@@ -228,7 +228,8 @@ describe('heartbeats', () => {
     const beat = (seq: number) => ({ playbackId, seq, position: 0, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() });
     const body = { beats: [beat(1)] };
     const cases = [
-      ['seq', [0, -1, 1.5, 1e9 + 1, 2 ** 53]],
+      // Kiosks number beats from a clock reading (~1.8e10): any safe integer is a seq.
+      ['seq', [0, -1, 1.5, 2 ** 53, 1e300]],
       ['position', [-1, 1e7 + 1]],
       ['rate', [-0.5, 16.5, 1e9]],
       ['clientAt', [-1, 1e13 + 1, 8.64e15]],
@@ -238,7 +239,7 @@ describe('heartbeats', () => {
         expectBeatRefused(await send('POST', '/api/study/heartbeats', cadre, bad), field, `${field} ${JSON.stringify(bad)}`);
       }
     }
-    // Read back: nothing refused was taken (a stored seq of 1e9 would make seq 1 stale), and the
+    // Read back: nothing refused was taken (a stored seq of 2^53 would make seq 1 stale), and the
     // study log still checkpoints to the store.
     const first = await send('POST', '/api/study/heartbeats', cadre, body);
     expect(first.status).toBe(200);
@@ -293,8 +294,9 @@ describe('stations and the timetable', () => {
     const pb = await send('POST', '/api/kiosk/playback', kiosk, { sessionId });
     expect(pb.status).toBe(200);
     const beats = { beats: [{ playbackId: pb.body.playbackId, seq: 1, position: 60, rate: 1, playing: true, visible: true, event: 'play', clientAt: Date.now() }] };
+    const bad = { seq: [-1, 2 ** 53], clientAt: [-1, 1e13 + 1], rate: [-1, 1e13 + 1] };
     for (const field of ['seq', 'clientAt', 'rate'] as const) {
-      for (const body of badBodies(beats, `beats.0.${field}`, [-1, 1e13 + 1])) expectBeatRefused(await send('POST', '/api/kiosk/heartbeats', kiosk, body), field, `${field} ${JSON.stringify(body)}`);
+      for (const body of badBodies(beats, `beats.0.${field}`, bad[field])) expectBeatRefused(await send('POST', '/api/kiosk/heartbeats', kiosk, body), field, `${field} ${JSON.stringify(body)}`);
     }
     const hb = await send('POST', '/api/kiosk/heartbeats', kiosk, beats);
     expect(hb.status).toBe(200);
