@@ -56,7 +56,8 @@ export async function sendStored(req: FastifyRequest, reply: FastifyReply, path:
       'content-type': type,
       'content-length': st.size,
       'accept-ranges': 'bytes',
-      etag: `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`,
+      // The same tag @fastify/send gives (mtime as a Date rounds the ms), so If-None-Match from either path matches.
+      etag: `W/"${st.size.toString(16)}-${st.mtime.getTime().toString(16)}"`,
       'last-modified': st.mtime.toUTCString(),
       'cache-control': cacheControl,
       'x-content-type-options': 'nosniff',
