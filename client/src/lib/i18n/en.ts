@@ -3,8 +3,16 @@
  * English word alone would lose them (学时 → study hours).
  */
 import type { Messages } from './zh-CN.ts';
+import * as adminUsers from './areas/admin-users.ts';
+import * as adminConsole from './areas/admin-console.ts';
+import * as plans from './areas/plans.ts';
+import * as playerWeak from './areas/player-weak.ts';
+import * as reports from './areas/reports.ts';
+import * as layout from './areas/layout.ts';
+import * as stationsScale from './areas/stations-scale.ts';
+import * as finding from './areas/finding.ts';
 
-export const en: Messages = {
+const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
   'app.shortName': 'Tongyu Cadre Learning',
   'app.county': 'Organisation Department, Tongyu County Committee',
@@ -610,3 +618,5 @@ export const en: Messages = {
   'error.ALREADY_SELECTED': 'You have already selected this lecture.',
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
+
+export const en: Messages = { ...base, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en };

@@ -3,7 +3,16 @@
  * provide every key (the `Messages` type enforces it). Placeholders look like `{name}`.
  * Terms follow the county's own usage: 自主选学, 学时, 专题, 空中课堂, 远程教育终端站点.
  */
-export const zhCN = {
+import * as adminUsers from './areas/admin-users.ts';
+import * as adminConsole from './areas/admin-console.ts';
+import * as plans from './areas/plans.ts';
+import * as playerWeak from './areas/player-weak.ts';
+import * as reports from './areas/reports.ts';
+import * as layout from './areas/layout.ts';
+import * as stationsScale from './areas/stations-scale.ts';
+import * as finding from './areas/finding.ts';
+
+const base = {
   'app.name': '通榆县干部教育培训 · 远程学习平台',
   'app.shortName': '通榆干部远程学习',
   'app.county': '通榆县委组织部',
@@ -608,6 +617,9 @@ export const zhCN = {
   'error.ALREADY_SELECTED': '您已选学该课程。',
   'error.UNKNOWN': '操作失败，请稍后再试。',
 } as const;
+
+/** Areas added later keep their messages in areas/ (one file each, both languages). */
+export const zhCN = { ...base, ...adminUsers.zh, ...adminConsole.zh, ...plans.zh, ...playerWeak.zh, ...reports.zh, ...layout.zh, ...stationsScale.zh, ...finding.zh } as const;
 
 export type MessageKey = keyof typeof zhCN;
 export type Messages = { readonly [K in MessageKey]: string };
