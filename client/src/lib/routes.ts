@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan';
 
 export interface RouteDef {
   name: RouteName;
@@ -31,6 +31,12 @@ export const STUDY_ROLES: readonly Role[] = ['cadre'];
 /** 单位学习统计 is for the unit's admin and the organisation department. */
 export const UNIT_REPORT_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
 
+/** 管理控制台 (users, plans, review, reminders): the organisation department and, scoped to their units, unit admins. */
+export const ADMIN_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
+
+/** County-wide settings (credit policies, the xAPI export) are the organisation department's. */
+export const ORG_ADMIN_ROLES: readonly Role[] = ['orgAdmin'];
+
 /** 终端站点 (registry, pairing, monitoring, statistics) and 课表 scheduling are for admins. */
 export const STATION_ADMIN_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
 
@@ -43,6 +49,15 @@ export const routes: readonly RouteDef[] = [
   { name: 'study', path: '/study', auth: true, roles: STUDY_ROLES },
   { name: 'unitReport', path: '/admin/unit', auth: true, roles: UNIT_REPORT_ROLES },
   { name: 'stations', path: '/admin/stations', auth: true, roles: STATION_ADMIN_ROLES },
+  { name: 'admin', path: '/admin', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminUsers', path: '/admin/users', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminImport', path: '/admin/users/import', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminPolicies', path: '/admin/policies', auth: true, roles: ORG_ADMIN_ROLES },
+  { name: 'adminReview', path: '/admin/review', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminReminders', path: '/admin/reminders', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminXapi', path: '/admin/xapi', auth: true, roles: ORG_ADMIN_ROLES },
+  { name: 'adminPlans', path: '/admin/plans', auth: true, roles: ADMIN_ROLES },
+  { name: 'plan', path: '/plan', auth: true, roles: STUDY_ROLES },
   { name: 'timetable', path: '/timetable', auth: true },
   { name: 'checkin', path: '/checkin', auth: true },
   // The station's own page: it signs in with its station credential, not a user session.
