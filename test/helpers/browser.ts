@@ -49,11 +49,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let clientBuild: Promise<void> | undefined;
 
-/** Runs `vite build` (once per process; set E2E_SKIP_BUILD=1 to reuse an existing dist/client). */
+/**
+ * Runs `vite build` (once per process; set E2E_SKIP_BUILD=1 to reuse an existing dist/client).
+ * E2E_CLIENT_DIST builds into (and serves from) another folder, so two runners on one tree do not
+ * overwrite each other's build.
+ */
 export function buildClient(): Promise<void> {
   if (process.env.E2E_SKIP_BUILD === '1') return Promise.resolve();
   clientBuild ??= new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT }, (error, _stdout, stderr) => {
+    execFile(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn', ...(process.env.E2E_CLIENT_DIST ? ['--outDir', path.resolve(process.env.E2E_CLIENT_DIST), '--emptyOutDir'] : [])], { cwd: ROOT }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`vite build failed: ${stderr || error.message}`));
       else resolve();
     });

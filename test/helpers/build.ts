@@ -19,6 +19,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     MONGODB_DB: `t_${randomBytes(6).toString('hex')}`,
     DATA_DIR: dataDir,
     MEDIASOUP_NUM_WORKERS: '1',
+    // Where the end-to-end tests' client build lives (E2E_CLIENT_DIST: one per concurrent runner).
+    ...(process.env.E2E_CLIENT_DIST ? { CLIENT_DIST: process.env.E2E_CLIENT_DIST } : {}),
     MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN ?? '/usr/lib/x86_64-linux-gnu/mediasoup/mediasoup-worker',
     ...overrides,
   };
