@@ -1,9 +1,12 @@
 /**
  * A cadre's heartbeats (学时心跳), judged one batch at a time per cadre (the engine's lock): each
  * beat by heartbeat-policy.ts on a staged copy of its playback, each placed span offered to the
- * cadre's clock; the decisions go to the log in one commit, and only once it is stored are the
- * playback, the progress and the flags changed in memory and the beats acknowledged. A failed
- * commit throws 503 after the clock's grants are taken back (study-engine.ts commit()).
+ * cadre's clock. The judged batch is applied to memory and handed to the log before the lock is
+ * released, so the cadre's next batch is judged on it without waiting for the store (a player
+ * that beats faster than an insert takes is not held to one batch per insert); its beats are
+ * acknowledged only once the log holds the batch. A failed commit takes back, newest first, every
+ * batch applied since (study-engine.ts commitApplied()), and answers 503: the client's retry with
+ * the same seqs is judged afresh. Completion is asked only once the batch is durable.
  */
 import { decide } from './heartbeat-policy';
 import { addInterval, flatten, frontier } from './intervals';
@@ -17,7 +20,16 @@ export interface CadreAnswer {
   sessions: Record<string, SessionView>;
 }
 
-export async function ingestCadreBeats(e: StudyEngine, userId: string, beats: IncomingBeat[]): Promise<CadreAnswer> {
+/** A judged batch, applied to memory and handed to the log; `durable` settles with its commit. */
+export interface JudgedBatch {
+  acks: { playbackId: string; seq: number }[];
+  rejected: RejectedBeat[];
+  touched: { pid: string; s: PlaybackSession; p: Progress; content: LectureInfo | null; info: LectureInfo | null }[];
+  durable: Promise<void>;
+}
+
+/** Judges a batch (under the cadre's lock), applies it and hands it to the log. */
+export async function judgeCadreBeats(e: StudyEngine, userId: string, beats: IncomingBeat[]): Promise<JudgedBatch> {
   const now = e.now();
   const acks: { playbackId: string; seq: number }[] = [];
   const rejected: RejectedBeat[] = [];
@@ -69,17 +81,27 @@ export async function ingestCadreBeats(e: StudyEngine, userId: string, beats: In
     });
     touched.push({ pid, s, p, content, info });
   }
-  await e.commit(entries, reserved);
+  const undo = e.snapshotForUndo(touched.map((t) => t.s), staged.map((c) => c.p), reserved);
   for (const fn of apply) fn();
   for (const c of staged) e.credit(c.p, c.intervals, c.wallSec, c.source, c.position, now);
+  const durable = e.commitApplied(entries, undo, touched.map((t) => t.p));
+  return { acks, rejected, touched, durable };
+}
+
+/** Waits until the batch is durable, then answers: the sessions' views and any completion. */
+export async function answerCadreBeats(e: StudyEngine, batch: JudgedBatch): Promise<CadreAnswer> {
+  await batch.durable;
+  const { acks, rejected, touched } = batch;
+  const now = e.now();
   const views: Record<string, SessionView> = {};
   for (const t of touched) {
     if (t.info?.attentionChecks) e.attention.schedule(t.s, now, e.place.holds(t.s));
     views[t.pid] = e.view(t.s, t.p, t.content);
   }
   for (const t of touched) {
-    // Most beats complete nothing: the ledger is asked only when the content may be complete.
-    if (t.p.completedAt === null && !e.ledger.reached(t.p)) continue;
+    // Most beats complete nothing: the ledger is asked only when the content may be complete, and
+    // only on durable credit (a later batch of the cadre still in flight may yet be taken back).
+    if (t.p.completedAt === null && (!e.ledger.reached(t.p) || e.unconfirmedCredits(t.p))) continue;
     const hours = await e.ledger.checkCompletion(t.p, t.content);
     views[t.pid]!.completed = t.p.completedAt !== null;
     if (hours !== undefined) views[t.pid]!.creditHours = hours;

@@ -29,7 +29,8 @@ import type { UserDoc } from '../users/user.model';
 import { AttentionChecks, type AttentionView } from './attention';
 import { CountingPlace } from './counting-place';
 import { LectureFacts } from './lecture-facts';
-import { ingestCadreBeats } from './cadre-ingest';
+import { AppliedBatches } from './applied-batches';
+import { answerCadreBeats, judgeCadreBeats } from './cadre-ingest';
 import { replayEntry } from './log-replay';
 import { CadreClock } from './cadre-clock';
 import { Checkpointer } from './checkpointer';
@@ -101,6 +102,7 @@ export class StudyEngine {
   readonly progress = new Map<string, Progress>();
   private readonly facts: LectureFacts;
   private readonly beatLock = new KeyedLock();
+  private readonly applied: AppliedBatches;
   private readonly repos;
   readonly attention: AttentionChecks;
   readonly place: CountingPlace;
@@ -117,6 +119,7 @@ export class StudyEngine {
     random: () => number = Math.random,
   ) {
     this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000, dbName: cfg.logDb });
+    this.applied = new AppliedBatches(this.wal, log, logUnavailable);
     this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold };
     this.calendar = new CountyCalendar(cfg.timeZone ?? 'Asia/Shanghai');
     this.clock = new CadreClock(now);
@@ -277,7 +280,28 @@ export class StudyEngine {
   /** A cadre's beats: judged one batch at a time per cadre, acknowledged once durable. */
   ingest(user: UserDoc, beats: IncomingBeat[]): Promise<{ acks: { playbackId: string; seq: number }[]; rejected: RejectedBeat[]; sessions: Record<string, SessionView> }> {
     const userId = String(user._id);
-    return this.beatLock.run(`beats:${userId}`, () => ingestCadreBeats(this, userId, beats));
+    return this.beatLock.run(`beats:${userId}`, () => judgeCadreBeats(this, userId, beats)).then((batch) => answerCadreBeats(this, batch));
+  }
+
+  /** What a judged batch changes in memory, to take it back if its commit fails (newest first). */
+  snapshotForUndo(sessions: PlaybackSession[], progress: Progress[], reserved: Reservation[]): () => void {
+    const ss = sessions.map((s) => ({ s, state: s.state, flags: copyFlags(s.flags), ended: s.ended, lastServerAt: s.lastServerAt }));
+    const ps = [...new Set(progress)].map((p) => ({ p, intervals: p.intervals, wallSec: p.wallSec, source: p.source, lastPosition: p.lastPosition, lastWatchedAt: p.lastWatchedAt }));
+    return () => {
+      for (const r of reserved) this.clock.release(r.userId, r.pieces);
+      for (const x of ss) Object.assign(x.s, { state: x.state, flags: x.flags, ended: x.ended, lastServerAt: x.lastServerAt, dirty: true });
+      for (const x of ps) Object.assign(x.p, { intervals: x.intervals, wallSec: x.wallSec, source: x.source, lastPosition: x.lastPosition, lastWatchedAt: x.lastWatchedAt, dirty: true });
+    };
+  }
+
+  /** Hands an applied batch to the log (applied-batches.ts); resolves once it is stored. */
+  commitApplied(entries: WalEntry[], undo: () => void, credited: Progress[]): Promise<void> {
+    return this.applied.commit(entries, undo, credited);
+  }
+
+  /** Batches of a cadre's beats whose credit to `p` is not durable yet. */
+  unconfirmedCredits(p: Progress): number {
+    return this.applied.unconfirmedCredits(p);
   }
 
   /**
@@ -421,6 +445,12 @@ export class StudyEngine {
     const p = await this.loadProgress(userId, info?.id ?? lectureId);
     return { intervals: p.intervals, coveredSec: covered(p.intervals), wallSec: p.wallSec, durationSec: p.durationSec, lastPosition: p.lastPosition, completedAt: p.completedAt, lastWatchedAt: p.lastWatchedAt };
   }
+}
+
+function copyFlags(flags: PlaybackSession['flags']): PlaybackSession['flags'] {
+  const out: PlaybackSession['flags'] = {};
+  for (const [k, v] of Object.entries(flags)) out[k as FlagKind] = { ...v };
+  return out;
 }
 
 export function groupByPlayback(beats: IncomingBeat[]): Map<string, IncomingBeat[]> {
