@@ -189,6 +189,7 @@ describe('login errors and phone layout', () => {
       expect(overflow).toBeLessThanOrEqual(0);
       const header = await page.locator('.app-header').boundingBox();
       expect(header?.width).toBeLessThanOrEqual(390);
+      await page.getByTestId('menu-toggle').click(); // phones: the header's actions are in its menu
       await expect(page.getByTestId('logout').isVisible()).resolves.toBe(true);
       await screenshot(page, 'home-phone');
     } finally {

@@ -1,8 +1,8 @@
 /**
  * The route table and pure path helpers used by the router (router.svelte.ts).
  * A route path is literal segments and `:name` parameters (`/lectures/:id`); a parameter matches
- * one non-empty segment. `roles` limits a page to some roles (others see not-found, as for a
- * page that does not exist). `?next=` carries the page to return to after logging in and only
+ * one non-empty segment. `roles` limits a page to some roles (others see the 无权限 page, 403;
+ * a path that matches no route sees not-found). `?next=` carries the page to return to after logging in and only
  * ever holds a local path, so a crafted link cannot send a user to another site.
  */
 import type { Role } from './api/types.ts';
