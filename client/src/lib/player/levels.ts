@@ -65,6 +65,12 @@ export function qualityOptions(levels: readonly LevelLike[], separateAudio: bool
   return options;
 }
 
+/** Declared bitrate (BANDWIDTH, bits/s) of the lowest video level; 0 when there is none. */
+export function lowestVideoBitrate(levels: readonly LevelLike[]): number {
+  const rates = levels.filter((l) => !isAudioOnly(l) && (l.bitrate ?? 0) > 0).map((l) => l.bitrate!);
+  return rates.length > 0 ? Math.min(...rates) : 0;
+}
+
 /** The media-playlist URL of the audio-only variant in a parsed master playlist, if any. */
 export function findAudioOnlyVariant(variants: readonly ParsedVariantLike[]): string | undefined {
   const hasVideo = (v: ParsedVariantLike) => {

@@ -16,13 +16,15 @@
  */
 import type HlsType from 'hls.js';
 import { debugHookEnabled } from '../debug.ts';
-import type { ErrorData, HlsConfig, LevelParsed, LoaderConfig } from 'hls.js';
+import type { ErrorData, FragLoadedData, LevelParsed } from 'hls.js';
+import { HLS_CONFIG, segmentSample } from './hls-config.ts';
 import { ApiError, api, type ApiClient } from '../api/client.ts';
 import type { Playback } from '../api/types.ts';
-import { AUDIO_VALUE, findAudioOnlyVariant, levelLabel, qualityOptions, rebaseUrl, type ParsedVariantLike, type QualityOption } from './levels.ts';
+import { AUDIO_VALUE, findAudioOnlyVariant, levelLabel, lowestVideoBitrate, qualityOptions, rebaseUrl, type ParsedVariantLike, type QualityOption } from './levels.ts';
 import { decideRecovery, errorCodeFromBody, retryDelaySec } from './recovery.ts';
 import { LocalResumeStore, RESUME_SAVE_INTERVAL_MS, pickResumePosition, positionToSave, resumeFrom, type ResumeStore } from './resume.ts';
 import { parseThumbnailVtt, type ThumbnailCue } from './thumbnails.ts';
+import type { SegmentSample } from './weak-link.ts';
 
 export type PlayerStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -36,24 +38,6 @@ export interface RetryState {
 }
 
 type HlsClass = typeof HlsType;
-
-/** Short hls.js retries so an outage surfaces in seconds; the player's own loop takes over. */
-const loadPolicy = (ttfbMs: number, loadMs: number): { default: LoaderConfig } => ({
-  default: {
-    maxTimeToFirstByteMs: ttfbMs,
-    maxLoadTimeMs: loadMs,
-    timeoutRetry: { maxNumRetry: 1, retryDelayMs: 0, maxRetryDelayMs: 0 },
-    errorRetry: { maxNumRetry: 2, retryDelayMs: 500, maxRetryDelayMs: 2000 },
-  },
-});
-
-const HLS_CONFIG: Partial<HlsConfig> = {
-  backBufferLength: 90,
-  maxBufferLength: 30,
-  manifestLoadPolicy: loadPolicy(10_000, 20_000),
-  playlistLoadPolicy: loadPolicy(10_000, 20_000),
-  fragLoadPolicy: loadPolicy(10_000, 60_000),
-};
 
 const MEDIA_RECOVERY_WINDOW_MS = 5000;
 const MIN_RENEW_INTERVAL_MS = 10_000;
@@ -80,6 +64,10 @@ export class PlayerController {
   thumbnails = $state<ThumbnailCue[]>([]);
   /** Where playback resumed (seconds), 0 when it started from the beginning. */
   resumedFrom = $state(0);
+  /** The ladder's audio-only rung can be played on its own (仅音频). */
+  audioAvailable = $state(false);
+  /** Declared bitrate of the lowest video rung (bits/s), 0 until the master is parsed. */
+  lowestVideoBps = $state(0);
 
   readonly lectureId: string;
   readonly #api: ApiClient;
@@ -98,6 +86,7 @@ export class PlayerController {
   #renewing = false;
   #lastSaved = 0;
   #destroyed = false;
+  readonly #segmentListeners = new Set<(sample: SegmentSample) => void>();
   readonly #beforePlayback: (() => Promise<void>) | undefined;
 
   constructor(lectureId: string, options: { api?: ApiClient; resume?: ResumeStore; beforePlayback?: () => Promise<void> } = {}) {
@@ -109,6 +98,12 @@ export class PlayerController {
 
   get hls(): HlsType | null {
     return this.#hls;
+  }
+
+  /** Calls `fn` with the timing of every segment loaded from the network (weak-link.ts). */
+  onSegment(fn: (sample: SegmentSample) => void): () => void {
+    this.#segmentListeners.add(fn);
+    return () => this.#segmentListeners.delete(fn);
   }
 
   /** Loads the playback and starts the source on `video` (paused until the viewer presses play). */
@@ -229,6 +224,7 @@ export class PlayerController {
     clearInterval(this.#retryTimer);
     this.#hls?.destroy();
     this.#hls = null;
+    this.#segmentListeners.clear();
     if (this.#video && window.__player?.video === this.#video) delete window.__player;
   }
 
@@ -263,6 +259,8 @@ export class PlayerController {
     if (!Hls || !video) return;
     this.#hls?.destroy();
     const isMaster = source === this.playback?.masterUrl;
+    this.activeLevel = -1;
+    this.activeLabel = '';
     const hls = new Hls({ ...HLS_CONFIG, startPosition: position > 0 ? position : -1 });
     this.#hls = hls;
     const current = () => this.#hls === hls && !this.#destroyed;
@@ -272,6 +270,7 @@ export class PlayerController {
       const variants = data.levels.map((l: LevelParsed): ParsedVariantLike => ({ url: l.url, bitrate: l.bitrate, width: l.width, height: l.height, attrs: l.attrs as unknown as Record<string, string | undefined> }));
       this.#audioUrl = findAudioOnlyVariant(variants) ?? data.audioTracks.find((track) => track.url)?.url;
       this.#audioBase = source;
+      this.audioAvailable = Boolean(this.#audioUrl);
       // hls.js announces MANIFEST_PARSED from inside its own MANIFEST_LOADED handler, i.e. before
       // this one runs: the menu is built there already and needs the audio entry added.
       if (hls.levels.length > 0) this.options = qualityOptions(hls.levels, Boolean(this.#audioUrl));
@@ -280,12 +279,17 @@ export class PlayerController {
       if (!current()) return;
       if (isMaster) {
         this.options = qualityOptions(hls.levels, Boolean(this.#audioUrl));
+        this.lowestVideoBps = lowestVideoBitrate(hls.levels);
         const wanted = level ?? (this.quality === 'auto' || this.quality === AUDIO_VALUE ? -1 : Number(this.quality));
         if (Number.isInteger(wanted) && wanted >= 0 && wanted < hls.levels.length) hls.currentLevel = wanted;
         this.quality = wanted >= 0 ? String(wanted) : 'auto';
       }
       this.status = 'ready';
       if (play) void video.play().catch(() => undefined);
+    });
+    hls.on(Hls.Events.LEVEL_SWITCHING, (_event, data) => {
+      // The level being loaded names the rung while the first segment is still on its way.
+      if (current() && this.activeLevel < 0) this.activeLabel = levelLabel(data);
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
       if (!current()) return;
@@ -300,7 +304,11 @@ export class PlayerController {
       this.retry = null;
       this.#retryAttempt = 0;
     };
-    hls.on(Hls.Events.FRAG_LOADED, recovered);
+    hls.on(Hls.Events.FRAG_LOADED, (_event, data: FragLoadedData) => {
+      recovered();
+      const sample = current() ? segmentSample(data) : null;
+      if (sample) for (const fn of this.#segmentListeners) fn(sample);
+    });
     hls.on(Hls.Events.LEVEL_LOADED, recovered);
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (current()) this.#onHlsError(hls, data);
