@@ -93,7 +93,7 @@ describe('reminders', () => {
     expect(await reminders.run()).toMatchObject({ noticeId: null, reminded: 0 });
   });
 
-  it('lets only an organisation admin run the sweep, and validates read requests', async () => {
+  it('lets admins, not cadres, run the sweep, and validates read requests', async () => {
     expect((await fetch(`${url}/api/study/reminders/run`, { method: 'POST', headers: { cookie } })).status).toBe(403);
     const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
     const res = await fetch(`${url}/api/study/reminders/run`, { method: 'POST', headers: { cookie: admin } });

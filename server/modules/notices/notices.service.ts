@@ -1,7 +1,9 @@
 /**
  * Sending and reading notices. A notice has a stable id chosen by its sender (e.g.
  * `credit-2026-11`), so sending it twice to one user stores it once; a user who is online gets
- * it pushed over socket.io at once (room `user:<id>`). A user's box (one document) is written
+ * it pushed over socket.io at once (room `user:<id>`). A kind whose text goes stale (the year-end
+ * reminder quotes the hours earned) registers a renderer: the text is then made again from current
+ * figures each time the box is read, so the stored text is only what was true when it was sent. A user's box (one document) is written
  * only under its `notices:<user>` key of the store's lock: FerretDB rewrites the whole document on
  * any update, so a send racing a read marker (or another send) would otherwise lose one.
  */
@@ -23,11 +25,21 @@ export interface NoticeView {
   read: boolean;
 }
 
+/** Current text of a notice of one kind for its user, or null to keep the stored text. */
+export type NoticeRenderer = (userId: string, notice: NoticeView) => Promise<Pick<NoticeView, 'title' | 'titleEn' | 'body' | 'bodyEn'> | null>;
+
 export class NoticeService {
+  private readonly renderers = new Map<string, NoticeRenderer>();
+
   constructor(
     private readonly models: Models,
     private readonly io?: () => IoServer | undefined,
   ) {}
+
+  /** Renders notices of `kind` from current figures when they are read (one renderer per kind). */
+  renderWith(kind: string, renderer: NoticeRenderer): void {
+    this.renderers.set(kind, renderer);
+  }
 
   /** Stores the notice for the user unless it is there already; true when it was new. */
   send(userId: string, notice: Notice): Promise<boolean> {
@@ -79,7 +91,16 @@ export class NoticeService {
     const items = [...box.items]
       .sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime())
       .map((n): NoticeView => ({ id: n.id, kind: n.kind, at: n.at, title: n.title, titleEn: n.titleEn, body: n.body ?? '', bodyEn: n.bodyEn ?? '', link: n.link ?? undefined, read: read.has(n.id) }));
-    return { items, unread: items.filter((n) => !n.read).length };
+    const rendered = await Promise.all(items.map((n) => this.render(userId, n)));
+    return { items: rendered, unread: rendered.filter((n) => !n.read).length };
+  }
+
+  private async render(userId: string, n: NoticeView): Promise<NoticeView> {
+    const renderer = this.renderers.get(n.kind);
+    if (!renderer) return n;
+    // A failed read of the figures shows the text as sent rather than no notices at all.
+    const text = await renderer(userId, n).catch(() => null);
+    return text ? { ...n, ...text } : n;
   }
 
   /** Marks the given notices (all when none are given) as read. */

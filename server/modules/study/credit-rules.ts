@@ -47,3 +47,21 @@ export function windowEarned(byYear: Record<number, number>, year: number, windo
   for (let y = year - windowYears + 1; y <= year; y++) sum += byYear[y] ?? 0;
   return round1(sum);
 }
+
+/**
+ * What makes a policy contradict itself, in both languages, or null when it holds together: the
+ * required part cannot exceed the year, a one-year window is the year itself, and a window holds at
+ * least one year's hours. (Each field's own range is checked by the route's schema.)
+ */
+export function policyProblem(p: Omit<CreditPolicy, 'rank'>): { field: keyof Omit<CreditPolicy, 'rank'>; zh: string; en: string } | null {
+  if (p.requiredMinHours > p.yearlyHours) {
+    return { field: 'requiredMinHours', zh: `必修最低学时 (${p.requiredMinHours}) 不能超过年度学时 (${p.yearlyHours})`, en: `Required hours (${p.requiredMinHours}) cannot exceed the yearly hours (${p.yearlyHours})` };
+  }
+  if (p.windowYears === 1 && p.windowHours !== p.yearlyHours) {
+    return { field: 'windowHours', zh: `考核周期为 1 年时，周期学时应等于年度学时 (${p.yearlyHours})`, en: `With a one-year window, the window hours must equal the yearly hours (${p.yearlyHours})` };
+  }
+  if (p.windowHours < p.yearlyHours) {
+    return { field: 'windowHours', zh: `周期学时 (${p.windowHours}) 不能少于年度学时 (${p.yearlyHours})`, en: `Window hours (${p.windowHours}) cannot be fewer than the yearly hours (${p.yearlyHours})` };
+  }
+  return null;
+}

@@ -3,14 +3,27 @@
  * 15 December) every cadre below the yearly requirement gets a notice with what is left. The
  * notice id names the year and month, so running the sweep again (every few hours, after a
  * restart, or by an admin) reminds nobody twice in one month.
+ *
+ * An admin may also remind those behind in their scope at any time of the year (the org admin the
+ * county or one unit subtree, a unit admin their own subtree): the notice id is then the month's
+ * too (`credit-2026-06`), so pressing the button twice in a month reminds nobody twice either.
+ * Every run that reminded someone, and every run an admin asked for, is logged (ReminderRun) with
+ * who was reminded and the figures of that moment.
+ *
+ * The text of a reminder quotes hours earned, which change after it is sent: it is rendered again
+ * from the current summary each time the user reads their notices (NoticeService.renderWith), so
+ * the bell never says "0 hours" to someone who has since earned some.
  */
+import type { Types } from 'mongoose';
 import type { CountyCalendar } from '../../calendar';
 import type { Models } from '../../store/models';
 import type { NoticeService } from '../notices/notices.service';
+import { MAX_LISTED_RECIPIENTS } from '../notices/reminder-run.model';
 import { isBehind } from './credit-rules';
 import type { StudyEngine } from './study-engine';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+export const REMINDER_KIND = 'credit-reminder';
 
 /** The notice id of this moment's reminder, or null before October (months and days of the county's calendar). */
 export function reminderId(at: number, calendar: CountyCalendar): string | null {
@@ -20,6 +33,58 @@ export function reminderId(at: number, calendar: CountyCalendar): string | null 
   return `credit-${year}-${String(month).padStart(2, '0')}`;
 }
 
+/** The id an admin's run uses: the sweep's from October, else the month's. */
+export function manualReminderId(at: number, calendar: CountyCalendar): string {
+  const { year, month } = calendar.parts(at);
+  return reminderId(at, calendar) ?? `credit-${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** The year a reminder id names (`credit-2026-11` → 2026), or null for another id. */
+export function reminderYear(id: string): number | null {
+  const m = /^credit-(\d{4})-/.exec(id);
+  return m ? Number(m[1]) : null;
+}
+
+/** A reminder's words (Chinese and English) for `earned` of `required` hours in `year`. */
+export function reminderText(year: number, earned: number, required: number, final: boolean) {
+  const e = round1(earned);
+  const left = round1(Math.max(0, required - e));
+  const done = e >= required;
+  return {
+    title: final ? `${year} 年度学时即将截止` : `${year} 年度学时提醒`,
+    titleEn: final ? `${year} study hours: the year ends soon` : `${year} study hours reminder`,
+    body: done ? `您今年已获 ${e} 学时，已达到 ${required} 学时的要求。` : `您今年已获 ${e} 学时，要求 ${required} 学时，还差 ${left} 学时。请在年底前完成选学。`,
+    bodyEn: done
+      ? `You have earned ${e} study hours this year and met the ${required} required.`
+      : `You have earned ${e} of the ${required} study hours required this year; ${left} to go before the year ends.`,
+  };
+}
+
+export interface RunOptions {
+  /** The admin who asked; absent for the monthly sweep. */
+  by?: { id: Types.ObjectId; name: string };
+  /** A unit subtree (its root first); absent for the whole county. */
+  scope?: { unitId: Types.ObjectId; unitName: string; units: Types.ObjectId[] };
+  /** Only list those behind; send nothing, log nothing. */
+  dryRun?: boolean;
+}
+
+export interface Recipient {
+  userId: string;
+  name: string;
+  unitId?: string;
+  earned: number;
+  required: number;
+}
+
+export interface RunResult {
+  checked: number;
+  behind: number;
+  reminded: number;
+  noticeId: string | null;
+  runId?: string;
+}
+
 export class ReminderService {
   constructor(
     private readonly models: Models,
@@ -27,42 +92,117 @@ export class ReminderService {
     private readonly notices: NoticeService,
     private readonly calendar: CountyCalendar,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    notices.renderWith(REMINDER_KIND, (userId, notice) => this.currentText(userId, notice.id));
+  }
 
-  /** One sweep over all cadres; returns how many were checked, behind and newly reminded. */
-  async run(): Promise<{ checked: number; behind: number; reminded: number; noticeId: string | null }> {
+  /** The reminder's text from the user's hours now (null: not a reminder id, keep what was sent). */
+  async currentText(userId: string, noticeId: string) {
+    const year = reminderYear(noticeId);
+    if (year === null) return null;
+    const user = await this.models.User.findById(userId, { rank: 1 }).lean();
+    if (!user) return null;
+    const policy = await this.engine.creditPolicy(user.rank ?? 'township');
+    const summary = await this.models.Summary.findById(`${userId}:${year}`, { total: 1 }).lean();
+    return reminderText(year, summary?.total ?? 0, policy.yearlyHours, noticeId.endsWith('-final'));
+  }
+
+  /**
+   * One sweep over the cadres of the scope (all by default); returns how many were checked, behind
+   * and newly reminded. The monthly sweep (no `by`) does nothing before October.
+   */
+  async run(options: Omit<RunOptions, 'dryRun'> = {}): Promise<RunResult> {
+    const { recipients: _, ...counts } = await this.sweep(options);
+    return counts;
+  }
+
+  /** Who a run now would remind in the scope (all cadres below the yearly requirement), sending nothing. */
+  async preview(scope?: RunOptions['scope']): Promise<{ checked: number; noticeId: string | null; recipients: Recipient[] }> {
+    const r = await this.sweep({ scope, dryRun: true });
+    return { checked: r.checked, noticeId: r.noticeId, recipients: r.recipients };
+  }
+
+  private async sweep(options: RunOptions): Promise<RunResult & { recipients: Recipient[] }> {
     const now = this.now();
-    const id = reminderId(now.getTime(), this.calendar);
-    if (!id) return { checked: 0, behind: 0, reminded: 0, noticeId: null };
+    const manual = options.by !== undefined || options.dryRun === true;
+    const id = manual ? manualReminderId(now.getTime(), this.calendar) : reminderId(now.getTime(), this.calendar);
+    if (!id) return { checked: 0, behind: 0, reminded: 0, noticeId: null, recipients: [] };
     const year = this.calendar.year(now.getTime());
     const month = this.calendar.month(now.getTime());
     // Two scans (a daily job), not one read per cadre.
-    const cadres = await this.models.User.find({ role: 'cadre', disabled: { $ne: true } }, { rank: 1 }).lean();
+    const cadres = await this.models.User.find(
+      { role: 'cadre', disabled: { $ne: true }, ...(options.scope ? { orgUnitId: { $in: options.scope.units } } : {}) },
+      { rank: 1, displayName: 1, username: 1, orgUnitId: 1 },
+    ).lean();
     const totals = new Map<string, number>();
     for (const s of await this.models.Summary.find({ year }, { userId: 1, total: 1 }).lean()) {
       if (s.userId) totals.set(String(s.userId), s.total ?? 0);
     }
-    let behind = 0;
+    const behind: Recipient[] = [];
     let reminded = 0;
     const final = id.endsWith('-final');
     for (const c of cadres) {
       const policy = await this.engine.creditPolicy(c.rank ?? 'township');
       const earned = round1(totals.get(String(c._id)) ?? 0);
-      if (!isBehind(earned, policy, month)) continue;
-      behind++;
-      const left = round1(policy.yearlyHours - earned);
-      const sent = await this.notices.send(String(c._id), {
-        id,
-        kind: 'credit-reminder',
-        at: now,
-        title: final ? `${year} 年度学时即将截止` : `${year} 年度学时提醒`,
-        titleEn: final ? `${year} study hours: the year ends soon` : `${year} study hours reminder`,
-        body: `您今年已获 ${earned} 学时，要求 ${policy.yearlyHours} 学时，还差 ${left} 学时。请在年底前完成选学。`,
-        bodyEn: `You have earned ${earned} of the ${policy.yearlyHours} study hours required this year; ${left} to go before the year ends.`,
-        link: '/study',
-      });
+      if (manual ? earned >= policy.yearlyHours : !isBehind(earned, policy, month)) continue;
+      const who: Recipient = { userId: String(c._id), name: c.displayName || c.username, unitId: c.orgUnitId ? String(c.orgUnitId) : undefined, earned, required: policy.yearlyHours };
+      behind.push(who);
+      if (options.dryRun) continue;
+      const sent = await this.notices.send(String(c._id), { id, kind: REMINDER_KIND, at: now, ...reminderText(year, earned, policy.yearlyHours, final), link: '/study' });
       if (sent) reminded++;
     }
-    return { checked: cadres.length, behind, reminded, noticeId: id };
+    const result = { checked: cadres.length, behind: behind.length, reminded, noticeId: id, recipients: behind };
+    if (!options.dryRun && (reminded > 0 || options.by)) return { ...result, runId: await this.log(now, id, options, result) };
+    return result;
+  }
+
+  private async log(at: Date, noticeId: string, options: RunOptions, r: RunResult & { recipients: Recipient[] }): Promise<string> {
+    const doc = await this.models.ReminderRun.create({
+      at,
+      noticeId,
+      byUserId: options.by?.id,
+      byName: options.by?.name,
+      unitId: options.scope?.unitId ?? null,
+      unitName: options.scope?.unitName,
+      checked: r.checked,
+      behind: r.behind,
+      reminded: r.reminded,
+      recipients: r.recipients.slice(0, MAX_LISTED_RECIPIENTS),
+    });
+    return String(doc._id);
+  }
+
+  /**
+   * The latest runs, newest first. `scope` (a unit admin's subtree) keeps the runs of units in it
+   * and, of county-wide runs, the recipients in it (runs with none of them are left out).
+   */
+  async runs(scope: Types.ObjectId[] | null, limit: number) {
+    const rows = await this.models.ReminderRun.find(scope ? { $or: [{ unitId: { $in: scope } }, { unitId: null }] } : {})
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean();
+    const inScope = new Set((scope ?? []).map(String));
+    const out = [];
+    for (const r of rows) {
+      const partial = scope !== null && !r.unitId;
+      const recipients = partial ? r.recipients.filter((p) => p.unitId && inScope.has(String(p.unitId))) : r.recipients;
+      if (partial && recipients.length === 0) continue;
+      out.push({
+        id: String(r._id),
+        at: new Date(r.at).toISOString(),
+        noticeId: r.noticeId,
+        byName: r.byName ?? undefined,
+        automatic: !r.byUserId,
+        unitId: r.unitId ? String(r.unitId) : null,
+        unitName: r.unitName ?? undefined,
+        partial,
+        checked: r.checked,
+        behind: partial ? recipients.length : r.behind,
+        // Of a county-wide run a unit admin sees only their cadres, not how many the county reminded.
+        reminded: partial ? null : r.reminded,
+        recipients: recipients.map((p) => ({ userId: String(p.userId), name: p.name, unitId: p.unitId ? String(p.unitId) : undefined, earned: p.earned, required: p.required })),
+      });
+    }
+    return out;
   }
 }

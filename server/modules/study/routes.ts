@@ -9,8 +9,12 @@ import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { errorResponses, StringEnum } from '../../schemas';
 import { OrgService } from '../org/org.service';
+import { AppError, errors } from '../../errors';
+import type { UserDoc } from '../users/user.model';
+import { policyProblem } from './credit-rules';
 import { StudyService } from './study.service';
 import { BeatBatchSchema, checkBeats } from './schemas';
+import { xapiRange } from './xapi';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 });
@@ -31,6 +35,21 @@ const PolicyBody = Type.Object({
   maxPerTopicHours: Type.Union([Type.Number({ minimum: 0, maximum: 2000 }), Type.Null()]),
   dailyCapHours: Type.Union([Type.Number({ minimum: 0, maximum: 24 }), Type.Null()]),
 });
+const Recipient = Type.Object({ userId: Type.String(), name: Type.String(), unitId: Type.Optional(Type.String()), earned: Type.Number(), required: Type.Number() });
+const ReminderRunView = Type.Object({
+  id: Type.String(),
+  at: Type.String(),
+  noticeId: Type.String(),
+  byName: Type.Optional(Type.String()),
+  automatic: Type.Boolean(),
+  unitId: Type.Union([Type.String(), Type.Null()]),
+  unitName: Type.Optional(Type.String()),
+  partial: Type.Boolean(),
+  checked: Type.Integer(),
+  behind: Type.Integer(),
+  reminded: Type.Union([Type.Integer(), Type.Null()]),
+  recipients: Type.Array(Recipient),
+});
 const Member = Type.Object({
   userId: Type.String(),
   username: Type.String(),
@@ -46,7 +65,8 @@ const Member = Type.Object({
 
 export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { study, catalog, store } = app;
-  const service = new StudyService(store.models, study, catalog, new OrgService(store.models), app.calendar);
+  const org = new OrgService(store.models);
+  const service = new StudyService(store.models, study, catalog, org, app.calendar);
   const thisYear = () => app.calendar.year(Date.now());
 
   app.post(
@@ -136,7 +156,10 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/policies/:rank',
     { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: '修改学时要求 / set a credit policy', params: Type.Object({ rank: StringEnum(['township', 'county'] as const) }), body: PolicyBody } },
     async (req) => {
+      const problem = policyProblem(req.body);
+      if (problem) throw new AppError(400, 'POLICY_INCONSISTENT', problem.zh, problem.en, { field: problem.field });
       await study.setPolicy({ rank: req.params.rank, ...req.body });
+      req.log.info({ rank: req.params.rank, by: String(req.user!._id) }, 'study.policies() | policy changed');
       return study.creditPolicy(req.params.rank);
     },
   );
@@ -154,17 +177,71 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => reply.code(201).send(await service.assign(req.user!, req.body)),
   );
 
+  // 学时提醒: who is behind in the admin's scope, remind them (once a month), and what was sent.
+  const scopeOf = async (actor: UserDoc, unitId: string | undefined) => {
+    if (actor.role === 'orgAdmin' && !unitId) return undefined;
+    const rootId = unitId ?? (actor.orgUnitId ? String(actor.orgUnitId) : undefined);
+    if (!rootId) throw errors.forbidden();
+    const root = await store.models.OrgUnit.findById(rootId, { name: 1 }).lean();
+    if (!root) throw errors.notFound('组织', 'Unit');
+    if (actor.role !== 'orgAdmin') {
+      const own = actor.orgUnitId ? await org.subtree(actor.orgUnitId) : [];
+      if (!own.some((id) => id.equals(root._id))) throw errors.forbidden();
+    }
+    return { unitId: root._id, unitName: root.name, units: await org.subtree(root._id) };
+  };
+  const remindAccess = { access: ['orgAdmin', 'unitAdmin:own-units'] } as const;
+  const ScopeQuery = Type.Object({ unitId: Type.Optional(Id) });
+
+  app.get(
+    '/reminders/preview',
+    {
+      config: remindAccess,
+      schema: {
+        tags: ['study'],
+        summary: '学时未达标名单 / cadres below the yearly requirement in the scope (what a reminder now would reach)',
+        querystring: ScopeQuery,
+        response: { 200: Type.Object({ checked: Type.Integer(), noticeId: Type.Union([Type.String(), Type.Null()]), recipients: Type.Array(Recipient) }), ...errorResponses },
+      },
+    },
+    async (req) => app.reminders.preview(await scopeOf(req.user!, req.query.unitId)),
+  );
+
   app.post(
     '/reminders/run',
     {
-      config: { access: ['orgAdmin'] },
+      config: remindAccess,
       schema: {
         tags: ['study'],
-        summary: '立即发送学时提醒 / remind cadres behind on study hours now (once a month from October)',
-        response: { 200: Type.Object({ checked: Type.Integer(), behind: Type.Integer(), reminded: Type.Integer(), noticeId: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+        summary: '立即发送学时提醒 / remind cadres behind on study hours now (a unit admin: their units; once a month each)',
+        querystring: ScopeQuery,
+        response: { 200: Type.Object({ checked: Type.Integer(), behind: Type.Integer(), reminded: Type.Integer(), noticeId: Type.Union([Type.String(), Type.Null()]), runId: Type.Optional(Type.String()) }), ...errorResponses },
       },
     },
-    async () => app.reminders.run(),
+    async (req) => {
+      const user = req.user!;
+      const result = await app.reminders.run({ by: { id: user._id, name: user.displayName || user.username }, scope: await scopeOf(user, req.query.unitId) });
+      req.log.info({ by: String(user._id), unitId: req.query.unitId, reminded: result.reminded }, 'study.reminders() | reminders sent');
+      return result;
+    },
+  );
+
+  app.get(
+    '/reminders',
+    {
+      config: remindAccess,
+      schema: {
+        tags: ['study'],
+        summary: '学时提醒记录 / reminder runs and whom they reached (a unit admin: their cadres)',
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }),
+        response: { 200: Type.Object({ items: Type.Array(ReminderRunView) }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const actor = req.user!;
+      const scope = actor.role === 'orgAdmin' ? null : actor.orgUnitId ? await org.subtree(actor.orgUnitId) : [];
+      return { items: await app.reminders.runs(scope, req.query.limit) };
+    },
   );
 
   app.get(
@@ -173,12 +250,31 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => ({ items: await service.flags(req.user!, req.query.limit) }),
   );
 
+  // xAPI 导出: statements stored in a range of county days (both ends included), counted or downloaded.
+  const rangeFields = { from: Type.Optional(Type.String({ format: 'date' })), to: Type.Optional(Type.String({ format: 'date' })) };
+  const XapiRange = Type.Object(rangeFields);
+  const storedIn = (q: { from?: string; to?: string }) => {
+    const range = xapiRange(q, app.calendar);
+    if ('error' in range) throw new AppError(400, 'RANGE_INVALID', range.error.zh, range.error.en);
+    return range.filter;
+  };
+
+  app.get(
+    '/xapi/count',
+    { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: 'xAPI 学习记录条数 / how many statements a range holds', querystring: XapiRange, response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses } } },
+    async (req) => ({ count: await store.models.Xapi.countDocuments(storedIn(req.query)) }),
+  );
+
   app.get(
     '/xapi',
-    { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: 'xAPI 学习记录导出 / export xAPI statements', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100000, default: 10000 }) }) } },
+    {
+      config: { access: ['orgAdmin'] },
+      schema: { tags: ['study'], summary: 'xAPI 学习记录导出 / export xAPI statements', querystring: Type.Object({ ...rangeFields, limit: Type.Integer({ minimum: 1, maximum: 100000, default: 10000 }) }) },
+    },
     async (req, reply) => {
-      const rows = await store.models.Xapi.find({}).limit(req.query.limit).lean();
-      return reply.header('content-disposition', 'attachment; filename="xapi-statements.json"').send(rows.map((r) => JSON.parse(r.json) as unknown));
+      const rows = await store.models.Xapi.find(storedIn(req.query)).sort({ stored: 1 }).limit(req.query.limit).lean();
+      const name = `xapi-statements${req.query.from ? `-${req.query.from}` : ''}${req.query.to ? `-${req.query.to}` : ''}.json`;
+      return reply.header('content-disposition', `attachment; filename="${name}"`).header('x-total-count', String(rows.length)).send(rows.map((r) => JSON.parse(r.json) as unknown));
     },
   );
 };
