@@ -5,7 +5,8 @@
  * cadre's phone (a phone-sized second context) reads the rotating QR link, logs in and checks in.
  * The station then loses its network for a while (and restarts, as after a power cut, while
  * still offline: it resumes from its cache) and gets it back: the heartbeats it buffered are
- * sent and credited once, and the cadre earns the time they were present. Screenshots go to
+ * sent and credited once, and the cadre earns the time they were present. Playing, the kiosk
+ * fits 1280×720, 1366×768 and 1920×1080 with nothing cut off. Screenshots go to
  * test-results/screenshots/.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -98,6 +99,13 @@ describe('air classroom', () => {
     await screenshot(phone, 'air-phone-checkin');
     await expect.poll(() => kiosk.getByTestId('kiosk-present').getAttribute('data-count'), { timeout: 20_000 }).toBe('1');
     await screenshot(kiosk, 'air-kiosk-playing');
+    // Playing with the QR and the list beside it, the kiosk still fits a 16:9 screen: nothing cut off.
+    for (const [width, height] of [[1366, 768], [1920, 1080], [1280, 720]] as const) {
+      await kiosk.setViewportSize({ width, height });
+      const size = await kiosk.evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth }));
+      expect(size.h, `kiosk at ${width}×${height}`).toBeLessThanOrEqual(height);
+      expect(size.w, `kiosk at ${width}×${height}`).toBeLessThanOrEqual(width);
+    }
 
     // The station goes offline for a while: it keeps playing (from its cache), its heartbeats wait.
     const cadreId = String((await server.app.store.models.User.findOne({ username: 'cadre' }).lean())!._id);

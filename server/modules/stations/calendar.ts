@@ -6,7 +6,7 @@
  * its offsets and DST changes come from the county calendar), so a phone set to another zone
  * still shows the lecture at the county's wall-clock time.
  */
-import ical from 'ical-generator';
+import ical, { ICalEventStatus } from 'ical-generator';
 import type { CountyCalendar } from '../../calendar';
 
 export interface CalendarItem {
@@ -17,6 +17,8 @@ export interface CalendarItem {
   startAt: string | number;
   endAt: string | number;
   stationNames: string[];
+  /** A cancelled booking (the lecture was withdrawn) stays in the feed as CANCELLED, so calendars drop it. */
+  status?: string;
 }
 
 /** A year of offsets before the first event, so every event follows a declared onset. */
@@ -46,6 +48,7 @@ export function buildCalendar(name: string, items: readonly CalendarItem[], cale
       summary: it.title,
       description: [`${it.kind === 'live' ? '直播' : '回放'} · ${it.lecturer}`.trim(), it.stationNames.length ? `站点:${it.stationNames.join('、')}` : ''].filter(Boolean).join('\n'),
       location: it.stationNames.join('、') || null,
+      ...(it.status === 'cancelled' ? { status: ICalEventStatus.CANCELLED } : {}),
     });
   }
   return cal.toString();

@@ -2,6 +2,7 @@
  * Wires the stations module: the registry, the timetable, attendance and statistics services,
  * `app.stations`, the `app.authenticateStation` guard and `req.station`, and a flush timer
  * (run figures, fetched segments, last contacts) that also runs once before the app closes.
+ * Bookings hear of lecture changes through the catalog index (see below).
  * Check-in tokens and calendar links use keys derived from the playback secret (itself derived
  * from the cookie secret) with their own labels.
  */
@@ -51,6 +52,16 @@ export default fp(
     await registry.load();
     await timetable.load();
     await attendance.start();
+    // Bookings follow their lecture (withdrawn, live ended early): every change of a lecture's state
+    // passes through the catalog's index (catalog withdraw/publish, live end), so the timetable
+    // hears of it there, after the change is stored. (When the catalog's 'lecture-changed' event
+    // carries every such change, the live end included, subscribe to it instead.)
+    const index = app.catalog.index;
+    const apply = index.apply.bind(index);
+    index.apply = (l) => {
+      apply(l);
+      void timetable.lectureChanged(l).catch((err: unknown) => app.log.warn({ err, lectureId: String(l._id) }, 'timetable.lectureChanged() | failed; re-checked at the next start'));
+    };
     // A credential that stops being valid also ends the station's live sockets.
     registry.onRevoked = (id) => {
       if (app.hasDecorator('io')) app.io.in(`station:${id}`).disconnectSockets(true);

@@ -27,7 +27,8 @@ import * as S from './schemas';
 import { stationErrors } from './station-errors';
 import { sameKey, urlKey } from './station-rules';
 import { STATION_COOKIE, type StationEntry } from './stations.service';
-import type { Stations } from './plugin';
+import { briefView as brief, stationView } from './station-view';
+import { stationListRoutes, scheduleGroupRoutes } from './list-routes';
 
 const withGone = { ...errorResponses, 410: errorResponses[400] };
 const admins = ['orgAdmin', 'unitAdmin'] as const;
@@ -38,37 +39,14 @@ function origin(req: FastifyRequest): string {
   return (req.server.config.server.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/$/, '');
 }
 
-async function stationView(stations: Stations, s: StationEntry) {
-  const live = stations.attendance.liveOf(s.id);
-  return {
-    id: s.id,
-    name: s.name,
-    type: s.type,
-    unitId: s.unitId,
-    unitName: await stations.registry.unitName(s.unitId),
-    address: s.address,
-    contact: s.contact,
-    disabled: s.disabled,
-    paired: Boolean(s.credentialHash),
-    pairedAt: s.pairedAt ? new Date(s.pairedAt).toISOString() : undefined,
-    lastSeenAt: s.lastSeenAt ? new Date(s.lastSeenAt).toISOString() : undefined,
-    online: stations.registry.isOnline(s),
-    nowPlaying: live.nowPlaying,
-    present: live.present,
-  };
-}
-
-const brief = async (stations: Stations, s: StationEntry) => ({ id: s.id, name: s.name, type: s.type, unitName: await stations.registry.unitName(s.unitId) });
-
 // ---- /api/stations -------------------------------------------------------------------------
 
 export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { stations, config } = app;
-  const { registry, attendance, timetable } = stations;
+  const { registry, attendance } = stations;
 
-  app.get('/', { config: adminAccess, schema: { tags: ['stations'], summary: '终端站点 / stations', response: { 200: Type.Object({ items: Type.Array(S.Station) }), ...errorResponses } } }, async (req) => ({
-    items: await Promise.all((await registry.visibleTo(req.user!)).map((s) => stationView(stations, s))),
-  }));
+  // GET / (search, filters, paging), /brief and /dashboard: list-routes.ts.
+  await app.register(stationListRoutes);
 
   app.post(
     '/',
@@ -125,35 +103,6 @@ export const stationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { station, credential } = await registry.pair(req.body.code);
       reply.setCookie(STATION_COOKIE, credential, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.auth.cookieSecure, signed: true, maxAge: config.stations.credentialDays * 86400 });
       return { station: await brief(stations, station) };
-    },
-  );
-
-  app.get(
-    '/dashboard',
-    {
-      config: adminAccess,
-      schema: {
-        tags: ['stations'],
-        summary: '站点监控 / monitoring dashboard',
-        response: { 200: Type.Object({ items: Type.Array(S.DashboardItem), summary: Type.Object({ total: Type.Integer(), online: Type.Integer(), playing: Type.Integer(), offlineDuringSession: Type.Integer() }) }), ...errorResponses },
-      },
-    },
-    async (req) => {
-      const now = Date.now();
-      const items = [];
-      for (const s of await registry.visibleTo(req.user!)) {
-        const view = await stationView(stations, s);
-        const current = attendance.liveOf(s.id, now).current;
-        const running = current && current.startAt <= now && now <= current.endAt;
-        const flags: 'offline-during-session'[] = running && !s.disabled && !view.online ? ['offline-during-session'] : [];
-        items.push({ ...view, flags, ...(current ? { current: timetable.view(current) } : {}) });
-      }
-      // Trouble first: offline during a session, then by name.
-      items.sort((a, b) => b.flags.length - a.flags.length || a.name.localeCompare(b.name, 'zh-CN'));
-      return {
-        items,
-        summary: { total: items.length, online: items.filter((i) => i.online).length, playing: items.filter((i) => i.nowPlaying).length, offlineDuringSession: items.filter((i) => i.flags.length).length },
-      };
     },
   );
 
@@ -327,10 +276,13 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: adminAccess,
-      schema: { tags: ['timetable'], summary: '排课 / schedule a session at stations (conflicts are listed)', body: S.ScheduleBody, response: { 201: Type.Object({ session: S.SessionItem, conflicts: Type.Array(S.Conflict) }), ...errorResponses } },
+      schema: { tags: ['timetable'], summary: '排课 / schedule a session at stations (conflicts are listed)', body: S.ScheduleBody, response: { 201: Type.Object({ session: S.SessionItem, conflicts: Type.Array(S.Conflict), skipped: Type.Array(Type.String()) }), ...errorResponses } },
     },
     async (req, reply) => reply.code(201).send(await timetable.create(req.user!, req.body)),
   );
+
+  // POST /preview and GET /warnings: list-routes.ts.
+  await app.register(scheduleGroupRoutes);
 
   app.delete(
     '/:id',

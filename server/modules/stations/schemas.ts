@@ -62,6 +62,10 @@ const sessionBrief = {
   startAt: Iso,
   endAt: Iso,
   durationSec: Type.Number(),
+  /** scheduled; cancelled (the lecture was withdrawn); ended (the live lecture ended before the booked end). */
+  status: StringEnum(['scheduled', 'cancelled', 'ended'] as const),
+  statusReason: Type.Optional(StringEnum(['withdrawn', 'live-ended'] as const)),
+  statusAt: Type.Optional(Iso),
 };
 export const SessionItem = Type.Object({
   ...sessionBrief,
@@ -223,6 +227,7 @@ export const ScheduleBody = Type.Object({
   unitId: Type.Optional(Id),
   durationSec: Type.Optional(Type.Integer({ minimum: 60, maximum: 12 * 3600 })),
   rejectConflicts: Type.Optional(Type.Boolean()),
+  skipConflicts: Type.Optional(Type.Boolean({ description: 'leave out the stations already booked at an overlapping time' })),
 });
 
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });

@@ -4,7 +4,8 @@
  * memory by the services (the 206 stations and the timetable are small and loaded at start).
  * - Station: the registry row; the credential is only a SHA-256 of the secret in the cookie.
  * - PairingCode: `_id` = the code; one live code per station (the station names it).
- * - TimetableSession (课表): a lecture scheduled at a group of stations.
+ * - TimetableSession (课表): a lecture scheduled at a group of stations; its status says when the
+ *   lecture was withdrawn or the live lecture ended early (booking-status.ts).
  * - StationRun: `_id` = `session:station`, one station's run of one session: its playbacks,
  *   presence (签到) per learner as flat ms spans with its evidence (QR scan times, 签退 scan
  *   times, the roster confirmation), the media the station was credited, its credited spans per
@@ -54,6 +55,10 @@ const timetableSchema = new Schema(
     durationSec: { type: Number, required: true },
     stationIds: { type: [Schema.Types.ObjectId], default: [] },
     createdBy: { type: Schema.Types.ObjectId },
+    // booking-status.ts: cancelled when the lecture is withdrawn, ended when a live lecture ends early.
+    status: { type: String, enum: ['scheduled', 'cancelled', 'ended'], default: 'scheduled' },
+    statusReason: { type: String, enum: ['withdrawn', 'live-ended'] },
+    statusAt: { type: Date },
   },
   { timestamps: true },
 );

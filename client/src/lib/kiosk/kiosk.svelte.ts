@@ -9,8 +9,11 @@
  *   playing. Check-ins made by the operator while offline are queued and sent with
  *   POST /api/kiosk/sync when the network is back (each has a key, so it counts once).
  * - Replays of the next PREFETCH_DAYS days are fetched into the cache (media-cache.ts), one at
- *   a time, with their station playback kept for the session (the server recorded the delivery
- *   to that playback, which is the evidence its heartbeats need).
+ *   a time, at the best rung the time before each session allows, with their station playback
+ *   kept for the session (the server recorded the delivery to that playback, which is the
+ *   evidence its heartbeats need).
+ * - A booking the timetable marks cancelled (lecture withdrawn) or ended (the live lecture ended
+ *   early) is not waited for: it is neither current nor next, and the list says why.
  */
 import { ApiError, api } from '../api/client.ts';
 import { OutboxSender, type HeartbeatAnswer } from '../study/sender.ts';
@@ -24,6 +27,13 @@ const PREFETCH_DAYS = 3;
 const STATE_KEY = 'kiosk:state';
 const PLAYBACK_PREFIX = 'kiosk:pb:';
 const CHECKIN_QUEUE = 'kiosk:checkins';
+
+/** When a booking stops holding the screen: never for a cancelled one, when it ended for an ended one. */
+export function endOf(s: KioskSession): number {
+  if (s.status === 'cancelled') return -Infinity;
+  if (s.status === 'ended' && s.statusAt) return Math.min(Date.parse(s.endAt), Date.parse(s.statusAt));
+  return Date.parse(s.endAt);
+}
 
 interface QueuedCheckin {
   key: string;
@@ -56,12 +66,12 @@ export class KioskController {
 
   get current(): KioskSession | null {
     const t = this.now;
-    return this.sessions.find((s) => Date.parse(s.startAt) <= t && t < Date.parse(s.endAt)) ?? null;
+    return this.sessions.find((s) => Date.parse(s.startAt) <= t && t < endOf(s)) ?? null;
   }
 
   get next(): KioskSession | null {
     const t = this.now;
-    return this.sessions.find((s) => Date.parse(s.startAt) > t) ?? null;
+    return this.sessions.find((s) => Date.parse(s.startAt) > t && (s.status ?? 'scheduled') === 'scheduled') ?? null;
   }
 
   /** The heartbeat sender of this station (its own outbox, kept across restarts). */
@@ -193,14 +203,15 @@ export class KioskController {
     this.#prefetching = true;
     try {
       const horizon = this.now + PREFETCH_DAYS * 86_400_000;
-      const upcoming = this.sessions.filter((s) => s.kind === 'replay' && Date.parse(s.endAt) > this.now && Date.parse(s.startAt) < horizon);
+      const upcoming = this.sessions.filter((s) => s.kind === 'replay' && endOf(s) > this.now && Date.parse(s.startAt) < horizon);
       await pruneCache(new Set(this.sessions.map((s) => s.lectureId)));
       for (const s of upcoming) {
         if (this.#closed) return;
         if (readManifest(s.lectureId)?.complete) continue;
         const pb = await this.playback(s);
         if (!pb.masterUrl) continue;
-        await prefetchReplay(s.lectureId, pb.masterUrl, (m) => (this.cached = { ...this.cached, [s.lectureId]: m }));
+        const plan = { durationSec: s.durationSec, secondsLeft: () => (Date.parse(s.startAt) - this.now) / 1000 };
+        await prefetchReplay(s.lectureId, pb.masterUrl, plan, (m) => (this.cached = { ...this.cached, [s.lectureId]: m }));
       }
     } catch {
       // offline or a server error: the next refresh resumes

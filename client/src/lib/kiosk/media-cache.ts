@@ -1,12 +1,16 @@
 /**
  * Replays scheduled for the next days, fetched ahead into Cache Storage (预先缓存), so a station
- * on a thin link plays them smoothly. One rendition is kept per lecture (the lowest video rung at
- * or above 360p, or the lowest there is): the kiosk plays that rendition's playlist directly, so
- * the player never asks for a rung that is not cached. Files are stored under
- * /kiosk-cache/<lecture>/<path>, where the service worker (sw/kiosk-sw.ts) finds them.
+ * on a thin link plays them smoothly. One rendition is kept per lecture: the best the time before
+ * the session allows at the rate this kiosk measured on its earlier cache fetches (rung-choice.ts),
+ * given up for a lower one while fetching when the rate falls. The kiosk plays that rendition's
+ * playlist directly, so the player never asks for a rung that is not cached. Files are stored
+ * under /kiosk-cache/<lecture>/<path>, where the service worker (sw/kiosk-sw.ts) finds them.
  */
+import { chooseRung, defaultRung, nextRate, parseRungs, shouldFallBack, type Rung } from './rung-choice.ts';
+
 export const MEDIA_CACHE = 'kiosk-media-v1';
 const MANIFEST_PREFIX = 'kiosk:cache:';
+const RATE_KEY = 'kiosk:rate';
 
 export interface CachedReplay {
   lectureId: string;
@@ -16,6 +20,30 @@ export interface CachedReplay {
   cachedSegments: number;
   bytes: number;
   complete: boolean;
+  /** Height of the cached rendition (0: audio only or unknown). */
+  height?: number;
+}
+
+/** What the choice of rung needs to know about the session. */
+export interface PrefetchPlan {
+  durationSec: number;
+  /** Seconds until the session starts (server time). */
+  secondsLeft: () => number;
+}
+
+/** The download rate measured on earlier cache fetches (bytes/s), kept across restarts. */
+export function readRate(): number | null {
+  const n = Number(localStorage.getItem(RATE_KEY) ?? NaN);
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function noteRate(bytes: number, ms: number) {
+  const rate = nextRate(readRate(), bytes, ms);
+  try {
+    if (rate !== null) localStorage.setItem(RATE_KEY, String(Math.round(rate)));
+  } catch {
+    // storage full
+  }
 }
 
 export function cacheKey(lectureId: string, rel: string): string {
@@ -39,23 +67,9 @@ function writeManifest(m: CachedReplay) {
   }
 }
 
-/** Picks the rendition to keep from a master playlist: lowest video rung >= 360p, else the lowest. */
+/** The rendition kept when nothing is known of the link: lowest video rung >= 360p, else the lowest. */
 export function pickVariant(master: string): string | null {
-  const lines = master.split('\n').map((l) => l.trim());
-  const rungs: { uri: string; bandwidth: number; height: number }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line.startsWith('#EXT-X-STREAM-INF:')) continue;
-    const uri = lines.slice(i + 1).find((l) => l && !l.startsWith('#'));
-    if (!uri) continue;
-    const bandwidth = Number(/BANDWIDTH=(\d+)/.exec(line)?.[1] ?? 0);
-    const height = Number(/RESOLUTION=\d+x(\d+)/.exec(line)?.[1] ?? 0);
-    rungs.push({ uri, bandwidth, height });
-  }
-  if (!rungs.length) return null;
-  const video = rungs.filter((r) => r.height > 0).sort((a, b) => a.bandwidth - b.bandwidth);
-  const pick = video.find((r) => r.height >= 360) ?? video[0] ?? [...rungs].sort((a, b) => a.bandwidth - b.bandwidth)[0]!;
-  return pick.uri;
+  return defaultRung(parseRungs(master))?.uri ?? null;
 }
 
 export function segmentUris(playlist: string): string[] {
@@ -68,20 +82,56 @@ export function segmentUris(playlist: string): string[] {
 const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/') + 1) : '');
 
 /**
- * Fetches one replay into the cache (resuming where an earlier run stopped). `masterUrl` is the
- * playback's signed master URL; progress is reported after every segment.
+ * Fetches one replay into the cache (resuming where an earlier run stopped), at the rung the plan
+ * allows (rung-choice.ts). `masterUrl` is the playback's master URL; progress is reported after
+ * every segment.
  */
-export async function prefetchReplay(lectureId: string, masterUrl: string, onProgress?: (m: CachedReplay) => void, signal?: AbortSignal): Promise<CachedReplay> {
+export async function prefetchReplay(lectureId: string, masterUrl: string, plan: PrefetchPlan, onProgress?: (m: CachedReplay) => void, signal?: AbortSignal): Promise<CachedReplay> {
   const cache = await caches.open(MEDIA_CACHE);
   const base = masterUrl.slice(0, masterUrl.lastIndexOf('/') + 1);
-  const masterText = await (await fetch(masterUrl, { signal })).text();
-  const variant = pickVariant(masterText) ?? masterUrl.slice(base.length);
+  const rungs = parseRungs(await (await fetch(masterUrl, { signal })).text());
+  const earlier = readManifest(lectureId);
+  const input = (cachedBytes: Record<string, number>) => ({ durationSec: plan.durationSec, secondsLeft: plan.secondsLeft(), bytesPerSec: readRate(), cachedBytes });
+  let rung: Rung | null = chooseRung(rungs, input(earlier ? { [earlier.variant]: earlier.bytes } : {}));
+  // Nothing measured yet: the default rung is a probe; after a few segments the choice is made
+  // once with the rate they showed (up or down). After that, only down.
+  let probing = readRate() === null;
+  const reconsider = (current: Rung, m: CachedReplay): Rung | null => {
+    if (probing && m.cachedSegments >= PROBE_SEGMENTS) {
+      probing = false;
+      const best = chooseRung(rungs, input({ [current.uri]: m.bytes }));
+      return best && best.uri !== current.uri ? best : null;
+    }
+    return probing ? null : shouldFallBack(rungs, current.uri, input({ [current.uri]: m.bytes }));
+  };
+  for (;;) {
+    const current = rung;
+    const variant = current?.uri ?? masterUrl.slice(base.length);
+    const next = await fetchRendition(cache, lectureId, base, variant, current?.height ?? 0, onProgress, signal, (m) => (current ? reconsider(current, m) : null));
+    if ('complete' in next) return next;
+    rung = next; // another rung for the rest (its own segments: the player plays one rendition)
+  }
+}
+
+const PROBE_SEGMENTS = 3;
+
+/** Fetches one rendition; stops early, answering the rung to fall back to, when `fallBack` names one. */
+async function fetchRendition(
+  cache: Cache,
+  lectureId: string,
+  base: string,
+  variant: string,
+  height: number,
+  onProgress: ((m: CachedReplay) => void) | undefined,
+  signal: AbortSignal | undefined,
+  fallBack: (m: CachedReplay) => Rung | null,
+): Promise<CachedReplay | Rung> {
   const playlistRes = await fetch(base + variant, { signal });
   if (!playlistRes.ok) throw new Error(`playlist ${playlistRes.status}`);
   const playlistText = await playlistRes.text();
   await cache.put(cacheKey(lectureId, variant), new Response(playlistText, { headers: { 'content-type': 'application/vnd.apple.mpegurl' } }));
   const segs = segmentUris(playlistText);
-  const m: CachedReplay = { lectureId, variant, segments: segs.length, cachedSegments: 0, bytes: 0, complete: false };
+  const m: CachedReplay = { lectureId, variant, segments: segs.length, cachedSegments: 0, bytes: 0, complete: false, height };
   for (const seg of segs) {
     const rel = dirOf(variant) + seg;
     const key = cacheKey(lectureId, rel);
@@ -89,15 +139,21 @@ export async function prefetchReplay(lectureId: string, masterUrl: string, onPro
     if (hit) {
       m.bytes += Number(hit.headers.get('content-length') ?? 0) || (await hit.clone().arrayBuffer()).byteLength;
     } else {
+      const started = performance.now();
       const res = await fetch(base + rel, { signal });
       if (!res.ok) throw new Error(`segment ${res.status}`);
       const body = await res.arrayBuffer();
+      noteRate(body.byteLength, performance.now() - started);
       await cache.put(key, new Response(body, { headers: { 'content-type': res.headers.get('content-type') ?? 'video/mp2t', 'content-length': String(body.byteLength) } }));
       m.bytes += body.byteLength;
     }
     m.cachedSegments++;
     writeManifest(m);
     onProgress?.({ ...m });
+    if (m.cachedSegments < segs.length) {
+      const lower = fallBack(m);
+      if (lower) return lower;
+    }
   }
   m.complete = true;
   writeManifest(m);

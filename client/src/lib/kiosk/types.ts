@@ -21,7 +21,12 @@ export interface KioskSession {
   live?: { state: 'scheduled' | 'live' | 'ended' };
   /** Replays: the station's own (unchanging) media URL of the master playlist. */
   masterUrl?: string;
+  /** cancelled: the lecture was withdrawn; ended: the live lecture ended early (at statusAt). */
+  status?: BookingStatus;
+  statusAt?: string;
 }
+
+export type BookingStatus = 'scheduled' | 'cancelled' | 'ended';
 
 export interface PresentLearner {
   userId: string;
@@ -112,6 +117,9 @@ export interface TimetableItem {
   stationIds: string[];
   stationNames: string[];
   conflicts: { sessionId: string; stationId: string; title?: string }[];
+  status?: BookingStatus;
+  statusReason?: 'withdrawn' | 'live-ended';
+  statusAt?: string;
 }
 
 export interface StatsRow {
