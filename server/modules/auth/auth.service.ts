@@ -23,6 +23,9 @@ const tokenId = (token: string) => createHash('sha256').update(token).digest('he
 // A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
 let dummyHash: Promise<string> | undefined;
 
+export const oneTimePasswordExpired = () =>
+  new AppError(401, 'ONE_TIME_PASSWORD_EXPIRED', '初始密码已过期,请联系管理员重新发放', 'This one-time password has expired; ask your administrator for a new one');
+
 /** A try refused before its password was checked; the same for every name (Retry-After: `seconds`). */
 export const loginThrottled = (seconds: number) =>
   new AppError(429, 'RATE_LIMITED', `登录失败次数过多,请 ${seconds} 秒后再试`, `Too many failed logins; try again in ${seconds} s`, { retryAfter: seconds });
@@ -102,6 +105,8 @@ export class AuthService {
       throw waitNow ? loginThrottled(waitNow) : errors.invalidCredentials();
     }
     if (user.disabled) throw errors.accountDisabled();
+    // A handed-out password not changed in time: told only to the holder of it, like a disabled account.
+    if (user.mustChangePassword && user.passwordExpiresAt && user.passwordExpiresAt <= this.now()) throw oneTimePasswordExpired();
     this.throttle.succeed(name, source);
     const now = this.now();
     const token = randomBytes(32).toString('base64url');
@@ -195,9 +200,13 @@ export class AuthService {
     const user = await User.findById(userId).lean<UserDoc>();
     if (!user || !(await verifyPassword(current, user.passwordHash))) throw errors.invalidCredentials();
     if (!isStrongEnough(next)) throw errors.weakPassword();
+    if (next === current) throw new AppError(400, 'PASSWORD_UNCHANGED', '新密码不能与当前密码相同', 'The new password must differ from the current one');
     const passwordHash = await hashPassword(next);
     // Under the user's key: an admin's edit (a disable) racing this write would otherwise be lost.
-    await storeLock(this.models).run(`user:${String(userId)}`, () => User.updateOne({ _id: userId }, { $set: { passwordHash, passwordChangedAt: this.now() } }));
+    // The user's own password now: the one-time password and its deadline are gone.
+    await storeLock(this.models).run(`user:${String(userId)}`, () =>
+      User.updateOne({ _id: userId }, { $set: { passwordHash, passwordChangedAt: this.now(), mustChangePassword: false }, $unset: { passwordExpiresAt: 1 } }),
+    );
     // Other devices must log in again with the new password.
     const keep = keepToken ? tokenId(keepToken) : undefined;
     await Session.deleteMany(keep ? { userId, _id: { $ne: keep } } : { userId });

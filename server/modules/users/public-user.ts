@@ -12,6 +12,9 @@ export const PublicUser = Type.Object(
     orgUnitId: Type.Optional(Type.String()),
     orgUnitName: Type.Optional(Type.String()),
     disabled: Type.Optional(Type.Boolean()),
+    /** The password was handed out by an administrator: change it before anything else. */
+    mustChangePassword: Type.Optional(Type.Boolean()),
+    phone: Type.Optional(Type.String()),
   },
   { $id: 'PublicUser' },
 );
@@ -27,5 +30,7 @@ export function toPublicUser(u: UserDoc, orgUnitName?: string): PublicUser {
     orgUnitId: u.orgUnitId ? String(u.orgUnitId) : undefined,
     orgUnitName,
     disabled: u.disabled ?? false,
+    mustChangePassword: u.mustChangePassword ?? false,
+    phone: u.phone ?? undefined,
   };
 }

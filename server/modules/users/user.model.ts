@@ -26,6 +26,17 @@ const userSchema = new Schema(
     failedLogins: { type: Number, default: 0 },
     lockedUntil: { type: Date },
     passwordChangedAt: { type: Date },
+    /**
+     * Set when the password is one an administrator handed out (a reset, a roster import): after
+     * logging in with it the user may only change it (auth/password-gate.ts).
+     */
+    mustChangePassword: { type: Boolean, default: false },
+    /** When a handed-out one-time password stops working if still unchanged. */
+    passwordExpiresAt: { type: Date },
+    /** 手机: optional, from the roster. */
+    phone: { type: String, trim: true },
+    /** The roster import (roster-import/) that created the account, if any. */
+    importId: { type: Schema.Types.ObjectId },
   },
   { timestamps: true },
 );
