@@ -1,5 +1,6 @@
 /** The admin console's users API: search, scope of unit admins, roles, disabling, one-time passwords. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as ioClient } from 'socket.io-client';
 import { build, login, type TestApp } from '../helpers/build';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 
@@ -121,6 +122,14 @@ describe('disabling and one-time passwords', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error).toMatchObject({ code: 'PASSWORD_CHANGE_REQUIRED' });
     expect((await call('GET', '/api/study/me/summary', cookie)).json().error.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    // Nor does a socket (live rooms, notices) open before the change.
+    const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const refusedSocket = await new Promise<Error>((resolve, reject) => {
+      const s = ioClient(url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+      s.on('connect', () => (s.close(), reject(new Error('the socket connected'))));
+      s.on('connect_error', (e) => (s.close(), resolve(e)));
+    });
+    expect(refusedSocket.message).toBe('PASSWORD_CHANGE_REQUIRED');
     expect((await call('GET', '/api/auth/me', cookie)).statusCode).toBe(200);
     const same = await call('POST', '/api/auth/password', cookie, { currentPassword: otp, newPassword: otp });
     expect(same.statusCode).toBe(400);

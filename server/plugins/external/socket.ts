@@ -25,6 +25,8 @@ export default fp(
       app.auth.resolve(unsigned.value).then(
         (user) => {
           if (!user) return asStation();
+          // A handed-out password not changed yet opens nothing but the change (auth/password-gate.ts).
+          if (user.mustChangePassword) return next(new Error('PASSWORD_CHANGE_REQUIRED'));
           socket.data.user = toPublicUser(user);
           next();
         },
