@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { DEMO_PASSWORD, seedDemo } from '../server/seed/demo';
-import { indexGrams, matchesQuery, queryGrams } from '../server/modules/catalog/search';
+import { lectureGrams, matchRank, queryGrams, queryTerms, searchTexts } from '../server/modules/catalog/search';
 import { benchApp, stats } from './lib';
 
 const { values } = parseArgs({ options: { lectures: { type: 'string', default: '5000' }, queries: { type: 'string', default: '400' } } });
@@ -35,10 +35,11 @@ try {
     const lecturer = lecturers[(i * 3) % lecturers.length]!;
     const summary = `${institutions[i % institutions.length]}${lecturer}主讲,围绕${topic}与${topics[(i + 5) % topics.length]}展开。`;
     const tags = [topic, words[i % words.length]!];
+    const fields = { title, summary, lecturer, institution: institutions[i % institutions.length]!, topic, category: categories[i % 4], tags };
     docs.push({
-      title, summary, lecturer, institution: institutions[i % institutions.length], topic, category: categories[i % 4], tags,
+      ...fields,
       state: 'published', kind: 'recorded', publishedAt: new Date(Date.now() - i * 60_000), durationSec: 3600, creditHours: 1,
-      watchCount: (i * 37) % 500, searchGrams: indexGrams(title, summary, lecturer, tags, topic),
+      watchCount: (i * 37) % 500, searchGrams: lectureGrams(fields),
     });
   }
   for (let i = 0; i < docs.length; i += 1000) await models.Lecture.insertMany(docs.slice(i, i + 1000));
@@ -60,11 +61,21 @@ try {
       .lean();
 
   // Same search on both sides: the portal's first page must be the store's first page (after the
-  // substring check the portal adds on top of the grams). Also warms up the JIT and the store.
+  // substring check and the ranking, title matches first, that the portal adds on top of the
+  // grams; every match is read from the store for that). Also warms up the JIT and the store.
   let agree = 0;
   for (const q of queries) {
     const portal = await search(q);
-    const store = (await storeSearch(q)).filter((l) => matchesQuery(q, l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? ''));
+    const all = await models.Lecture.find({ state: 'published', searchGrams: { $all: queryGrams(q) } }, { title: 1, summary: 1, lecturer: 1, institution: 1, tags: 1, topic: 1, category: 1 })
+      .sort({ publishedAt: -1 })
+      .lean();
+    const terms = queryTerms(q);
+    const store = all
+      .map((l) => ({ l, rank: matchRank(terms, searchTexts(l)) }))
+      .filter((r) => r.rank >= 0)
+      .sort((a, b) => a.rank - b.rank) // stable: newest first within a tier
+      .slice(0, 24)
+      .map((r) => r.l);
     if (portal.items.length > 0 && JSON.stringify(portal.items.map((i) => i.id)) === JSON.stringify(store.map((l) => String(l._id)))) agree++;
   }
   if (agree !== queries.length) throw new Error(`portal and store disagree on ${queries.length - agree} of ${queries.length} first pages`);

@@ -118,6 +118,8 @@ describe('live lecture', () => {
     await expect.poll(() => q.getAttribute('data-votes')).toBe('1');
     await q.getByTestId('live-question-answer').click();
     await v2.locator('[data-testid="live-question"][data-answered="true"]').waitFor();
+    // The tab's count follows the list: the answered question is still listed and counted.
+    for (const p of [host, v2]) await expect.poll(() => p.getByTestId('live-tab-questions').innerText()).toBe('提问 (1)');
     await screenshot(host, 'live-host-questions');
 
     // Viewer 1 raises a hand; the lecturer brings them on stage; viewer 2 receives their video.
@@ -173,13 +175,16 @@ describe('live lecture', () => {
     // The lecturer ends the lecture; the replay is made from the recording and published.
     await host.getByTestId('live-end').click();
     for (const p of [host, v1, v2]) await p.locator('[data-testid="live-page"][data-state="ended"]').waitFor();
+    // No "观看回放" until the replay exists: it is joined from the parts and transcoded first.
+    await v2.getByTestId('live-replay-pending').waitFor();
+    await expect(v2.getByTestId('live-replay-link').count()).resolves.toBe(0);
+    await screenshot(v2, 'live-ended-replay-pending');
     const link = v2.getByTestId('live-replay-link');
-    await link.waitFor({ timeout: 120_000 }); // the replay is joined from the parts first: slow on a loaded 2-core machine
+    await link.waitFor({ timeout: 240_000 }); // joining and transcoding: slow on a loaded 2-core machine
     const replayId = (await link.getAttribute('href'))!.split('/').pop()!;
     const cadre = await apiLogin('cadre');
-    await expect
-      .poll(async () => (await api('GET', `/api/lectures/${replayId}`, cadre).catch(() => ({ state: 'none' }))).state, { timeout: 120_000, interval: 1000 })
-      .toBe('published');
+    // The link appeared because the replay is published, not before.
+    await expect(api('GET', `/api/lectures/${replayId}`, cadre).then((l) => l.state)).resolves.toBe('published');
     await link.click();
     await v2.locator('[data-testid="player"][data-status="ready"]').waitFor({ timeout: 30_000 });
     await v2.evaluate(() => {
@@ -198,5 +203,5 @@ describe('live lecture', () => {
     expect(replay.replayOf).toBe(lectureId);
     expect(replay.kind).toBe('recorded');
     await screenshot(v2, 'live-replay');
-  }, 300_000);
+  }, 420_000);
 });

@@ -17,7 +17,7 @@ const TITLE = '乡村振兴与基层治理专题讲座';
 const TIMEOUT = 20_000;
 const PROCESSING_TIMEOUT = 120_000;
 
-let server: { url: string; close(): Promise<void> };
+let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 let dir: string;
 let clip: string;
@@ -86,7 +86,8 @@ describe('recorded lectures: studio upload to catalog playback', () => {
       await item.waitFor();
       lectureId = (await item.getAttribute('data-lecture-id')) ?? '';
       expect(lectureId).toMatch(/^[0-9a-f]{24}$/);
-      await expect(item.getByTestId('lecture-state').innerText()).resolves.toBe('草稿');
+      // A status in words, not the stored state (草稿).
+      await expect(item.getByTestId('lecture-state').innerText()).resolves.toBe('待上传录像');
 
       // Slow the link so the upload can be watched, paused and interrupted.
       const size = (await import('node:fs')).statSync(clip).size;
@@ -118,15 +119,33 @@ describe('recorded lectures: studio upload to catalog playback', () => {
       expect(offset).toBeGreaterThan(0);
       await expect(again.getByTestId('upload-status').innerText()).resolves.toMatch(/断点续传中|上传完成/);
 
-      // Transcoding follows, live over the socket, until the ladder is ready.
+      // Transcoding follows, live over the socket, until the ladder is ready. Every text the card
+      // shows meanwhile is kept, to check it says 转码中 x% and the rungs in words, never "ladder".
+      await page.evaluate((id) => {
+        const seen: string[] = ((window as unknown as { __studioSeen: string[] }).__studioSeen = []);
+        const note = () => {
+          const text = document.querySelector<HTMLElement>(`[data-lecture-id="${id}"]`)?.innerText;
+          if (text && seen.at(-1) !== text) seen.push(text);
+        };
+        new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+      }, lectureId);
       const processing = again.getByTestId('processing-progress');
       await processing.waitFor({ timeout: 30_000 });
+      await again.locator('[data-testid="lecture-state"][data-status="running"]').waitFor({ timeout: PROCESSING_TIMEOUT });
+      await expect(again.getByTestId('lecture-state').innerText()).resolves.toMatch(/^转码中 \d+%$/);
+      await screenshot(page, 'studio-transcoding');
       await page.waitForFunction(
         (id) => document.querySelector(`[data-lecture-id="${id}"] [data-testid="processing-progress"]`)?.getAttribute('data-state') === 'ready',
         lectureId,
         { timeout: PROCESSING_TIMEOUT, polling: 500 },
       );
       await expect(processing.innerText()).resolves.toContain('转码完成');
+      await expect(again.getByTestId('processing-renditions').innerText()).resolves.toBe('已生成：高清 720p、清晰 480p、标清 360p、仅音频');
+      await expect(again.getByTestId('lecture-state').innerText()).resolves.toBe('待发布');
+      const seen = await page.evaluate(() => (window as unknown as { __studioSeen: string[] }).__studioSeen);
+      expect(seen.some((text) => /转码中 \d+%/.test(text))).toBe(true);
+      expect(seen.some((text) => text.includes('生成清晰度：高清 720p、清晰 480p、标清 360p、仅音频'))).toBe(true);
+      for (const text of seen) expect(text).not.toMatch(/ladder|草稿|处理中/);
       await expect((await progressValue(page)).value).toBe((await progressValue(page)).max);
 
       await again.getByTestId('publish').click();
@@ -223,6 +242,50 @@ describe('recorded lectures: studio upload to catalog playback', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('finds every 落实能力 lecture by searching 落实, title matches first; the lecturer finds them in the studio', async () => {
+    // Four lectures of the demo county's 落实能力 programme; only one says 落实 in its title.
+    const { demoLectures } = await import('../../server/seed/demo-lectures');
+    const { lectureGrams } = await import('../../server/modules/catalog/search');
+    const { models } = server.app.store;
+    const lecturerUser = (await models.User.findOne({ username: 'lecturer' }).lean())!;
+    const implementation = demoLectures.filter((d) => d.category === 'implementation');
+    for (const [i, d] of implementation.entries()) {
+      await models.Lecture.create({ ...d, kind: 'recorded', state: 'published', publishedAt: new Date(Date.now() - (i + 1) * 60_000), createdBy: lecturerUser._id, searchGrams: lectureGrams(d) });
+    }
+    await server.app.catalog.reloadIndex();
+
+    const { context, page } = await newPage();
+    try {
+      await logIn(page, 'cadre');
+      await page.getByTestId('catalog-search').fill('落实');
+      await page.getByTestId('catalog-search-submit').click();
+      await page.waitForURL((url) => url.searchParams.get('q') === '落实');
+      const cards = page.getByTestId('lecture-card');
+      await expect.poll(() => cards.count()).toBe(implementation.length);
+      for (const d of implementation) await expect(page.getByTestId('lecture-card').filter({ hasText: d.title }).count()).resolves.toBe(1);
+      await expect(cards.first().innerText()).resolves.toContain('关键在于落实');
+      await screenshot(page, 'catalog-search-topic-category');
+
+      await context.clearCookies();
+      await logIn(page, 'lecturer');
+      await page.goto(`${server.url}/studio`);
+      await page.getByTestId('studio-search').fill('落实');
+      const items = page.getByTestId('studio-lecture');
+      await expect.poll(() => items.count()).toBe(implementation.length);
+      await expect(page.getByTestId('studio-count').innerText()).resolves.toMatch(new RegExp(`共 ${implementation.length} 门`));
+      await page.getByTestId('studio-status-filter').selectOption('published');
+      await expect.poll(() => items.count()).toBe(implementation.length);
+      await page.getByTestId('studio-search').fill('没有这样的课程');
+      await page.getByTestId('studio-no-match').waitFor();
+      await page.getByTestId('studio-search').fill('落实');
+      await expect.poll(() => items.count()).toBe(implementation.length);
+      for (const item of await items.all()) await expect(item.getByTestId('lecture-state').innerText()).resolves.toBe('已发布');
+      await screenshot(page, 'studio-search');
+    } finally {
+      await context.close();
+    }
+  });
 
   it('says 网络中断 with a countdown when segments fail, and recovers by itself when they come back', async () => {
     expect(lectureId).not.toBe('');

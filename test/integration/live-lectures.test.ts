@@ -145,8 +145,13 @@ describe('live lectures', () => {
     expect((await t.app.study.progressOf(cadreId, lectureId)).coveredSec).toBeGreaterThanOrEqual(6);
 
     // The end: the recording becomes the replay, transcoded and published.
+    const states: { replayLectureId?: string; replayReady?: boolean }[] = [];
+    host.on('live:state', (st) => states.push(st));
     const ended = await ask(host, 'live:end');
     expect(ended.state.state).toBe('ended');
+    // Until the replay can be watched, nobody is told it can (no "观看回放" before it exists).
+    expect(ended.state.replayReady).toBeFalsy();
+    expect((await api('GET', `/api/live/${lectureId}`, cadre)).body).toMatchObject({ state: 'ended', replayReady: false });
     let replayId: string | undefined;
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -157,6 +162,10 @@ describe('live lectures', () => {
       if (r?.body.processing?.state === 'failed' || Date.now() > deadline) throw new Error(`replay: ${JSON.stringify(r?.body.processing)}`);
       await sleep(500);
     }
+    // The room hears that the replay is ready as soon as its transcode publishes it; /api/live says so too.
+    await expect.poll(() => states.find((st) => st.replayReady)?.replayLectureId, { timeout: 10_000 }).toBe(replayId);
+    expect(states.filter((st) => st.replayLectureId && !st.replayReady).length).toBeGreaterThan(0);
+    expect((await api('GET', `/api/live/${lectureId}`, cadre)).body).toMatchObject({ state: 'ended', replayLectureId: replayId, replayReady: true });
     const live = (await api('GET', `/api/lectures/${lectureId}`, lecturer)).body;
     expect(live.live).toMatchObject({ state: 'ended', replayLectureId: replayId });
     expect(live.durationSec).toBeGreaterThanOrEqual(8);

@@ -88,6 +88,8 @@ describe('upload, processing, catalog and delivery', () => {
     expect(done.processing.state).toBe('ready');
     expect(done.durationSec).toBeGreaterThanOrEqual(19);
     expect(done.state).toBe('draft');
+    // The studio names the finished rungs (shown in words: 高清 720p, 标清 360p, 仅音频).
+    expect(done.renditions).toEqual(['720p', '480p', '360p', 'audio']);
     // The lecture is marked ready inside the job; the queue marks the job done just after it returns.
     await expect.poll(async () => (await t.app.store.models.Job.findOne({ 'payload.lectureId': id }).lean())?.state, { timeout: 10_000 }).toBe('done');
     expect(await t.app.store.models.Job.findOne({ 'payload.lectureId': id }).lean()).toMatchObject({ state: 'done', attempts: 1 });
@@ -98,7 +100,8 @@ describe('upload, processing, catalog and delivery', () => {
     expect(before.body.items.map((l: { id: string }) => l.id)).not.toContain(id);
     const pub = await api('POST', `/api/lectures/${id}/publish`, lecturer);
     expect(pub.status).toBe(200);
-    for (const q of ['基层治理', '振兴', '远程教学站', '刘教授']) {
+    // Also by its category's name (发展能力, in either language), which none of its own fields says.
+    for (const q of ['基层治理', '振兴', '远程教学站', '刘教授', '发展能力', 'development capability']) {
       const res = await api('GET', `/api/lectures?q=${encodeURIComponent(q)}`, cadre);
       expect(res.body.items.map((l: { id: string }) => l.id), q).toContain(id);
     }

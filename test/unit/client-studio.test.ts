@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../client/src/lib/api/client';
 import type { LectureAdmin } from '../../client/src/lib/api/types';
 import { applyProcessing, canPublish, canUpload, canWithdraw, isProcessingEvent, parseTags } from '../../client/src/lib/studio/processing';
+import { translate, type Lang, type Params } from '../../client/src/lib/i18n/translate';
+import type { MessageKey } from '../../client/src/lib/i18n/zh-CN';
+import { filterStudio, rungList, stageText, statusWords, studioStatus } from '../../client/src/lib/studio/status';
 import { etaParts, formatBytes, isMediaFile, percentOf, progressText, rejectionReason, uploadError } from '../../client/src/lib/studio/upload-format';
 
 const MB = 1024 * 1024;
@@ -108,5 +111,70 @@ describe('studio processing feed', () => {
   it('splits tags on Chinese and Latin separators', () => {
     expect(parseTags('乡村振兴，基层治理、党建; 党建  数字乡村')).toEqual(['乡村振兴', '基层治理', '党建', '数字乡村']);
     expect(parseTags('  ')).toEqual([]);
+  });
+});
+
+describe('studio status in words', () => {
+  const tr = (lang: Lang) => (key: MessageKey, params?: Params) => translate(lang, key, params);
+  const words = (l: LectureAdmin, lang: Lang = 'zh-CN') => {
+    const w = statusWords(l);
+    return translate(lang, w.key, w.params);
+  };
+
+  it('says 转码中 45% while transcoding, never 草稿 or 处理中', () => {
+    expect(words(lecture({ state: 'processing', processing: { state: 'running', percent: 44.6 } }))).toBe('转码中 45%');
+    expect(words(lecture({ state: 'draft', processing: { state: 'running', percent: 3 } }))).toBe('转码中 3%');
+    expect(words(lecture({ state: 'processing', processing: { state: 'running', percent: 12 } }), 'en')).toBe('Transcoding 12%');
+    expect(words(lecture({ state: 'processing', processing: { state: 'queued', percent: 0 } }))).toBe('排队转码');
+  });
+
+  it('says 待发布 for finished media, 已发布 when published, 转码失败 on failure, 待上传录像 before an upload', () => {
+    expect(words(lecture({ processing: { state: 'ready', percent: 100 } }))).toBe('待发布');
+    expect(words(lecture({ state: 'published', processing: { state: 'ready', percent: 100 } }))).toBe('已发布');
+    expect(words(lecture({ processing: { state: 'failed', percent: 0, error: { code: 'TRANSCODE_FAILED', message: 'x', messageEn: 'x' } } }))).toBe('转码失败');
+    expect(words(lecture())).toBe('待上传录像');
+    expect(words(lecture({ state: 'withdrawn' }))).toBe('已下架');
+    expect(studioStatus(lecture({ kind: 'live' }))).toBe('ready');
+  });
+
+  it('names the rungs in words: 标清 360p, 高清 720p, 仅音频', () => {
+    expect(rungList(['720p', '360p', 'audio'], tr('zh-CN'))).toBe('高清 720p、标清 360p、仅音频');
+    expect(rungList(['1080p', '240p', 'audio-128k'], tr('zh-CN'))).toBe('超清 1080p、240p、音频 128k');
+    expect(rungList(['720p', 'audio'], tr('en'))).toBe('HD 720p, Audio only');
+  });
+
+  it('says the transcode stage in words and never shows the raw word "ladder"', () => {
+    const zh = tr('zh-CN');
+    expect(stageText('ladder:720p,360p,audio', zh)).toBe('生成清晰度：高清 720p、标清 360p、仅音频');
+    expect(stageText('ladder', zh)).toBe('生成各档清晰度');
+    expect(stageText('thumbnails', zh)).toBe('生成封面和预览图');
+    expect(stageText('something-new', zh)).toBe('');
+    expect(stageText(undefined, zh)).toBe('');
+    for (const stage of ['ladder', 'ladder:360p,audio']) expect(stageText(stage, zh)).not.toMatch(/ladder/);
+  });
+});
+
+describe('studio search and status filter', () => {
+  const category = (c: string) => translate('zh-CN', `category.${c}` as MessageKey);
+  const list = [
+    lecture({ id: 'a', title: '关键在于落实', topic: '落实能力', category: 'implementation', processing: { state: 'ready', percent: 100 } }),
+    lecture({ id: 'b', title: '财务知识管理专题', topic: '财务知识管理', category: 'implementation', state: 'published', processing: { state: 'ready', percent: 100 } }),
+    lecture({ id: 'c', title: '招商引资专题', topic: '招商引资', category: 'development', lecturer: '陆连国', state: 'processing', processing: { state: 'running', percent: 40 } }),
+  ];
+  const ids = (q: string, status: Parameters<typeof filterStudio>[2] = '') => filterStudio(list, q, status, category).map((l) => l.id);
+
+  it('finds lectures by title, topic, category name and lecturer, every word', () => {
+    expect(ids('落实')).toEqual(['a', 'b']);
+    expect(ids('发展能力')).toEqual(['c']);
+    expect(ids('陆连国')).toEqual(['c']);
+    expect(ids('专题 财务')).toEqual(['b']);
+    expect(ids('')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('filters by status', () => {
+    expect(ids('', 'active')).toEqual(['c']);
+    expect(ids('', 'ready')).toEqual(['a']);
+    expect(ids('落实', 'published')).toEqual(['b']);
+    expect(ids('', 'withdrawn')).toEqual([]);
   });
 });

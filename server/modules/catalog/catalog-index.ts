@@ -5,7 +5,7 @@
  * only by `_id`. The index is rebuilt from the store at start and every few minutes, so a write
  * made by another process shows up within that period.
  */
-import { indexGrams, matchesQuery, queryGrams } from './search';
+import { lectureGrams, matchRank, queryGrams, queryTerms, searchTexts, type SearchTexts } from './search';
 import type { LectureDoc } from './lecture.model';
 
 export interface CatalogEntry {
@@ -26,6 +26,8 @@ export interface CatalogEntry {
   publishedAt: number;
   audience: string[];
   grams: Set<string>;
+  /** Normalised text for the substring check and the ranking (title first). */
+  text: SearchTexts;
   seatLimit?: number;
   seatsLeft?: number;
   attentionChecks: boolean;
@@ -119,13 +121,22 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),
     seatsLeft: l.seatsLeft ?? undefined,
-    grams: new Set(l.searchGrams?.length ? l.searchGrams : indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '')),
+    // Computed, not read from the stored `searchGrams`: lectures written before a field became
+    // searchable (topic and category names) are found by it without a migration.
+    grams: new Set(lectureGrams(f)),
+    text: searchTexts(f),
   };
 }
 
-/** Pure query over entries: audience, filters, search, facets, sort, page. */
+/**
+ * Pure query over entries: audience, filters, search, facets, sort, page. A search ranks title
+ * matches first, then matches in the topic, category or tags, then the rest (matchRank); the
+ * chosen sort orders each tier.
+ */
 export function queryCatalog(entries: Iterable<CatalogEntry>, q: CatalogQuery) {
   const grams = q.q ? queryGrams(q.q) : [];
+  const terms = q.q ? queryTerms(q.q) : [];
+  const rank = new Map<CatalogEntry, number>();
   const visible: CatalogEntry[] = [];
   for (const e of entries) {
     if (q.viewerUnits && e.audience.length && !e.audience.some((u) => q.viewerUnits!.includes(u))) continue;
@@ -147,12 +158,15 @@ export function queryCatalog(entries: Iterable<CatalogEntry>, q: CatalogQuery) {
     if (q.kind && e.kind !== q.kind) continue;
     if (q.q) {
       if (!grams.every((g) => e.grams.has(g))) continue;
-      if (!matchesQuery(q.q, e.title, e.summary, e.lecturer, e.tags, e.topic)) continue;
+      const r = matchRank(terms, e.text);
+      if (r < 0) continue;
+      rank.set(e, r);
     }
     hits.push(e);
   }
   const byNewest = (a: CatalogEntry, b: CatalogEntry) => b.publishedAt - a.publishedAt || (a.id < b.id ? 1 : -1);
-  hits.sort(q.sort === 'popular' ? (a, b) => b.watchCount - a.watchCount || byNewest(a, b) : byNewest);
+  const bySort = q.sort === 'popular' ? (a: CatalogEntry, b: CatalogEntry) => b.watchCount - a.watchCount || byNewest(a, b) : byNewest;
+  hits.sort(rank.size ? (a, b) => rank.get(a)! - rank.get(b)! || bySort(a, b) : bySort);
   const zh = (a: string, b: string) => a.localeCompare(b, 'zh-CN');
   return {
     items: hits.slice((q.page - 1) * q.pageSize, q.page * q.pageSize),

@@ -8,6 +8,7 @@
  * watch count, a seat recount, processing progress) would otherwise lose one.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import type { Models } from '../../store/models';
 import type { UserDoc } from '../users/user.model';
 import { CatalogIndex, lectureFields, type CatalogQuery } from './catalog-index';
 import type { LectureCategory, LectureDoc, LectureKind } from './lecture.model';
-import { indexGrams } from './search';
+import { lectureGrams, type Searchable } from './search';
 
 export interface LectureInput {
   title?: string;
@@ -75,6 +76,8 @@ export function toAdminView(l: LectureDoc) {
       error: l.processing?.error?.code ? { code: l.processing.error.code, message: l.processing.error.message ?? '', messageEn: l.processing.error.messageEn ?? '' } : undefined,
     },
     createdAt: new Date(l.createdAt).toISOString(),
+    /** The rungs of the finished ladder by name ("720p", "360p", "audio"), best first. */
+    renditions: (l.media?.renditions ?? []).map((r) => r.name ?? '').filter(Boolean),
   };
 }
 export type LectureAdminView = ReturnType<typeof toAdminView>;
@@ -84,16 +87,37 @@ export function writeLecture<T>(models: Models, id: string, fn: () => Promise<T>
   return storeLock(models).run(`lecture:${id}`, fn);
 }
 
-export class CatalogService {
+/**
+ * `lecture-changed` (LectureDoc): a lecture's catalog state changed (published, withdrawn, its
+ * media became ready): the live rooms tell their viewers when a replay can be watched.
+ */
+export interface CatalogEvents {
+  'lecture-changed': [LectureDoc];
+}
+
+export class CatalogService extends EventEmitter<CatalogEvents> {
   readonly index = new CatalogIndex();
   /** Watch counts not yet written, per lecture: one `$inc` per batch instead of one write per opening in a row. */
   private readonly watches = new Map<string, { n: number; done: Promise<void> }>();
 
-  constructor(private readonly models: Models) {}
+  constructor(private readonly models: Models) {
+    super();
+  }
+
+  /** Puts a written lecture into the index and tells the listeners (a throwing listener is not the writer's problem). */
+  changed(l: LectureDoc) {
+    this.index.apply(l);
+    try {
+      this.emit('lecture-changed', l);
+    } catch {
+      // listeners log their own failures
+    }
+  }
 
   async reloadIndex() {
     // One scan of the collection; only the fields the catalog needs.
-    const rows = await this.models.Lecture.find({}, { sourceKey: 0, subtitles: 0, processing: 0 }).lean<LectureDoc[]>();
+    // searchGrams are computed again by the index (catalog-index.ts toEntry), not read.
+    const rows = await this.models.Lecture.find({}, { sourceKey: 0, subtitles: 0, processing: 0, searchGrams: 0 }).lean<LectureDoc[]>();
     this.index.replaceAll(rows);
   }
 
@@ -166,8 +190,8 @@ export class CatalogService {
     }
   }
 
-  private grams(l: { title: string; summary?: string | null; lecturer?: string | null; tags?: string[] | null; topic?: string | null }) {
-    return indexGrams(l.title, l.summary ?? '', l.lecturer ?? '', l.tags ?? [], l.topic ?? '');
+  private grams(l: Searchable) {
+    return lectureGrams(l);
   }
 
   async mine(user: UserDoc) {
@@ -233,14 +257,14 @@ export class CatalogService {
       throw new AppError(409, 'MEDIA_NOT_READY', '课程视频尚未处理完成,暂不能发布', 'The lecture media is not processed yet; it cannot be published');
     }
     const updated = await this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'published', publishedAt: l.publishedAt ?? new Date() } }, { returnDocument: 'after' }).lean<LectureDoc>();
-    this.index.apply(updated!);
+    this.changed(updated!);
     return toAdminView(updated!);
   }
 
   async withdraw(user: UserDoc, id: string) {
     await this.loadEditable(user, id);
     const updated = await writeLecture(this.models, id, () => this.models.Lecture.findByIdAndUpdate(id, { $set: { state: 'withdrawn' } }, { returnDocument: 'after' }).lean<LectureDoc>());
-    this.index.apply(updated!);
+    this.changed(updated!); // a withdrawn replay is no longer linked from its live room
     return toAdminView(updated!);
   }
 

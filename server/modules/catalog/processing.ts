@@ -39,22 +39,25 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
     const outDir = join(deps.workDir, String(job._id));
     await rm(outDir, { recursive: true, force: true });
     await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': 'running', 'processing.percent': 0, 'processing.attempts': ctx.attempt, 'processing.jobId': job._id }, $unset: { 'processing.error': 1 } }));
-    notify({ lectureId, state: 'running', percent: 0, stage: 'ladder' });
-
     const tj = await TranscodeJob.create({ input, outDir, probe, ffmpegPath: config.ffmpeg.ffmpegPath, preset: config.media.transcodePreset, segmentSec: config.media.segmentSec });
+    // The ladder stage names the rungs being made ("ladder:720p,360p,audio"), so the studio can say them in words.
+    const stageOf = (stage: string) => (stage === 'ladder' ? `ladder:${tj.plan.rungs.map((r) => r.name).join(',')}` : stage);
+    notify({ lectureId, state: 'running', percent: 0, stage: stageOf('ladder') });
+
     const onAbort = () => void tj.abort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let lastWrite = 0;
     tj.on('progress', (p: TranscodeProgress) => {
       const percent = Math.min(99, Math.round(p.percent));
       const etaSec = p.etaSec === null ? undefined : Math.round(p.etaSec);
-      notify({ lectureId, state: 'running', percent, etaSec, stage: p.stage });
+      const stage = stageOf(p.stage);
+      notify({ lectureId, state: 'running', percent, etaSec, stage });
       const now = Date.now();
       if (now - lastWrite < 1000) return;
       lastWrite = now;
       // Under the lecture's lock: a progress write still running would otherwise put back the
       // state it read over the final write below (FerretDB rewrites the whole document).
-      void writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': p.stage } })).catch(() => {});
+      void writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': stage } })).catch(() => {});
       void ctx.progress(percent, etaSec).catch(() => {});
     });
     try {
@@ -87,7 +90,7 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
           { returnDocument: 'after' },
         ).lean<LectureDoc>();
       });
-      if (updated) catalog.index.apply(updated);
+      if (updated) catalog.changed(updated);
       if (previous && previous !== prefix) await storage.remove(previous).catch(() => {});
       notify({ lectureId, state: 'ready', percent: 100 });
     } finally {

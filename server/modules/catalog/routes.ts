@@ -52,6 +52,7 @@ const LectureAdmin = Type.Object({
     error: Type.Optional(ErrorInfo),
   }),
   createdAt: Type.String(),
+  renditions: Type.Optional(Type.Array(Type.String())),
 });
 const editable = {
   summary: Type.Optional(Type.String({ maxLength: 4000 })),

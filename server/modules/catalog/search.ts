@@ -64,3 +64,67 @@ export function matchesQuery(query: string, ...fields: (string | string[] | unde
   const hay = normalize(fields.flat().filter(Boolean).join('\n'));
   return runs(query).every((r) => hay.includes(r.s));
 }
+
+/**
+ * What a lecture is found by: its own words, and the names of its topic (专题) and of its
+ * training need (类别, in both languages), so "落实" finds every 落实能力 lecture, not only the
+ * ones that say 落实 in the title. The category names are the interface's labels (zh-CN.ts/en.ts).
+ */
+export const categoryNames: Readonly<Record<string, readonly string[]>> = {
+  service: ['服务能力', 'Service capability'],
+  implementation: ['落实能力', 'Implementation capability'],
+  development: ['发展能力', 'Development capability'],
+  'party-history': ['党史党性', 'Party history and spirit'],
+};
+
+export interface Searchable {
+  title: string;
+  summary?: string | null;
+  lecturer?: string | null;
+  institution?: string | null;
+  topic?: string | null;
+  category?: string | null;
+  tags?: string[] | null;
+}
+
+/** The normalised text of a lecture in three widening tiers: title; title and its headings (topic, category, tags); everything. */
+export interface SearchTexts {
+  title: string;
+  heading: string;
+  all: string;
+}
+
+function headingFields(l: Searchable): string[] {
+  return [l.topic ?? '', ...(categoryNames[l.category ?? ''] ?? []), ...(l.tags ?? [])];
+}
+
+function restFields(l: Searchable): string[] {
+  return [l.lecturer ?? '', l.institution ?? '', l.summary ?? ''];
+}
+
+/** Grams to store and index for a lecture (every field searched). */
+export function lectureGrams(l: Searchable): string[] {
+  return indexGrams(l.title, headingFields(l), restFields(l));
+}
+
+export function searchTexts(l: Searchable): SearchTexts {
+  // Fields joined by a newline: a query term is one run without spaces, so it never spans two fields.
+  const title = normalize(l.title);
+  const heading = [title, ...headingFields(l).map(normalize)].join('\n');
+  return { title, heading, all: [heading, ...restFields(l).map(normalize)].join('\n') };
+}
+
+/** The terms of a query as matched against SearchTexts ([] = nothing searchable). */
+export function queryTerms(query: string): string[] {
+  return runs(query).map((r) => r.s);
+}
+
+/**
+ * How well a lecture matches (lower is better): 0 every term is in the title, 1 in the title
+ * with its topic, category and tags, 2 anywhere (lecturer, institution, summary); -1 no match.
+ */
+export function matchRank(terms: readonly string[], t: SearchTexts): -1 | 0 | 1 | 2 {
+  if (!terms.every((s) => t.all.includes(s))) return -1;
+  if (terms.every((s) => t.title.includes(s))) return 0;
+  return terms.every((s) => t.heading.includes(s)) ? 1 : 2;
+}

@@ -15,7 +15,9 @@
  *   (`live.parts`, kept on the lecture as each part starts; playback/delivery.ts).
  * - Ending stops the recording, fixes the lecture's duration (so live attendance completes by
  *   the same rules as a recording), and turns the parts into one MP4 (stream copy) that becomes
- *   a new recorded lecture (回放), transcoded by the job queue and published when ready.
+ *   a new recorded lecture (回放), transcoded by the job queue and published when ready; the
+ *   room's state says `replayReady` only then (the catalog's `lecture-changed`), so pages never
+ *   link to a replay that cannot be watched yet.
  * - A worker that dies takes its rooms with it: the room manager rebuilds them and every
  *   participant is told to set up again (`live:rebuild`).
  */
@@ -61,6 +63,13 @@ export interface LiveState {
   /** The HLS part now being written, for viewers without WebRTC. */
   hls?: { part: number; offsetSec: number; ready: boolean };
   replayLectureId?: string;
+  /** The replay is published and playable (its transcode finished): only then do pages link to it. */
+  replayReady?: boolean;
+}
+
+/** Whether a replay lecture can be watched now. */
+export function isReplayReady(replay: Pick<LectureDoc, 'state' | 'media'> | null | undefined): boolean {
+  return replay?.state === 'published' && Boolean(replay.media?.master);
 }
 
 export interface LiveEntry {
@@ -109,6 +118,24 @@ export class LiveService {
     this.rooms.on('room-rebuilt', (roomId: string) => void this.onRebuilt(roomId));
     this.sampler = setInterval(() => this.sampleDelivery(), SAMPLE_MS);
     this.sampler.unref();
+    deps.catalog.on('lecture-changed', this.onLectureChanged);
+  }
+
+  /** A replay became watchable (its transcode finished and published it): the room is told at once. */
+  private readonly onLectureChanged = (l: LectureDoc) => {
+    if (!l.replayOf) return;
+    const e = this.entries.get(String(l.replayOf));
+    const ready = isReplayReady(l);
+    if (!e || Boolean(e.state.replayReady) === ready) return;
+    e.state = { ...e.state, replayLectureId: String(l._id), replayReady: ready };
+    this.emit(e, 'live:state', e.state);
+    this.deps.log.info({ lectureId: e.lectureId, replayLectureId: String(l._id), ready }, 'live.replay | the replay changed');
+  };
+
+  /** Whether the replay of a live lecture can be watched now (one read of the replay). */
+  async replayReady(replayLectureId: string | undefined): Promise<boolean> {
+    if (!replayLectureId) return false;
+    return isReplayReady(await this.deps.models.Lecture.findById(replayLectureId, { state: 1, media: 1 }).lean<LectureDoc>());
   }
 
   /** The entry of a lecture, loading its persisted state on first use. */
@@ -116,6 +143,11 @@ export class LiveService {
     const id = String(lecture._id);
     let e = this.entries.get(id);
     if (!e) {
+      const replayLectureId = lecture.live?.replayLectureId ? String(lecture.live.replayLectureId) : undefined;
+      const replayReady = await this.replayReady(replayLectureId);
+      // Another join may have made the entry while the replay was read.
+      const made = this.entries.get(id);
+      if (made) return made;
       e = {
         lectureId: id,
         session: new LiveSession(),
@@ -124,7 +156,8 @@ export class LiveService {
         state: {
           state: (lecture.live?.state as LiveState['state']) ?? 'scheduled',
           startedAt: lecture.live?.startedAt ? new Date(lecture.live.startedAt).getTime() : undefined,
-          replayLectureId: lecture.live?.replayLectureId ? String(lecture.live.replayLectureId) : undefined,
+          replayLectureId,
+          replayReady,
         },
         parts: [],
         recordingSync: Promise.resolve(),
@@ -364,6 +397,7 @@ export class LiveService {
 
   async close() {
     this.closed = true;
+    this.deps.catalog.off('lecture-changed', this.onLectureChanged);
     clearInterval(this.sampler);
     for (const e of this.entries.values()) {
       clearTimeout(e.idleTimer);

@@ -24,6 +24,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
             participants: Type.Integer(),
             hlsReady: Type.Boolean(),
             replayLectureId: Type.Optional(Type.String()),
+            replayReady: Type.Boolean(),
           }),
           ...errorResponses,
         },
@@ -34,13 +35,16 @@ export const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (lecture.kind !== 'live') throw new AppError(404, 'NOT_FOUND', '直播讲座不存在', 'No such live lecture');
       const e = app.live.get(req.params.id);
       const state = e?.state.state ?? lecture.live?.state ?? 'scheduled';
+      const replayLectureId = e?.state.replayLectureId ?? (lecture.live?.replayLectureId ? String(lecture.live.replayLectureId) : undefined);
       return {
         state,
         scheduledAt: lecture.live?.scheduledAt ? new Date(lecture.live.scheduledAt).toISOString() : undefined,
         startedAt: lecture.live?.startedAt ? new Date(lecture.live.startedAt).toISOString() : undefined,
         participants: e?.session.peers.size ?? 0,
         hlsReady: Boolean(e?.state.hls?.ready ?? (state === 'ended' && lecture.media?.master)),
-        replayLectureId: e?.state.replayLectureId ?? (lecture.live?.replayLectureId ? String(lecture.live.replayLectureId) : undefined),
+        replayLectureId,
+        // Read from the replay itself, not the room's memory: a page polls this until the replay can be watched.
+        replayReady: await app.live.replayReady(replayLectureId),
       };
     },
   );

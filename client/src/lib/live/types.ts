@@ -42,6 +42,8 @@ export interface LiveState {
   startedAt?: number;
   hls?: { part: number; offsetSec: number; ready: boolean };
   replayLectureId?: string;
+  /** The replay is published and can be watched (its transcode finished). */
+  replayReady?: boolean;
 }
 
 export interface JoinAnswer {
