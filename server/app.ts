@@ -30,6 +30,8 @@ import catalogRoutes from './modules/catalog/routes';
 import healthRoutes from './modules/health/routes';
 import orgRoutes from './modules/org/routes';
 import userRoutes from './modules/users/routes';
+import rosterImportRoutes from './modules/roster-import/routes';
+import passwordGate from './modules/auth/password-gate';
 import { openStore } from './store';
 import { isStoreUnavailable } from './store/errors';
 import { describeValidation, partAwareValidator } from './validation';
@@ -38,6 +40,8 @@ import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
 import uploadRoutes from './modules/uploads/routes';
 import { reportRoutes, studyRoutes } from './modules/study/routes';
 import { noticeRoutes } from './modules/notices/routes';
+import { reportsRoutes } from './modules/reports/routes';
+import { planRoutes } from './modules/plans/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import { LiveService } from './modules/live/live.service';
 import { registerLiveSocket } from './modules/live/socket';
@@ -166,6 +170,8 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   // App plugins.
   await app.register(authPlugin);
   await app.register(csrfPlugin);
+  // 首次登录须修改密码: after auth has resolved req.user.
+  await app.register(passwordGate);
   await app.register(servicesPlugin, { cookieSecret });
   // Terminal stations (终端站点): before the sockets, whose handshake also accepts a station cookie.
   await app.register(stationsPlugin);
@@ -177,6 +183,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
   await app.register(userRoutes, { prefix: '/api/users' });
+  await app.register(rosterImportRoutes, { prefix: '/api/roster-imports' });
   await app.register(orgRoutes, { prefix: '/api/org' });
   await app.register(catalogRoutes, { prefix: '/api/lectures' });
   await app.register(playbackRoutes, { prefix: '/api/lectures' });
@@ -184,7 +191,9 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(mediaRoutes, { prefix: '/media' });
   await app.register(studyRoutes, { prefix: '/api/study' });
   await app.register(reportRoutes, { prefix: '/api/reports' });
+  await app.register(reportsRoutes, { prefix: '/api/reports' });
   await app.register(noticeRoutes, { prefix: '/api/notices' });
+  await app.register(planRoutes, { prefix: '/api/plans' });
   registerCatalogSocket(app);
   const live = new LiveService({ models: store.models, pool: app.media.pool, storage: app.storage, catalog: app.catalog, study: app.study, jobs: app.jobs, config, io: () => app.io, log: app.log });
   app.decorate('live', live);

@@ -4,10 +4,13 @@ import { defineSessionModel } from '../modules/auth/session.model';
 import { defineLectureModel } from '../modules/catalog/lecture.model';
 import { defineJobModel } from '../modules/jobs/job.model';
 import { defineNoticeModel } from '../modules/notices/notice.model';
+import { defineReminderRunModel } from '../modules/notices/reminder-run.model';
 import { defineStudyModels } from '../modules/study/study.model';
 import { defineInstitutionModel, defineOrgUnitModel } from '../modules/org/org.model';
 import { defineUserModel } from '../modules/users/user.model';
 import { defineStationModels } from '../modules/stations/station.model';
+import { defineRosterImportModel } from '../modules/roster-import/roster-import.model';
+import { definePlanModels } from '../modules/plans/plan.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -18,9 +21,13 @@ export function defineModels(conn: Connection) {
     Lecture: defineLectureModel(conn),
     Job: defineJobModel(conn),
     NoticeBox: defineNoticeModel(conn),
+    ReminderRun: defineReminderRunModel(conn),
     ...defineStudyModels(conn),
     // Terminal stations and the air classroom (server/modules/stations).
     ...defineStationModels(conn),
+    RosterImport: defineRosterImportModel(conn),
+    // Learning-plan assignments (server/modules/plans).
+    ...definePlanModels(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

@@ -318,7 +318,7 @@ describe('self-selected study and verified watch-time credits', () => {
       expect(counts[0]!.reduce((a, b) => a + b, 0)).toBe(await page.getByTestId('unit-member').count());
       const csvHref = (await page.getByTestId('unit-export-csv').getAttribute('href'))!;
       const xlsxHref = (await page.getByTestId('unit-export-xlsx').getAttribute('href'))!;
-      expect(csvHref).toMatch(/\/members\.csv\?year=\d{4}$/);
+      expect(csvHref).toMatch(/\/report\.csv\?from=\d{4}-01-01&to=\d{4}-12-31$/);
       const csv = await page.request.get(server.url + csvHref);
       expect(csv.status()).toBe(200);
       expect(await csv.text()).toContain('张伟');

@@ -1,0 +1,131 @@
+/**
+ * What a unit report reads (docs/store-on-ferretdb.md): the organisation units (a small
+ * collection, read whole), the cadres of the units (one read), their yearly summaries (the
+ * roll-ups the credit ledger keeps: ledger ids and lectures per cadre and year) and the ledger
+ * entries those list. Progress records are never read; no read is made per cadre in turn.
+ *
+ * On FerretDB 1.24 any filter but `_id` alone decodes the whole collection, and an `$in` tests
+ * every document against each of its values. So summaries and entries are read by `_id`, several
+ * at a time (an index search each on the embedded store): the cost follows the unit, not the
+ * county. Past a committee's size (1,000 cadre-years, 20,000 entries) they are read by year in
+ * one query and picked in JS, which costs the collection once.
+ *
+ * Ledger entries are append-only and never change once written (credit-ledger.ts: one insert per
+ * cadre, content and year), so they are kept in memory by `_id` once read: a report reads only the
+ * entries it has not seen before. Summaries change with every completion and are read every time.
+ */
+import { Types } from 'mongoose';
+import { LRUCache } from 'lru-cache';
+import type { CountyCalendar } from '../../calendar';
+import type { Models } from '../../store/models';
+import type { FlatNode, OrgKind } from '../org/org-tree';
+import type { Cadre, CadreStudy, LedgerFact } from './report-rules';
+
+/** At most this many unseen entries (a large unit's year) are read by `_id`; more in one read of their years. */
+const ONE_BY_ONE = 20_000;
+/** Summaries of up to this many cadre-years are read by `_id`; more in one read of their years. */
+const BULK_SUMMARIES = 1_000;
+const PARALLEL = 8;
+/** Entries kept in memory (~150 bytes each): a county's year is ~11,000 cadres x ~30 lectures. */
+const CACHED_ENTRIES = 400_000;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+interface LedgerRow {
+  _id: string;
+  lectureId: Types.ObjectId;
+  title?: string;
+  at: Date;
+  hours: number;
+  required?: boolean;
+}
+
+export class ReportsRepository {
+  private readonly facts = new LRUCache<string, LedgerFact>({ max: CACHED_ENTRIES });
+
+  constructor(
+    private readonly models: Models,
+    private readonly calendar: CountyCalendar,
+  ) {}
+
+  /** Every organisation unit (a few hundred in a county: one read, the tree is cut in memory). */
+  async units(): Promise<FlatNode[]> {
+    const rows = await this.models.OrgUnit.find({}, { name: 1, kind: 1, parentId: 1 }).lean();
+    return rows.map((r) => ({ id: String(r._id), name: r.name, kind: r.kind as OrgKind, parentId: r.parentId ? String(r.parentId) : null }));
+  }
+
+  /** The enabled cadres of the given units. */
+  async cadresIn(unitIds: readonly string[]): Promise<Cadre[]> {
+    const rows = await this.models.User.find(
+      { orgUnitId: { $in: unitIds.map((id) => new Types.ObjectId(id)) }, role: 'cadre' },
+      { username: 1, displayName: 1, rank: 1, orgUnitId: 1, disabled: 1 },
+    ).lean();
+    return rows
+      .filter((r) => r.disabled !== true)
+      .map((r) => ({ userId: String(r._id), username: r.username, displayName: r.displayName, rank: r.rank === 'county' ? 'county' : 'township', unitId: String(r.orgUnitId) }));
+  }
+
+  /** Ledger ids and studied lectures of each cadre over the given years, from their yearly summaries. */
+  async studyOf(userIds: readonly string[], years: readonly number[]): Promise<Map<string, CadreStudy>> {
+    const ids = userIds.flatMap((u) => years.map((y) => `${u}:${y}`));
+    const out = new Map<string, CadreStudy>();
+    if (!ids.length) return out;
+    const projection = { userId: 1, entries: 1, lectures: 1 };
+    type Row = { userId: Types.ObjectId; entries?: string[]; lectures?: string[] };
+    let rows: Row[] = [];
+    if (ids.length > BULK_SUMMARIES) {
+      const wanted = new Set(userIds);
+      rows = (await this.models.Summary.find({ year: { $in: [...years] } }, projection).lean<Row[]>()).filter((r) => wanted.has(String(r.userId)));
+    } else {
+      await eachLimited(ids, PARALLEL, async (id) => {
+        const r = await this.models.Summary.findById(id, projection).lean<Row>();
+        if (r) rows.push(r);
+      });
+    }
+    for (const r of rows) {
+      const userId = String(r.userId);
+      const s = out.get(userId) ?? { entries: [], lectures: [] };
+      s.entries.push(...((r.entries as string[] | undefined) ?? []));
+      for (const l of (r.lectures as string[] | undefined) ?? []) if (!s.lectures.includes(l)) s.lectures.push(l);
+      out.set(userId, s);
+    }
+    return out;
+  }
+
+  /** The ledger entries with these ids (those that exist), from memory where already read. */
+  async ledger(ids: readonly string[]): Promise<Map<string, LedgerFact>> {
+    const out = new Map<string, LedgerFact>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.facts.get(id);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    const projection = { lectureId: 1, title: 1, at: 1, hours: 1, required: 1 };
+    const keep = (r: LedgerRow) => {
+      const fact: LedgerFact = { id: r._id, lectureId: String(r.lectureId), title: r.title ?? '', day: this.calendar.day(new Date(r.at).getTime()), hours: r.hours ?? 0, required: r.required === true };
+      this.facts.set(r._id, fact);
+      out.set(r._id, fact);
+    };
+    if (missing.length > ONE_BY_ONE) {
+      // By year, kept in JS: FerretDB tests every document against each value of an `$in`, so
+      // thousands of ids cost far more than decoding the year's entries once.
+      const wanted = new Set(missing);
+      const years = [...new Set(missing.map((id) => Number(id.slice(id.lastIndexOf(':') + 1))))];
+      const rows = await this.models.Ledger.find({ year: { $in: years } }, projection).lean<LedgerRow[]>();
+      rows.filter((r) => wanted.has(r._id)).forEach(keep);
+    } else {
+      await eachLimited(missing, PARALLEL, async (id) => {
+        const r = await this.models.Ledger.findById(id, projection).lean<LedgerRow>();
+        if (r) keep(r);
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * /api/reports/units/:unitId/...: the unit report (单位学时报表) over a range of county days, as
+ * JSON, an Excel workbook of three sheets and CSV, and reminding the cadres behind. The
+ * organisation department reads any unit, a unit admin their own subtree (ReportsService).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../schemas';
+import { attachment, csvOf, workbookOf } from './report-export';
+import { ReportsRepository } from './reports-repository';
+import { ReportsService } from './reports.service';
+import { RangeQuery, RemindResult, SheetQuery, UnitParams, UnitReport } from './schemas';
+
+export const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, calendar, study, notices } = app;
+  const service = new ReportsService({ repo: new ReportsRepository(store.models, calendar), calendar, study, notices });
+  // A unit admin reaches their unit subtree only: the service refuses other units.
+  const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
+
+  app.get(
+    '/units/:unitId/report',
+    {
+      config: admins,
+      schema: {
+        tags: ['reports'],
+        summary: '单位学时报表 / unit report: members with their unit, totals, by sub-unit, by lecture (county-day range, default the county year)',
+        params: UnitParams,
+        querystring: RangeQuery,
+        response: { 200: UnitReport, ...errorResponses },
+      },
+    },
+    async (req) => service.unitReport(req.user!, req.params.unitId, req.query),
+  );
+
+  app.get(
+    '/units/:unitId/report.xlsx',
+    { config: admins, schema: { tags: ['reports'], summary: '单位学时报表 Excel (成员明细, 下属单位汇总, 课程统计) / unit report workbook', params: UnitParams, querystring: RangeQuery } },
+    async (req, reply) => {
+      const r = await service.unitReport(req.user!, req.params.unitId, req.query);
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', attachment(r, 'xlsx'))
+        .send(await workbookOf(r));
+    },
+  );
+
+  app.get(
+    '/units/:unitId/report.csv',
+    { config: admins, schema: { tags: ['reports'], summary: '单位学时报表 CSV (one sheet) / unit report as CSV', params: UnitParams, querystring: SheetQuery } },
+    async (req, reply) => {
+      const { sheet, ...range } = req.query;
+      const r = await service.unitReport(req.user!, req.params.unitId, range);
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', attachment(r, 'csv', sheet)).send(csvOf(r, sheet));
+    },
+  );
+
+  app.post(
+    '/units/:unitId/reminders',
+    {
+      config: admins,
+      schema: {
+        tags: ['reports'],
+        summary: '提醒未达标干部 / remind the cadres behind in the range (once a day per unit and range)',
+        params: UnitParams,
+        body: RangeQuery,
+        response: { 200: RemindResult, ...errorResponses },
+      },
+    },
+    async (req) => service.remindBehind(req.user!, req.params.unitId, req.body ?? {}),
+  );
+};
