@@ -1,6 +1,6 @@
 /**
- * Heartbeat ingestion, store included. The portal (`server/main.ts` in its own process, on a
- * fresh FerretDB) receives heartbeats from many logged-in cadres, each with its own playback
+ * Heartbeat ingestion, store included. The portal (`server/main.ts` bundled as `npm run build`
+ * does and run with plain node, in its own process, on a fresh FerretDB) receives heartbeats from many logged-in cadres, each with its own playback
  * whose segments were fetched first (so beats are credited through the whole evidence path), at
  * a constant offered rate. Positions and client clocks advance with wall time, as a player's do.
  * Beside it, in the same run, a bare Fastify endpoint that does nothing (parses the same JSON
@@ -65,6 +65,8 @@ ensureLoadgen();
 if (otherCpus) execFileSync('taskset', ['-a', '-p', '-c', otherCpus, String(process.pid)], { stdio: 'ignore' });
 
 const dir = mkdtempSync(join(tmpdir(), 'cadre-hb-'));
+// The portal's bundle goes inside the project, so it finds the installed packages (node_modules stays external).
+const serverBuild = resolve('node_modules/.cache', `bench-server-${process.pid}`);
 const db = await FerretDb.start({ bin: resolve('.tools/bin/ferretdb'), dataDir: join(dir, 'db') });
 const overrides = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const env = { NODE_ENV: 'production', LOG_LEVEL: 'warn', MONGODB_URI: db.uri, MONGODB_DB: 'hb', DATA_DIR: join(dir, 'data'), MEDIASOUP_NUM_WORKERS: '1', HOST: '127.0.0.1', PORT: '0', LOGIN_RATE_LIMIT_PER_MINUTE: '1000000', ...overrides };
@@ -179,7 +181,9 @@ try {
     // Node/V8 flags for the portal only, e.g. BENCH_NODE_FLAGS="--trace-gc" or "--max-semi-space-size=64".
     ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
   ];
-  const portal = await startProcess([...profile, '--import', 'tsx', 'server/main.ts'], env, '/healthz');
+  // The portal as production runs it (`npm run build` + `npm start`): the server bundle, plain node.
+  execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.server.config.ts', '--outDir', serverBuild, '--logLevel', 'warn'], { stdio: 'inherit' });
+  const portal = await startProcess([...profile, '--enable-source-maps', join(serverBuild, 'main.js')], env, '/healthz');
   const bare = await startProcess(['-e', `
     const app = require('fastify')();
     app.post('/hb', async () => ({ ok: true }));
@@ -263,4 +267,5 @@ try {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(serverBuild, { recursive: true, force: true });
 }
