@@ -243,8 +243,11 @@ describe('self-selected study and verified watch-time credits', () => {
       await expect(credit.getAttribute('data-earned')).resolves.toBe(String(total));
       await page.getByTestId('nav-home').click();
       await card.waitFor();
-      await expect(card.getByTestId('select-lecture').getAttribute('data-selected')).resolves.toBe('false');
-      await expect(card.getByTestId('lecture-seats').innerText()).resolves.toBe(`余 ${SEATS} 个名额`);
+      // Finished: the card says 已学完 instead of offering 选学 again; the seat is free for others.
+      await card.getByTestId('lecture-finished').waitFor();
+      await expect(card.getByTestId('select-lecture').count()).resolves.toBe(0);
+      const offering = await page.evaluate(async (id) => (await (await fetch(`/api/lectures/${id}`)).json()) as { seatLimit?: number; seatsTaken?: number }, lectureId);
+      expect(offering).toMatchObject({ seatLimit: SEATS, seatsTaken: 0 });
     } finally {
       await context.close();
     }
