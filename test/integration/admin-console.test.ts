@@ -71,6 +71,7 @@ describe('admin console', () => {
     expect(await fetchAllSegments(url, pb.body.masterUrl)).toBeGreaterThanOrEqual(1);
     const beat = (seq: number, position: number, event = 'tick', playing = true) => ({ playbackId: pb.body.playbackId, seq, position, rate: 1, playing, visible: true, event, clientAt: Date.now() });
     await call('POST', '/api/study/heartbeats', cadre, { beats: [beat(1, 0, 'play')] });
+    // Credit is earned only by server time that passes (docs/crediting-rules.md): no event to await.
     await sleep(4200);
     const end = await call('POST', '/api/study/heartbeats', cadre, { beats: [beat(2, 4, 'end', false)] });
     expect(end.body.sessions[pb.body.playbackId]).toMatchObject({ completed: true, creditHours: 2 });

@@ -4,6 +4,7 @@
  * figures. Types come from the server's schemas (one contract, `import type` only).
  */
 import { withQuery } from '../api/client.ts';
+import { completionHistogram, COMPLETION_BUCKETS, sortMembers, type SortDir } from '../study/report.ts';
 import type { LectureRowView, MemberRowView, RemindResultView, SubUnitRowView, TotalsView, UnitReportView } from '../../../../server/modules/reports/schemas.ts';
 
 export type UnitReport = UnitReportView;
@@ -48,38 +49,16 @@ export function remindUrl(unitId: string): string {
   return `/api/reports/units/${encodeURIComponent(unitId)}/reminders`;
 }
 
+// Sorting and the completion histogram are the member table's, shared with lib/study/report.ts.
+export { completionHistogram, COMPLETION_BUCKETS, sortMembers, type SortDir };
+
 export type MemberSortKey = 'unitName' | 'displayName' | 'username' | 'rank' | 'requiredHours' | 'earned' | 'requiredEarned' | 'electiveEarned' | 'completed' | 'percent';
-export type SortDir = 'asc' | 'desc';
 const TEXT_KEYS: readonly MemberSortKey[] = ['unitName', 'displayName', 'username', 'rank'];
-
-const collator = typeof Intl !== 'undefined' ? new Intl.Collator('zh-CN') : null;
-
-export function sortMembers(items: readonly ReportMember[], key: MemberSortKey, dir: SortDir): ReportMember[] {
-  const sign = dir === 'asc' ? 1 : -1;
-  return [...items].sort((a, b) => {
-    const x = a[key];
-    const y = b[key];
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : collator ? collator.compare(String(x), String(y)) : String(x).localeCompare(String(y));
-    return c * sign || a.username.localeCompare(b.username);
-  });
-}
 
 /** Clicking a header: the same column flips; a new one starts ascending for text, descending for numbers. */
 export function nextSort(current: { key: MemberSortKey; dir: SortDir }, key: MemberSortKey): { key: MemberSortKey; dir: SortDir } {
   if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' };
   return { key, dir: TEXT_KEYS.includes(key) ? 'asc' : 'desc' };
-}
-
-/** Completion buckets: 0–19 %, 20–39 %, 40–59 %, 60–79 %, 80–99 %, 100 % (met). */
-export const COMPLETION_BUCKETS = ['0-19', '20-39', '40-59', '60-79', '80-99', '100'] as const;
-
-export function completionHistogram(items: readonly Pick<ReportMember, 'percent'>[]): number[] {
-  const counts = COMPLETION_BUCKETS.map(() => 0);
-  for (const m of items) {
-    const p = Number.isFinite(m.percent) ? m.percent : 0;
-    counts[p >= 100 ? 5 : Math.min(4, Math.max(0, Math.floor(p / 20)))]! += 1;
-  }
-  return counts;
 }
 
 /** The sub-unit chart: met and behind cadres per sub-unit (stacked), labels cut to fit. */

@@ -16,7 +16,8 @@ export function isMemberSortKey(value: unknown): value is MemberSortKey {
 
 const collator = typeof Intl !== 'undefined' ? new Intl.Collator('zh-CN') : null;
 
-export function sortMembers(items: readonly UnitMember[], key: MemberSortKey, dir: SortDir): UnitMember[] {
+/** Sorts member rows by any column (numbers numerically, text in Chinese order), ties by username. */
+export function sortMembers<T extends { username: string }>(items: readonly T[], key: keyof T, dir: SortDir): T[] {
   const sign = dir === 'asc' ? 1 : -1;
   return [...items].sort((a, b) => {
     const x = a[key];
@@ -36,7 +37,7 @@ export function nextSort(current: { key: MemberSortKey; dir: SortDir }, key: Mem
 /** Completion buckets: 0–19 %, 20–39 %, 40–59 %, 60–79 %, 80–99 %, 100 % (met). */
 export const COMPLETION_BUCKETS = ['0-19', '20-39', '40-59', '60-79', '80-99', '100'] as const;
 
-export function completionHistogram(items: readonly Pick<UnitMember, 'percent'>[]): number[] {
+export function completionHistogram(items: readonly { percent: number }[]): number[] {
   const counts = COMPLETION_BUCKETS.map(() => 0);
   for (const m of items) {
     const p = Number.isFinite(m.percent) ? m.percent : 0;
