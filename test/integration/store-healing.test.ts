@@ -128,6 +128,8 @@ describe('a FerretDB crash under load', () => {
       // Requests succeed again: ten more answered without error after recovery.
       const healedAt = Date.now();
       await until('acks after recovery', async () => seen.filter((s) => s.at > healedAt && s.status === 200).length >= 10);
+      // Heartbeats are acknowledged again too (reads may heal a few beats sooner).
+      await until('beats acknowledged after recovery', async () => lastAckedCovered > 2);
       stop = true;
       await Promise.all([beats, reads]);
 
