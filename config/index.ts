@@ -46,6 +46,8 @@ export const configKeys = {
   // While the store is down a request fails after this long (503), instead of hanging.
   STORE_SELECTION_TIMEOUT_MS: key(Type.Integer({ minimum: 200, maximum: 30000, description: 'milliseconds from 200 to 30000' }), 2000),
   STORE_MAX_RESTARTS_PER_MINUTE: key(PositiveInt, 5),
+  // Wait this long before restarting a crashed embedded FerretDB (0: at once).
+  STORE_RESTART_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 60000, description: 'milliseconds from 0 to 60000' }), 0),
   STORE_DOWN_UNHEALTHY_SECONDS: key(PositiveInt, 60),
 
   SESSION_SECRET: optional(Type.String({ minLength: 32, description: 'at least 32 characters (generated under DATA_DIR when unset)' })),
@@ -184,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectBackoffMs: r.STORE_CONNECT_BACKOFF_MS,
       selectionTimeoutMs: r.STORE_SELECTION_TIMEOUT_MS,
       maxRestartsPerMinute: r.STORE_MAX_RESTARTS_PER_MINUTE,
+      restartDelayMs: r.STORE_RESTART_DELAY_MS,
       downUnhealthySec: r.STORE_DOWN_UNHEALTHY_SECONDS,
     },
     auth: {

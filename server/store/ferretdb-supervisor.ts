@@ -3,7 +3,7 @@
  * for (a crash, an OOM kill, kill -9), it is started again on the same port and the same data
  * folder, so the driver's connection string stays valid and the driver reconnects by itself.
  *
- * Restarts back off (250 ms doubling to 5 s between failed attempts) and are rate-limited to
+ * The first restart waits `restartDelayMs` (0 by default). Restarts back off (250 ms doubling to 5 s between failed attempts) and are rate-limited to
  * `maxRestartsPerMinute` in any sliding minute: a child that crashes at once on every start
  * (a corrupt file, a full disk) is retried slowly rather than in a hot loop. The supervisor never
  * gives up; while the store stays down /healthz turns 503 after STORE_DOWN_UNHEALTHY_SECONDS, so
@@ -18,6 +18,8 @@ import { FerretDb, type FerretDbExit, type FerretDbOptions } from './ferretdb';
 
 export interface SupervisorOptions extends FerretDbOptions {
   maxRestartsPerMinute: number;
+  /** Wait before the first restart after a crash (0: at once). */
+  restartDelayMs?: number;
 }
 
 interface SupervisorEvents {
@@ -85,7 +87,7 @@ export class FerretDbSupervisor extends EventEmitter<SupervisorEvents> {
     for (let failures = 0; !this.stopped; failures++) {
       const now = Date.now();
       this.attempts = this.attempts.filter((t) => now - t < MINUTE);
-      let wait = failures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
+      let wait = failures === 0 ? (this.opts.restartDelayMs ?? 0) : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
       if (this.attempts.length >= this.opts.maxRestartsPerMinute) wait = Math.max(wait, this.attempts[0]! + MINUTE - now);
       if (wait > 0) {
         try {

@@ -70,6 +70,7 @@ async function open(config: AppConfig, log: Log, releaseLock: () => void): Promi
       dataDir: config.dataDir,
       port: config.store.ferretdbPort,
       maxRestartsPerMinute: config.store.maxRestartsPerMinute,
+      restartDelayMs: config.store.restartDelayMs,
       onLog: (line) => log.debug({ ferretdb: line }, 'ferretdb'),
     });
     uri = ferretdb.uri;

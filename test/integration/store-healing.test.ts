@@ -18,9 +18,9 @@ import { login, testEnv } from '../helpers/build';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { fetchAllSegments, publishClip } from '../helpers/lectures';
 
-// Requests give up on a dead store after 300 ms, so the outage (kill, restart, reconnect) is
-// visible as 503s rather than as slower answers.
-const env = testEnv({ MONGODB_URI: '', TRANSCODE_PRESET: 'superfast', STORE_SELECTION_TIMEOUT_MS: '300' });
+// Requests give up on a dead store after 300 ms and the child is restarted 1.5 s after it dies, so
+// the outage (kill, restart, reconnect) is always visible as 503s rather than as slower answers.
+const env = testEnv({ MONGODB_URI: '', TRANSCODE_PRESET: 'superfast', STORE_SELECTION_TIMEOUT_MS: '300', STORE_RESTART_DELAY_MS: '1500' });
 const CLIP_SEC = 30;
 let app: App | undefined;
 let url: string;

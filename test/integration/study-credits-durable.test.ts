@@ -14,7 +14,7 @@ import type { UserDoc } from '../../server/modules/users/user.model';
 import type { LectureDoc } from '../../server/modules/catalog/lecture.model';
 import { testEnv } from '../helpers/build';
 
-const env = testEnv({ MONGODB_URI: '', STORE_SELECTION_TIMEOUT_MS: '300' });
+const env = testEnv({ MONGODB_URI: '', STORE_SELECTION_TIMEOUT_MS: '300', STORE_RESTART_DELAY_MS: '1500' });
 const silent = { info() {}, warn() {}, error() {} };
 const T0 = Date.UTC(2026, 5, 1, 2, 0, 0);
 let clock = T0;
