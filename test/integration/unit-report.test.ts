@@ -172,4 +172,32 @@ describe('the unit report', () => {
     expect(again.json()).toMatchObject({ behind: 4, reminded: 0 });
     expect(await box(user.behind)).toHaveLength(1);
   });
+
+  it('is kept between reports yet current at once: a new cadre, a completion and a disabled cadre show in the next report', async () => {
+    const url = `/api/reports/units/${unit.government}/report?${year2025}`;
+    const first = (await call('GET', url, admin)).json();
+    expect(first.members.map((m: any) => m.username)).toContain('r-met');
+    expect(first.members.map((m: any) => m.username)).not.toContain('r-new');
+
+    const created = await call('POST', '/api/users', admin, { username: 'r-new', displayName: '新任干部', role: 'cadre', rank: 'township', orgUnitId: unit.government });
+    expect(created.status).toBe(201);
+    const newId = created.json().id as string;
+    const disabled = await call('PATCH', `/api/users/${user.met}`, admin, { disabled: true });
+    expect(disabled.status).toBe(200);
+    const second = (await call('GET', url, admin)).json();
+    expect(second.members.map((m: any) => m.username)).not.toContain('r-met');
+    expect(second.members.find((m: any) => m.username === 'r-new')).toMatchObject({ earned: 0, completed: 0 });
+
+    // A completion as the app's own credit ledger rolls it up (its summary repository tells the report).
+    const atMs = Date.parse('2025-07-01T02:00:00Z');
+    const entryId = `${newId}:${String(lecture.b)}:2025`;
+    await t.app.store.models.Ledger.collection.insertOne({ _id: entryId as never, userId: new Types.ObjectId(newId), lectureId: lecture.b, year: 2025, hours: 30, required: false, title: '乡村振兴专题', at: new Date(atMs) });
+    const summaries = t.app.study.ledger.summaries;
+    expect(await summaries.addEntry(newId, 2025, entryId, { total: 30, elective: 30, [`byDay.${t.app.calendar.day(atMs)}`]: 30 })).toBe(true);
+    await summaries.addLecture(newId, 2025, String(lecture.b));
+
+    const next = (await call('GET', url, admin)).json();
+    expect(next.members.find((m: any) => m.username === 'r-new')).toMatchObject({ earned: 30, completed: 1, electiveEarned: 30 });
+    expect(next.lectures.find((l: any) => l.lectureId === String(lecture.b))).toMatchObject({ completions: 1 });
+  });
 });

@@ -12,12 +12,21 @@
  *
  * Ledger entries are append-only and never change once written (credit-ledger.ts: one insert per
  * cadre, content and year), so they are kept in memory by `_id` once read: a report reads only the
- * entries it has not seen before. Summaries change with every completion and are read every time.
+ * entries it has not seen before.
+ *
+ * Kept on write, so a repeated report reads nothing but the units: each cadre-year's ledger ids and
+ * lectures once read are kept and brought up to date by the summary repository's `changed` events
+ * (the only writer of summaries); the cadres of a set of units are kept until the users change
+ * (changeSignal 'users', raised by every writer of users). A read that overlaps a change is used
+ * but not kept. Both expire after KEEP_MS as well, for writers outside this process (a script on a
+ * production MongoDB).
  */
 import { Types } from 'mongoose';
 import { LRUCache } from 'lru-cache';
 import type { CountyCalendar } from '../../calendar';
+import { changeSignal, type ChangeSignal } from '../../store/change-signal';
 import type { Models } from '../../store/models';
+import type { SummaryChange } from '../study/repositories';
 import type { FlatNode, OrgKind } from '../org/org-tree';
 import type { Cadre, CadreStudy, LedgerFact } from './report-rules';
 
@@ -28,6 +37,11 @@ const BULK_SUMMARIES = 1_000;
 const PARALLEL = 8;
 /** Entries kept in memory (~150 bytes each): a county's year is ~11,000 cadres x ~30 lectures. */
 const CACHED_ENTRIES = 400_000;
+/** Cadre-years kept (two county years) and unit rosters kept. */
+const CACHED_STUDIES = 25_000;
+const CACHED_ROSTERS = 500;
+/** How long a kept roster or study is trusted without a change seen in this process. */
+const KEEP_MS = 10 * 60_000;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
@@ -46,13 +60,41 @@ interface LedgerRow {
   required?: boolean;
 }
 
+interface KeptStudy {
+  entries: string[];
+  lectures: string[];
+}
+
 export class ReportsRepository {
   private readonly facts = new LRUCache<string, LedgerFact>({ max: CACHED_ENTRIES });
+  /** `${userId}:${year}` -> the summary's ledger ids and lectures (an absent summary: both empty). */
+  private readonly studies = new LRUCache<string, KeptStudy>({ max: CACHED_STUDIES, ttl: KEEP_MS });
+  /** Bumped per cadre-year on each change: a read that started before it is not kept. */
+  private readonly studyChanges = new Map<string, number>();
+  private changeCount = 0;
+  /** Sorted unit ids -> their enabled cadres, as of a users version. */
+  private readonly rosters = new LRUCache<string, { version: number; cadres: Cadre[] }>({ max: CACHED_ROSTERS, ttl: KEEP_MS });
+  private readonly users: ChangeSignal;
 
   constructor(
     private readonly models: Models,
     private readonly calendar: CountyCalendar,
-  ) {}
+    summaries?: { on(event: 'changed', fn: (c: SummaryChange) => void): unknown },
+  ) {
+    this.users = changeSignal(models, 'users');
+    summaries?.on('changed', (c) => this.noteSummaryChange(c));
+  }
+
+  /** Brings a kept cadre-year up to date with a write to its summary. */
+  noteSummaryChange(c: SummaryChange): void {
+    const key = `${c.userId}:${c.year}`;
+    this.studyChanges.set(key, ++this.changeCount);
+    if (this.studyChanges.size > CACHED_STUDIES * 2) this.studyChanges.clear();
+    const kept = this.studies.get(key);
+    if (!kept) return;
+    if (c.entry && !kept.entries.includes(c.entry)) kept.entries.push(c.entry);
+    if (c.lecture && !kept.lectures.includes(c.lecture)) kept.lectures.push(c.lecture);
+  }
 
   /** Every organisation unit (a few hundred in a county: one read, the tree is cut in memory). */
   async units(): Promise<FlatNode[]> {
@@ -60,8 +102,18 @@ export class ReportsRepository {
     return rows.map((r) => ({ id: String(r._id), name: r.name, kind: r.kind as OrgKind, parentId: r.parentId ? String(r.parentId) : null }));
   }
 
-  /** The enabled cadres of the given units. */
+  /** The enabled cadres of the given units (kept until a user changes). */
   async cadresIn(unitIds: readonly string[]): Promise<Cadre[]> {
+    const key = [...unitIds].sort().join(',');
+    const version = this.users.version;
+    const kept = this.rosters.get(key);
+    if (kept && kept.version === version) return kept.cadres;
+    const cadres = await this.readCadres(unitIds);
+    if (this.users.version === version) this.rosters.set(key, { version, cadres });
+    return cadres;
+  }
+
+  private async readCadres(unitIds: readonly string[]): Promise<Cadre[]> {
     const rows = await this.models.User.find(
       { orgUnitId: { $in: unitIds.map((id) => new Types.ObjectId(id)) }, role: 'cadre' },
       { username: 1, displayName: 1, rank: 1, orgUnitId: 1, disabled: 1 },
@@ -73,28 +125,49 @@ export class ReportsRepository {
 
   /** Ledger ids and studied lectures of each cadre over the given years, from their yearly summaries. */
   async studyOf(userIds: readonly string[], years: readonly number[]): Promise<Map<string, CadreStudy>> {
-    const ids = userIds.flatMap((u) => years.map((y) => `${u}:${y}`));
     const out = new Map<string, CadreStudy>();
-    if (!ids.length) return out;
-    const projection = { userId: 1, entries: 1, lectures: 1 };
-    type Row = { userId: Types.ObjectId; entries?: string[]; lectures?: string[] };
+    const add = (userId: string, kept: KeptStudy) => {
+      const s = out.get(userId) ?? { entries: [], lectures: [] };
+      s.entries.push(...kept.entries);
+      for (const l of kept.lectures) if (!s.lectures.includes(l)) s.lectures.push(l);
+      out.set(userId, s);
+    };
+    const unread: string[] = [];
+    for (const u of userIds) {
+      for (const y of years) {
+        const kept = this.studies.get(`${u}:${y}`);
+        if (kept) add(u, kept);
+        else unread.push(`${u}:${y}`);
+      }
+    }
+    if (!unread.length) return out;
+    const startedAt = this.changeCount;
+    const read = await this.readSummaries(unread, years);
+    for (const id of unread) {
+      const kept = read.get(id) ?? { entries: [], lectures: [] };
+      // Changed while being read: used now, read again next time.
+      if ((this.studyChanges.get(id) ?? 0) <= startedAt) this.studies.set(id, { entries: [...kept.entries], lectures: [...kept.lectures] });
+      add(id.slice(0, id.indexOf(':')), kept);
+    }
+    return out;
+  }
+
+  /** Summaries by `${userId}:${year}` id: one by one for a unit, in one read of the years past a committee. */
+  private async readSummaries(ids: readonly string[], years: readonly number[]): Promise<Map<string, KeptStudy>> {
+    const out = new Map<string, KeptStudy>();
+    const projection = { entries: 1, lectures: 1 };
+    type Row = { _id: string; entries?: string[]; lectures?: string[] };
     let rows: Row[] = [];
     if (ids.length > BULK_SUMMARIES) {
-      const wanted = new Set(userIds);
-      rows = (await this.models.Summary.find({ year: { $in: [...years] } }, projection).lean<Row[]>()).filter((r) => wanted.has(String(r.userId)));
+      const wanted = new Set(ids);
+      rows = (await this.models.Summary.find({ year: { $in: [...years] } }, projection).lean<Row[]>()).filter((r) => wanted.has(r._id));
     } else {
       await eachLimited(ids, PARALLEL, async (id) => {
         const r = await this.models.Summary.findById(id, projection).lean<Row>();
         if (r) rows.push(r);
       });
     }
-    for (const r of rows) {
-      const userId = String(r.userId);
-      const s = out.get(userId) ?? { entries: [], lectures: [] };
-      s.entries.push(...((r.entries as string[] | undefined) ?? []));
-      for (const l of (r.lectures as string[] | undefined) ?? []) if (!s.lectures.includes(l)) s.lectures.push(l);
-      out.set(userId, s);
-    }
+    for (const r of rows) out.set(r._id, { entries: r.entries ?? [], lectures: r.lectures ?? [] });
     return out;
   }
 

@@ -12,7 +12,7 @@ import { RangeQuery, RemindResult, SheetQuery, UnitParams, UnitReport } from './
 
 export const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, calendar, study, notices } = app;
-  const service = new ReportsService({ repo: new ReportsRepository(store.models, calendar), calendar, study, notices });
+  const service = new ReportsService({ repo: new ReportsRepository(store.models, calendar, study.ledger.summaries.changes), calendar, study, notices });
   // A unit admin reaches their unit subtree only: the service refuses other units.
   const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
 

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { AppError, errors } from '../../errors';
 import { storeLock } from '../../store/keyed-lock';
+import { changeSignal } from '../../store/change-signal';
 import type { Models } from '../../store/models';
 import type { JobHandler, JobQueue } from '../jobs/job-queue';
 import { generateOneTimePassword, hashOneTimePassword } from '../auth/password';
@@ -242,7 +243,9 @@ export class RosterImportService {
       try {
         await this.models.User.collection.insertMany(docs, { ordered: false });
         mine = new Set(docs.map((d) => String(d._id)));
+        changeSignal(this.models, 'users').changed();
       } catch (err) {
+        changeSignal(this.models, 'users').changed();
         if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: unknown[] }).writeErrors?.length) throw err;
         // Which went in is read back by username, not trusted from the driver's error.
         const now = await this.models.User.find({ username: { $in: batch.map((r) => r.username) } }, { username: 1, displayName: 1, orgUnitId: 1 }).lean<Pick<UserDoc, '_id' | 'username' | 'displayName' | 'orgUnitId'>[]>();

@@ -9,6 +9,7 @@
  * - inserts that may find their key taken go through insertIfAbsent (the one atomic primitive).
  * Nothing here decides anything; callers serialise read-modify-writes.
  */
+import { EventEmitter } from 'node:events';
 import { Types } from 'mongoose';
 import type { Models } from '../../store/models';
 import { insertIfAbsent } from '../../store/errors';
@@ -199,8 +200,19 @@ export class FlagRepository {
   }
 }
 
+/** What changed in a yearly summary: a ledger entry or a studied lecture was listed. */
+export interface SummaryChange {
+  userId: string;
+  year: number;
+  entry?: string;
+  lecture?: string;
+}
+
 /** A cadre's yearly summary (`user:year`) and study index (`user`): read first, insert what is missing, update by `_id` alone. */
 export class SummaryRepository {
+  /** After each change of a summary's `entries` or `lectures` (the unit report keeps them in memory). */
+  readonly changes = new EventEmitter<{ changed: [SummaryChange] }>();
+
   constructor(private readonly models: Models) {}
 
   /** Makes sure the summary exists and returns the fields asked for, or null if it was just created. */
@@ -214,13 +226,16 @@ export class SummaryRepository {
 
   async addLecture(userId: string, year: number, lectureId: string) {
     const summary = await this.ensure(userId, year, { lectures: 1 });
-    if (!(summary?.lectures as string[] | undefined)?.includes(lectureId)) await this.models.Summary.updateOne({ _id: `${userId}:${year}` }, { $addToSet: { lectures: lectureId } });
+    if ((summary?.lectures as string[] | undefined)?.includes(lectureId)) return;
+    await this.models.Summary.updateOne({ _id: `${userId}:${year}` }, { $addToSet: { lectures: lectureId } });
+    this.changes.emit('changed', { userId, year, lecture: lectureId });
   }
 
   async addEntry(userId: string, year: number, entryId: string, inc: Record<string, number>): Promise<boolean> {
     const summary = await this.ensure(userId, year, { entries: 1 });
     if ((summary?.entries as string[] | undefined)?.includes(entryId)) return false;
     await this.models.Summary.updateOne({ _id: `${userId}:${year}` }, { $push: { entries: entryId }, $inc: inc });
+    this.changes.emit('changed', { userId, year, entry: entryId });
     return true;
   }
 

@@ -9,6 +9,7 @@ import { Types } from 'mongoose';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import { storeLock } from '../../store/keyed-lock';
+import { changeSignal } from '../../store/change-signal';
 import { generateOneTimePassword, hashOneTimePassword, hashPassword, isStrongEnough } from '../auth/password';
 import type { OrgService } from '../org/org.service';
 import { toPublicUser } from './public-user';
@@ -99,6 +100,7 @@ export class UsersService {
         institutionId: input.institutionId,
         phone: input.phone || undefined,
       });
+      changeSignal(this.models, 'users').changed();
       const names = input.orgUnitId ? await this.unitNames() : new Map<string, string>();
       return { ...toPublicUser(doc.toObject() as UserDoc, names.get(input.orgUnitId ?? '')), ...(oneTimePassword ? { oneTimePassword } : {}) };
     } catch (err) {
@@ -152,7 +154,11 @@ export class UsersService {
 
   /** Writes one user document under its key (an admin's edit and the user's own password change race). */
   private write(id: string, update: Record<string, unknown>) {
-    return storeLock(this.models).run(`user:${id}`, () => this.models.User.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<UserDoc>());
+    return storeLock(this.models).run(`user:${id}`, async () => {
+      const updated = await this.models.User.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<UserDoc>();
+      changeSignal(this.models, 'users').changed();
+      return updated;
+    });
   }
 
   async update(actor: UserDoc, id: string, input: UpdateUserInput) {
