@@ -22,7 +22,7 @@ const unit = {} as Record<'committee' | 'government' | 'village' | 'other', stri
 const user = {} as Record<'met' | 'behind' | 'idle' | 'spring' | 'elsewhere', string>;
 const lecture = { a: new Types.ObjectId(), b: new Types.ObjectId(), c: new Types.ObjectId() };
 
-async function call(method: 'GET' | 'POST', url: string, cookie: string, payload?: object) {
+async function call(method: 'GET' | 'POST' | 'PATCH', url: string, cookie: string, payload?: object) {
   const res = await t.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
   return { status: res.statusCode, headers: res.headers, raw: res.rawPayload, json: () => res.json() as any };
 }
