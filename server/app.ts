@@ -38,7 +38,7 @@ import { describeValidation, partAwareValidator } from './validation';
 import servicesPlugin from './plugins/app/services';
 import { mediaRoutes, playbackRoutes } from './modules/playback/routes';
 import uploadRoutes from './modules/uploads/routes';
-import { reportRoutes, studyRoutes } from './modules/study/routes';
+import { studyRoutes } from './modules/study/routes';
 import { noticeRoutes } from './modules/notices/routes';
 import { reportsRoutes } from './modules/reports/routes';
 import { planRoutes } from './modules/plans/routes';
@@ -190,7 +190,6 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(uploadRoutes, { prefix: '/api/uploads' });
   await app.register(mediaRoutes, { prefix: '/media' });
   await app.register(studyRoutes, { prefix: '/api/study' });
-  await app.register(reportRoutes, { prefix: '/api/reports' });
   await app.register(reportsRoutes, { prefix: '/api/reports' });
   await app.register(noticeRoutes, { prefix: '/api/notices' });
   await app.register(planRoutes, { prefix: '/api/plans' });

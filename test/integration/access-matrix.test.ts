@@ -258,7 +258,7 @@ describe('route access', () => {
 
   it("keeps a unit admin out of another committee's unit report, users, stations and timetable", async () => {
     const o = cookies.otherUnitAdmin;
-    expect((await call('GET', `/api/reports/units/${ids.unit}/members`, o)).status).toBe(403);
+    expect((await call('GET', `/api/reports/units/${ids.unit}/report`, o)).status).toBe(403);
     expect((await call('GET', `/api/users/${ids.cadre}`, o)).status).toBe(403);
     expect((await call('GET', `/api/stations/${ids.station}/roster`, o)).status).toBe(403);
     const users = await call('GET', `/api/users?orgUnitId=${ids.unit}`, o);

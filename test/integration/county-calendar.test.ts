@@ -50,9 +50,9 @@ describe('the county calendar on a UTC host', () => {
     const mine = await call('GET', '/api/study/me', cadre);
     expect(mine.status).toBe(200);
     expect(mine.body.year).toBe(year);
-    const report = await call('GET', `/api/reports/units/${unitId}/members`, admin);
+    const report = await call('GET', `/api/reports/units/${unitId}/report`, admin);
     expect(report.status).toBe(200);
-    expect(report.body.year).toBe(year);
+    expect(report.body.range).toMatchObject({ from: `${year}-01-01`, to: `${year}-12-31`, timeZone: t.app.calendar.timeZone });
   });
 
   it('puts a session at 01:00 on the first of a county month in that month, and feeds it at county time', async () => {

@@ -4,7 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
 
@@ -106,26 +106,33 @@ describe('policies, assignments and reports', () => {
   });
 
   it('reports members with credits against the requirement, with Excel and CSV exports', async () => {
-    // One cadre earned 2.5 hours this year: through the ledger roll-up like a completion.
+    // One cadre earned 2.5 hours this county year: a ledger entry and its summary roll-up, as a completion writes them.
     const user = await t.app.store.models.User.findOne({ username: 'xuanxue4' }).lean();
-    const year = new Date().getFullYear();
-    await t.app.store.models.Summary.updateOne({ _id: `${String(user!._id)}:${year}` }, { $set: { userId: user!._id, year, total: 2.5, required: 1, elective: 1.5 } }, { upsert: true });
+    const userId = String(user!._id);
+    const now = Date.now();
+    const year = t.app.calendar.year(now);
+    const lectureId = new Types.ObjectId();
+    const entryId = `${userId}:${String(lectureId)}:${year}`;
+    await t.app.store.models.Ledger.collection.insertOne({ _id: entryId as never, userId: user!._id, lectureId, year, hours: 2.5, required: false, title: '选学专题', at: new Date(now) });
+    expect(await t.app.study.ledger.summaries.addEntry(userId, year, entryId, { total: 2.5, elective: 2.5 })).toBe(true);
     const unitId = String(units.get('苏公坨乡党委'));
-    const r = await inject('GET', `/api/reports/units/${unitId}/members`, unitAdmin);
+    const r = await inject('GET', `/api/reports/units/${unitId}/report`, unitAdmin);
     expect(r.status).toBe(200);
-    const row = r.body.items.find((m: { username: string }) => m.username === 'xuanxue4');
-    expect(row).toMatchObject({ earned: 2.5, requiredEarned: 1, electiveEarned: 1.5, behind: true, requiredHours: 100 });
-    expect(r.body.items.length).toBeGreaterThanOrEqual(13);
-    const csv = await inject('GET', `/api/reports/units/${unitId}/members.csv`, unitAdmin);
+    const row = r.body.members.find((m: { username: string }) => m.username === 'xuanxue4');
+    expect(row).toMatchObject({ earned: 2.5, requiredEarned: 0, electiveEarned: 2.5, behind: true, requiredHours: 100 });
+    expect(r.body.members.length).toBeGreaterThanOrEqual(13);
+    const csv = await inject('GET', `/api/reports/units/${unitId}/report.csv`, unitAdmin);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.body.toString('utf8')).toContain('xuanxue4,选学干部4');
-    const xlsx = await inject('GET', `/api/reports/units/${unitId}/members.xlsx`, unitAdmin);
+    expect(csv.body.toString('utf8')).toContain('xuanxue4');
+    const xlsx = await inject('GET', `/api/reports/units/${unitId}/report.xlsx`, unitAdmin);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.body as never);
     const values = wb.worksheets[0]!.getSheetValues().flat().map(String);
     expect(values).toContain('xuanxue4');
     expect(values).toContain('2.5');
-    const cadreTry = await inject('GET', `/api/reports/units/${unitId}/members`, cadres[0]!);
+    // The year-only tables that came before the unit report are gone.
+    expect((await inject('GET', `/api/reports/units/${unitId}/members`, unitAdmin)).status).toBe(404);
+    const cadreTry = await inject('GET', `/api/reports/units/${unitId}/report`, cadres[0]!);
     expect(cadreTry.status).toBe(403);
   });
 });

@@ -1,12 +1,9 @@
 /**
  * /api/study: heartbeats, my study archive (学习档案), self-selection (选学), credit policies,
  * assignments of required lectures, suspicious-pattern flags and the xAPI export.
- * /api/reports: the unit admin's member table, as JSON, Excel and CSV.
  */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import ExcelJS from 'exceljs';
-import { stringify } from 'csv-stringify/sync';
 import { errorResponses, StringEnum } from '../../schemas';
 import { OrgService } from '../org/org.service';
 import { AppError, errors } from '../../errors';
@@ -50,19 +47,6 @@ const ReminderRunView = Type.Object({
   reminded: Type.Union([Type.Integer(), Type.Null()]),
   recipients: Type.Array(Recipient),
 });
-const Member = Type.Object({
-  userId: Type.String(),
-  username: Type.String(),
-  displayName: Type.String(),
-  rank: StringEnum(['township', 'county'] as const),
-  requiredHours: Type.Number(),
-  earned: Type.Number(),
-  requiredEarned: Type.Number(),
-  electiveEarned: Type.Number(),
-  percent: Type.Number(),
-  behind: Type.Boolean(),
-});
-
 export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { study, catalog, store } = app;
   const org = new OrgService(store.models);
@@ -277,49 +261,4 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.header('content-disposition', `attachment; filename="${name}"`).header('x-total-count', String(rows.length)).send(rows.map((r) => JSON.parse(r.json) as unknown));
     },
   );
-};
-
-export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { study, catalog, store } = app;
-  const service = new StudyService(store.models, study, catalog, new OrgService(store.models), app.calendar);
-  const thisYear = () => app.calendar.year(Date.now());
-  // A unit admin reads their unit subtree only (StudyService.unitMembers refuses other units).
-  const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
-  const params = Type.Object({ unitId: Id });
-  const query = Type.Object({ year: Type.Optional(Year) });
-  const header = ['用户名 Username', '姓名 Name', '职级 Rank', '要求学时 Required', '已获学时 Earned', '必修 Required part', '选修 Elective', '完成率 % Percent', '未达标 Behind'];
-  const rowOf = (m: { username: string; displayName: string; rank: string; requiredHours: number; earned: number; requiredEarned: number; electiveEarned: number; percent: number; behind: boolean }) => [
-    m.username, m.displayName, m.rank === 'county' ? '县处级及以上' : '乡科级及以下', m.requiredHours, m.earned, m.requiredEarned, m.electiveEarned, m.percent, m.behind ? '是' : '否',
-  ];
-
-  app.get(
-    '/units/:unitId/members',
-    { config: admins, schema: { tags: ['reports'], summary: '单位学习统计 / unit members and credits', params, querystring: query, response: { 200: Type.Object({ unit: Type.Object({ id: Type.String(), name: Type.String() }), year: Type.Integer(), items: Type.Array(Member) }), ...errorResponses } } },
-    async (req) => service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear()),
-  );
-
-  app.get('/units/:unitId/members.csv', { config: admins, schema: { tags: ['reports'], summary: 'CSV export', params, querystring: query } }, async (req, reply) => {
-    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
-    const csv = '\ufeff' + stringify([header, ...r.items.map(rowOf)]);
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="members-${r.year}.csv"; filename*=UTF-8''${encodeURIComponent(`${r.unit.name}-${r.year}学时统计.csv`)}`)
-      .send(csv);
-  });
-
-  app.get('/units/:unitId/members.xlsx', { config: admins, schema: { tags: ['reports'], summary: 'Excel export', params, querystring: query } }, async (req, reply) => {
-    const r = await service.unitMembers(req.user!, req.params.unitId, req.query.year ?? thisYear());
-    const wb = new ExcelJS.Workbook();
-    wb.creator = '干部远程教育与自主选学平台';
-    const ws = wb.addWorksheet(`${r.year}学时`);
-    ws.addRow([`${r.unit.name} ${r.year} 年度干部学时统计`]);
-    ws.addRow(header).font = { bold: true };
-    r.items.forEach((m) => ws.addRow(rowOf(m)));
-    ws.columns.forEach((c) => (c.width = 16));
-    const buf = Buffer.from(await wb.xlsx.writeBuffer());
-    return reply
-      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      .header('content-disposition', `attachment; filename="members-${r.year}.xlsx"; filename*=UTF-8''${encodeURIComponent(`${r.unit.name}-${r.year}学时统计.xlsx`)}`)
-      .send(buf);
-  });
 };

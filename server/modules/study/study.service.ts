@@ -200,41 +200,6 @@ export class StudyService {
     return rows.map((r) => ({ id: String(r._id), lectureId: r.lectureId ? String(r.lectureId) : undefined, topic: r.topic ?? undefined, dueDate: r.dueDate ? new Date(r.dueDate).toISOString() : undefined }));
   }
 
-  // ---- unit report -----------------------------------------------------------------------
-
-  async unitMembers(actor: UserDoc, unitId: string, year: number) {
-    const unit = await this.models.OrgUnit.findById(unitId).lean();
-    if (!unit) throw errors.notFound('组织', 'Unit');
-    if (actor.role === 'unitAdmin') {
-      const scope = actor.orgUnitId ? await this.org.subtree(actor.orgUnitId) : [];
-      if (!scope.some((id) => id.equals(unitId))) throw errors.forbidden();
-    } else if (actor.role !== 'orgAdmin') {
-      throw errors.forbidden();
-    }
-    const units = await this.org.subtree(unitId);
-    const members = await this.models.User.find({ orgUnitId: { $in: units }, role: 'cadre' }, { username: 1, displayName: 1, rank: 1 }).lean();
-    const items = [];
-    for (const m of members) {
-      const s = await this.models.Summary.findById(`${String(m._id)}:${year}`, { total: 1, required: 1, elective: 1 }).lean();
-      const policy = await this.engine.creditPolicy(m.rank ?? 'township');
-      const earned = round1(s?.total ?? 0);
-      items.push({
-        userId: String(m._id),
-        username: m.username,
-        displayName: m.displayName,
-        rank: (m.rank ?? 'township') as 'township' | 'county',
-        requiredHours: policy.yearlyHours,
-        earned,
-        requiredEarned: round1(s?.required ?? 0),
-        electiveEarned: round1(s?.elective ?? 0),
-        percent: policy.yearlyHours ? Math.min(100, Math.round((earned / policy.yearlyHours) * 1000) / 10) : 100,
-        behind: earned < policy.yearlyHours,
-      });
-    }
-    items.sort((a, b) => a.percent - b.percent || a.username.localeCompare(b.username));
-    return { unit: { id: String(unit._id), name: unit.name }, year, items };
-  }
-
   /**
    * Flags for admins (attempts are kept with the seconds refused, not silently dropped): an org
    * admin sees the county's, a unit admin only those of cadres and stations of their units.

@@ -245,27 +245,6 @@ export interface Selection {
   required: boolean;
 }
 
-/** GET /api/reports/units/:unitId/members?year= — 单位学习统计. */
-export interface UnitMembersReport {
-  unit: { id: string; name: string };
-  year: number;
-  items: UnitMember[];
-}
-
-export interface UnitMember {
-  userId: string;
-  username: string;
-  displayName: string;
-  rank: CadreRank;
-  requiredHours: number;
-  earned: number;
-  requiredEarned: number;
-  electiveEarned: number;
-  /** 0..100 */
-  percent: number;
-  behind: boolean;
-}
-
 export type OrgKind = 'county' | 'committee' | 'unit';
 
 export interface OrgNode {

@@ -1,18 +1,10 @@
 /**
- * Pure helpers of the unit admin's member table (单位学习统计): sorting by any column (ties by
- * username, so the order is stable), the completion histogram and the export links.
+ * Pure helpers of the unit report's member table (单位学时报表): sorting by any column (ties by
+ * username, so the order is stable), the completion histogram and the units an admin may pick.
  */
-import { withQuery } from '../api/client.ts';
-import type { OrgNode, UnitMember } from '../api/types.ts';
+import type { OrgNode } from '../api/types.ts';
 
-export type MemberSortKey = 'displayName' | 'username' | 'rank' | 'requiredHours' | 'earned' | 'requiredEarned' | 'electiveEarned' | 'percent';
 export type SortDir = 'asc' | 'desc';
-
-export const MEMBER_SORT_KEYS: readonly MemberSortKey[] = ['displayName', 'username', 'rank', 'requiredHours', 'earned', 'requiredEarned', 'electiveEarned', 'percent'];
-
-export function isMemberSortKey(value: unknown): value is MemberSortKey {
-  return typeof value === 'string' && (MEMBER_SORT_KEYS as readonly string[]).includes(value);
-}
 
 const collator = typeof Intl !== 'undefined' ? new Intl.Collator('zh-CN') : null;
 
@@ -27,13 +19,6 @@ export function sortMembers<T extends { username: string }>(items: readonly T[],
   });
 }
 
-/** Clicking a header: the same column flips the direction; a new one starts ascending for text, descending for numbers. */
-export function nextSort(current: { key: MemberSortKey; dir: SortDir }, key: MemberSortKey): { key: MemberSortKey; dir: SortDir } {
-  if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' };
-  const textual = key === 'displayName' || key === 'username' || key === 'rank';
-  return { key, dir: textual ? 'asc' : 'desc' };
-}
-
 /** Completion buckets: 0–19 %, 20–39 %, 40–59 %, 60–79 %, 80–99 %, 100 % (met). */
 export const COMPLETION_BUCKETS = ['0-19', '20-39', '40-59', '60-79', '80-99', '100'] as const;
 
@@ -45,16 +30,6 @@ export function completionHistogram(items: readonly { percent: number }[]): numb
     counts[i]! += 1;
   }
   return counts;
-}
-
-export function memberTotals(items: readonly UnitMember[]): { members: number; behind: number; met: number; averagePercent: number } {
-  const behind = items.filter((m) => m.behind).length;
-  const avg = items.length ? items.reduce((s, m) => s + (Number.isFinite(m.percent) ? m.percent : 0), 0) / items.length : 0;
-  return { members: items.length, behind, met: items.length - behind, averagePercent: Math.round(avg * 10) / 10 };
-}
-
-export function exportHref(unitId: string, year: number, format: 'xlsx' | 'csv'): string {
-  return withQuery(`/api/reports/units/${encodeURIComponent(unitId)}/members.${format}`, { year });
 }
 
 /** The units an admin may report on, depth-first with their depth: the whole tree, or the subtree of `rootId`. */
