@@ -4,8 +4,9 @@
  * the organisation department's unit. The unit admin sees only the first, with its reason in the
  * UI language, its count, the seconds refused as 分/秒 and its time in the county's zone (the
  * browser runs in New York to tell them apart); its chart sums the refused minutes by kind; on a
- * phone (390×844) the flags are cards whose text is not clipped; a unit admin of a committee
- * without flags reads 暂无可疑记录. Screenshots go to test-results/screenshots/.
+ * phone (390×844) the flags are cards whose text is not clipped; the unit admin marks the flag
+ * reviewed with a note and it moves from 待处理 to 已处理; a unit admin of a committee without
+ * flags reads 没有待处理的可疑记录, and 暂无可疑记录 over all of them. Screenshots go to test-results/screenshots/.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,11 +146,39 @@ describe('flagged study records on the unit report', () => {
     await screenshot(page, 'study-flags-phone');
   });
 
+  it('lets the unit admin mark a flag reviewed with a note; it leaves 待处理 and shows under 已处理 with who and when', async () => {
+    const page = await openReport('unitadmin');
+    const panel = page.getByTestId('study-flags');
+    const row = panel.locator(`[data-flag-id="${ownFlagId}"]`);
+    await row.waitFor();
+    await row.getByTestId('flag-review-open').click();
+    // An empty note is refused before it is sent.
+    await row.getByTestId('flag-review-save').click();
+    await expect(row.getByRole('alert').innerText()).resolves.toBe('请填写处理意见');
+    await row.getByTestId('flag-review-note').fill('已电话核实：同一账号在两台电脑上同时播放，已提醒本人。');
+    await row.getByTestId('flag-review-save').click();
+    const done = row.getByTestId('flag-review');
+    await done.waitFor();
+    await expect(done.innerText()).resolves.toContain('已电话核实');
+    await expect(done.innerText()).resolves.toMatch(/于 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} 处理/);
+    await screenshot(page, 'study-flags-reviewed');
+    const stored = await server.app.store.models.StudyFlag.findById(ownFlagId).lean();
+    expect(stored!.reviewNote).toBe('已电话核实：同一账号在两台电脑上同时播放，已提醒本人。');
+
+    await page.reload();
+    await expect(page.getByTestId('study-flags-empty').innerText()).resolves.toBe('没有待处理的可疑记录');
+    await page.getByTestId('study-flags-state').selectOption('reviewed');
+    await page.locator(`[data-flag-id="${ownFlagId}"] [data-testid="flag-review"]`).waitFor();
+    await expect(page.getByTestId('study-flag').count()).resolves.toBe(1);
+  });
+
   it('says 暂无可疑记录 to a unit admin whose units have no flags', async () => {
     const page = await openReport('kaitongadmin');
     const empty = page.getByTestId('study-flags-empty');
     await empty.waitFor();
-    await expect(empty.innerText()).resolves.toBe('暂无可疑记录');
+    await expect(empty.innerText()).resolves.toBe('没有待处理的可疑记录');
+    await page.getByTestId('study-flags-state').selectOption('all');
+    await expect.poll(() => empty.innerText()).toBe('暂无可疑记录');
     await expect(page.getByTestId('study-flag').count()).resolves.toBe(0);
     await screenshot(page, 'study-flags-empty');
   });

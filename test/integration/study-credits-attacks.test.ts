@@ -332,4 +332,40 @@ describe('flags a unit admin can act on', () => {
     expect(county.map((f) => f.userId)).toEqual(expect.arrayContaining([String(mine!._id), String(other._id)]));
     expect((await get('cadre')).statusCode).toBe(403);
   });
+
+  it('lets an admin mark a flag reviewed with a note, once, within their reach; the list shows open or reviewed ones', async () => {
+    const { DEMO_PASSWORD } = await import('../../server/seed/demo');
+    const { login } = await import('../helpers/build');
+    const models = t.app.store.models;
+    const mine = await models.User.findOne({ username: 'cadre' }).lean();
+    const other = await models.User.findOne({ username: 'outsider' }).lean();
+    expect(mine && other).toBeTruthy();
+    const at = new Date(T0);
+    const own = await models.StudyFlag.create({ userId: mine!._id, kind: 'too-fast', count: 2, seconds: 30, at });
+    const foreign = await models.StudyFlag.create({ userId: other!._id, kind: 'too-fast', count: 1, seconds: 10, at });
+    const unitAdmin = await login(t.app, 'unitadmin', DEMO_PASSWORD);
+    const orgAdmin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    const cadre = await login(t.app, 'cadre', DEMO_PASSWORD);
+    const review = (cookie: string, id: string, note: unknown) => t.app.inject({ method: 'POST', url: `/api/study/flags/${id}/review`, headers: { cookie }, payload: { note } });
+    const list = async (cookie: string, state: string) => ((await t.app.inject({ method: 'GET', url: `/api/study/flags?state=${state}`, headers: { cookie } })).json().items as { id: string; review?: { byName: string; note: string } }[]);
+
+    expect((await review(unitAdmin, String(own._id), '   ')).statusCode).toBe(400);
+    expect((await review(cadre, String(own._id), '已核实')).statusCode).toBe(403);
+    expect((await review(unitAdmin, String(foreign._id), '不是我单位的')).statusCode).toBe(404);
+    expect((await review(unitAdmin, 'not-an-id', '已核实')).statusCode).toBe(404);
+
+    // Two admins at once: one note is kept, the other is told it was taken.
+    const [a, b] = await Promise.all([review(unitAdmin, String(own._id), '网络断续,已电话核实,属正常'), review(orgAdmin, String(own._id), '县委组织部复核')]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    const winner = a.statusCode === 200 ? a : b;
+    expect(winner.json().review).toMatchObject({ note: expect.any(String), byName: expect.any(String) });
+    expect((b.statusCode === 409 ? b : a).json().error.code).toBe('FLAG_ALREADY_REVIEWED');
+    const stored = await models.StudyFlag.findById(own._id).lean();
+    expect(stored!.reviewNote).toBe(winner.json().review.note);
+
+    expect((await list(unitAdmin, 'open')).map((f) => f.id)).not.toContain(String(own._id));
+    expect((await list(unitAdmin, 'reviewed')).map((f) => f.id)).toEqual([String(own._id)]);
+    expect((await list(orgAdmin, 'open')).map((f) => f.id)).toContain(String(foreign._id));
+    expect((await list(orgAdmin, 'all')).map((f) => f.id)).toEqual(expect.arrayContaining([String(own._id), String(foreign._id)]));
+  });
 });

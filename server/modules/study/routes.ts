@@ -10,6 +10,7 @@ import { AppError, errors } from '../../errors';
 import type { UserDoc } from '../users/user.model';
 import { policyProblem } from './credit-rules';
 import { StudyService } from './study.service';
+import { FlagReviewService } from './flag-review';
 import { BeatBatchSchema, checkBeats } from './schemas';
 import { xapiRange } from './xapi';
 
@@ -228,10 +229,49 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  const flagReview = new FlagReviewService(store.models, org);
+  const FlagReview = Type.Object({ at: Type.String({ format: 'date-time' }), byName: Type.String(), note: Type.String() });
+  const Flag = Type.Object({
+    id: Type.String(),
+    userId: Type.Optional(Type.String()),
+    userName: Type.Optional(Type.String()),
+    lectureId: Type.Optional(Type.String()),
+    playbackId: Type.Optional(Type.String()),
+    kind: Type.String(),
+    count: Type.Integer(),
+    seconds: Type.Number(),
+    reason: Type.String(),
+    at: Type.String({ format: 'date-time' }),
+    review: Type.Optional(FlagReview),
+  });
+
   app.get(
     '/flags',
-    { config: { access: ['orgAdmin', 'unitAdmin:own-units'] }, schema: { tags: ['study'], summary: '可疑学习记录 / suspicious patterns', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }) }) } },
-    async (req) => ({ items: await service.flags(req.user!, req.query.limit) }),
+    {
+      config: { access: ['orgAdmin', 'unitAdmin:own-units'] },
+      schema: {
+        tags: ['study'],
+        summary: '可疑学习记录 / suspicious patterns: open (not yet reviewed), reviewed or all',
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }), state: Type.Optional(StringEnum(['open', 'reviewed', 'all'] as const)) }),
+        response: { 200: Type.Object({ items: Type.Array(Flag) }), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await flagReview.list(req.user!, req.query.limit, req.query.state ?? 'all') }),
+  );
+
+  app.post(
+    '/flags/:id/review',
+    {
+      config: { access: ['orgAdmin', 'unitAdmin:own-units'] },
+      schema: {
+        tags: ['study'],
+        summary: '标记已处理 / mark a flag reviewed with a note (once; a unit admin only their units\' flags)',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'what was found or done, 1-500 characters' }) }),
+        response: { 200: Flag, ...errorResponses },
+      },
+    },
+    async (req) => flagReview.review(req.user!, req.params.id, req.body.note),
   );
 
   // xAPI 导出: statements stored in a range of county days (both ends included), counted or downloaded.

@@ -143,6 +143,11 @@ const flagSchema = new Schema({
   seconds: { type: Number, default: 0 },
   detail: { type: Schema.Types.Mixed },
   at: { type: Date, required: true },
+  /** Set once when an admin marks the flag reviewed (flag-review.ts). */
+  reviewedAt: { type: Date },
+  reviewedBy: { type: Schema.Types.ObjectId },
+  reviewedByName: { type: String },
+  reviewNote: { type: String },
 });
 
 // One per cadre: the server-time intervals already credited to them (cadre-clock.ts), written back

@@ -17,7 +17,6 @@ import type { OrgService } from '../org/org.service';
 import type { UserDoc } from '../users/user.model';
 import { isBehind, windowEarned } from './credit-rules';
 import type { StudyEngine } from './study-engine';
-import { flagReason } from './flag-reasons';
 import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -198,37 +197,6 @@ export class StudyService {
     const units = await this.catalog.viewerUnits(user);
     const rows = await this.models.Assignment.find({ year, unitId: { $in: units.map((u) => new Types.ObjectId(u)) } }).lean();
     return rows.map((r) => ({ id: String(r._id), lectureId: r.lectureId ? String(r.lectureId) : undefined, topic: r.topic ?? undefined, dueDate: r.dueDate ? new Date(r.dueDate).toISOString() : undefined }));
-  }
-
-  /**
-   * Flags for admins (attempts are kept with the seconds refused, not silently dropped): an org
-   * admin sees the county's, a unit admin only those of cadres and stations of their units.
-   */
-  async flags(actor: UserDoc, limit: number) {
-    let filter: Record<string, unknown> = {};
-    if (actor.role !== 'orgAdmin') {
-      const scope = actor.orgUnitId ? await this.org.subtree(actor.orgUnitId) : [];
-      const users = await this.models.User.find({ orgUnitId: { $in: scope } }, { _id: 1 }).lean();
-      const stations = await this.models.Station.find({ unitId: { $in: scope } }, { _id: 1 }).lean();
-      filter = { userId: { $in: [...users, ...stations].map((r) => r._id) } };
-    }
-    const rows = await this.models.StudyFlag.find(filter).sort({ at: -1 }).limit(limit).lean();
-    const names = new Map((await this.models.User.find({ _id: { $in: rows.map((r) => r.userId).filter(Boolean) } }, { displayName: 1, username: 1 }).lean()).map((u) => [String(u._id), u.displayName || u.username]));
-    return rows.map((f) => {
-      const reason = flagReason(f.kind);
-      return {
-        id: String(f._id),
-        userId: f.userId ? String(f.userId) : undefined,
-        userName: f.userId ? names.get(String(f.userId)) : undefined,
-        lectureId: f.lectureId ? String(f.lectureId) : undefined,
-        playbackId: f.playbackId ?? undefined,
-        kind: f.kind,
-        count: f.count ?? 1,
-        seconds: Math.round((f.seconds ?? 0) * 10) / 10,
-        reason: `${reason.zh} / ${reason.en}`,
-        at: new Date(f.at).toISOString(),
-      };
-    });
   }
 
   assertYear(year: number) {

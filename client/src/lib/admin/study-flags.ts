@@ -38,6 +38,20 @@ export interface StudyFlag {
   reason: string;
   /** ISO time */
   at: string;
+  /** Set once an admin marked the flag reviewed. */
+  review?: { at: string; byName: string; note: string };
+}
+
+/** Which flags the list shows: not yet reviewed (the default), reviewed, or all. */
+export type FlagState = 'open' | 'reviewed' | 'all';
+export const FLAG_STATES: readonly FlagState[] = ['open', 'reviewed', 'all'];
+
+/** A review note as the server takes it: trimmed, 1–500 characters, or why not. */
+export function checkNote(note: string): { ok: true; note: string } | { ok: false; why: 'empty' | 'long' } {
+  const trimmed = note.trim();
+  if (!trimmed) return { ok: false, why: 'empty' };
+  if (trimmed.length > 500) return { ok: false, why: 'long' };
+  return { ok: true, note: trimmed };
 }
 
 export function isFlagKind(kind: string): kind is FlagKind {

@@ -4,9 +4,10 @@
  *
  * - Quality: 自动 (hls.js ABR) or a fixed level (`nextLevel`: switches at the next segment, no
  *   stall); 仅音频 loads the ladder's audio-only playlist on its own (levels.ts says why).
- * - Failures follow recovery.ts: a network outage shows a countdown and retries `startLoad()`
- *   with growing delays (at once when the browser says it is back online); an expired token
- *   (403 PLAYBACK_EXPIRED) gets a new playback and the source is rebuilt at the same position.
+ * - Failures follow recovery.ts (carried out by playback-recovery.svelte.ts): a network outage
+ *   shows a countdown and retries `startLoad()` with growing delays (at once when the browser says
+ *   it is back online); an expired token (403 PLAYBACK_EXPIRED) gets a new playback and the source
+ *   is rebuilt at the same position.
  * - Playback starts where the user stopped (the server's `resumeAt`, else the position this
  *   browser saved every few seconds through a ResumeStore) when resume.ts says it is worth it.
  * - Watch time (学时) is reported by StudySession (lib/study/), which follows `playback`.
@@ -16,12 +17,12 @@
  */
 import type HlsType from 'hls.js';
 import { debugHookEnabled } from '../debug.ts';
-import type { ErrorData, FragLoadedData, LevelParsed } from 'hls.js';
+import type { FragLoadedData, LevelParsed } from 'hls.js';
 import { HLS_CONFIG, segmentSample } from './hls-config.ts';
 import { ApiError, api, type ApiClient } from '../api/client.ts';
 import type { Playback } from '../api/types.ts';
 import { AUDIO_VALUE, findAudioOnlyVariant, levelLabel, lowestVideoBitrate, qualityOptions, rebaseUrl, type ParsedVariantLike, type QualityOption } from './levels.ts';
-import { decideRecovery, errorCodeFromBody, retryDelaySec } from './recovery.ts';
+import { PlaybackRecovery, type RetryState } from './playback-recovery.svelte.ts';
 import { LocalResumeStore, RESUME_SAVE_INTERVAL_MS, pickResumePosition, positionToSave, resumeFrom, type ResumeStore } from './resume.ts';
 import { parseThumbnailVtt, type ThumbnailCue } from './thumbnails.ts';
 import type { SegmentSample } from './weak-link.ts';
@@ -31,15 +32,10 @@ export type PlayerStatus = 'idle' | 'loading' | 'ready' | 'error';
 /** What went wrong for good: an API error (shown by its code) or one of the player's own. */
 export type PlayerFailure = { error: unknown } | { reason: 'media' | 'network' | 'unsupported' | 'forbidden' };
 
-export interface RetryState {
-  /** Seconds until the next attempt; 0 while it runs. */
-  secondsLeft: number;
-  attempt: number;
-}
+export type { RetryState };
 
 type HlsClass = typeof HlsType;
 
-const MEDIA_RECOVERY_WINDOW_MS = 5000;
 const MIN_RENEW_INTERVAL_MS = 10_000;
 
 declare global {
@@ -59,7 +55,6 @@ export class PlayerController {
   activeLevel = $state(-1);
   activeLabel = $state('');
   audioOnly = $state(false);
-  retry = $state<RetryState | null>(null);
   failure = $state<PlayerFailure | null>(null);
   thumbnails = $state<ThumbnailCue[]>([]);
   /** Where playback resumed (seconds), 0 when it started from the beginning. */
@@ -78,10 +73,7 @@ export class PlayerController {
   #native = false;
   #audioUrl: string | undefined;
   #audioBase = '';
-  #retryTimer: ReturnType<typeof setInterval> | undefined;
-  #retryAttempt = 0;
-  #mediaRecoveries = 0;
-  #lastMediaRecovery = 0;
+  readonly #recovery: PlaybackRecovery;
   #lastRenew = 0;
   #renewing = false;
   #lastSaved = 0;
@@ -94,6 +86,17 @@ export class PlayerController {
     this.#api = options.api ?? api;
     this.#resume = options.resume ?? new LocalResumeStore();
     this.#beforePlayback = options.beforePlayback;
+    this.#recovery = new PlaybackRecovery({
+      lectureId,
+      retry: () => this.retryNow(),
+      renew: () => void this.#renew(),
+      fail: (failure) => this.#fail(failure),
+    });
+  }
+
+  /** The pending network retry (its countdown), null when there is none. */
+  get retry(): RetryState | null {
+    return this.#recovery.retry;
   }
 
   get hls(): HlsType | null {
@@ -175,8 +178,7 @@ export class PlayerController {
     const video = this.#video;
     const playback = this.playback;
     if (!video) return;
-    clearInterval(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#recovery.stopCountdown();
     if (this.failure) {
       // A final failure: start over from scratch (new playback, new source).
       this.failure = null;
@@ -187,7 +189,7 @@ export class PlayerController {
       return;
     }
     if (!this.retry) return;
-    this.retry = { secondsLeft: 0, attempt: this.retry.attempt };
+    this.#recovery.retry = { secondsLeft: 0, attempt: this.retry.attempt };
     if (this.#native && playback) {
       this.#loadNative(this.#currentSource(playback), video.currentTime);
     } else if (this.#hls && this.#hls.levels.length > 0) {
@@ -221,7 +223,7 @@ export class PlayerController {
     this.savePosition();
     this.#destroyed = true;
     window.removeEventListener('online', this.#onOnline);
-    clearInterval(this.#retryTimer);
+    this.#recovery.close();
     this.#hls?.destroy();
     this.#hls = null;
     this.#segmentListeners.clear();
@@ -298,11 +300,7 @@ export class PlayerController {
       this.activeLabel = info ? levelLabel(info) : '';
     });
     const recovered = () => {
-      if (!current() || !this.retry) return;
-      clearInterval(this.#retryTimer);
-      this.#retryTimer = undefined;
-      this.retry = null;
-      this.#retryAttempt = 0;
+      if (current()) this.#recovery.recovered();
     };
     hls.on(Hls.Events.FRAG_LOADED, (_event, data: FragLoadedData) => {
       recovered();
@@ -311,7 +309,7 @@ export class PlayerController {
     });
     hls.on(Hls.Events.LEVEL_LOADED, recovered);
     hls.on(Hls.Events.ERROR, (_event, data) => {
-      if (current()) this.#onHlsError(hls, data);
+      if (current()) this.#recovery.onHlsError(hls, data);
     });
 
     hls.attachMedia(video);
@@ -328,47 +326,15 @@ export class PlayerController {
       () => {
         if (position > 0) video.currentTime = position;
         this.status = 'ready';
-        if (this.retry) this.retry = null;
+        if (this.retry) this.#recovery.retry = null;
       },
       { once: true },
     );
     video.onerror = () => {
       const code = video.error?.code;
-      if (code === MediaError.MEDIA_ERR_NETWORK) this.#scheduleRetry();
+      if (code === MediaError.MEDIA_ERR_NETWORK) this.#recovery.scheduleRetry();
       else this.#fail({ reason: code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED ? 'unsupported' : 'media' });
     };
-  }
-
-  #onHlsError(hls: HlsType, data: ErrorData): void {
-    const status = data.response?.code;
-    const details = data.networkDetails as XMLHttpRequest | Response | null | undefined;
-    const body = details && 'response' in details && typeof details.response !== 'function' ? (details as XMLHttpRequest).response : undefined;
-    const now = Date.now();
-    if (now - this.#lastMediaRecovery > MEDIA_RECOVERY_WINDOW_MS) this.#mediaRecoveries = 0;
-    const action = decideRecovery(
-      { type: data.type, details: data.details, fatal: data.fatal, status, code: status ? errorCodeFromBody(body) : undefined },
-      { mediaRecoveries: this.#mediaRecoveries },
-    );
-    switch (action) {
-      case 'ignore':
-        return;
-      case 'renew':
-        void this.#renew();
-        return;
-      case 'retry-network':
-        this.#scheduleRetry();
-        return;
-      case 'recover-media':
-      case 'swap-and-recover':
-        this.#mediaRecoveries += 1;
-        this.#lastMediaRecovery = now;
-        if (action === 'swap-and-recover') hls.swapAudioCodec();
-        hls.recoverMediaError();
-        return;
-      case 'fatal':
-        console.warn('player | playback failed [lectureId:%s type:%s details:%s status:%s]', this.lectureId, data.type, data.details, status);
-        this.#fail({ reason: status === 403 ? 'forbidden' : data.type === 'networkError' ? 'network' : 'media' });
-    }
   }
 
   /** The token ran out: a new playback, and the source rebuilt where the viewer was. */
@@ -400,7 +366,7 @@ export class PlayerController {
       else this.#create(this.#currentSource(playback), position, playing);
     } catch (error) {
       if (!this.#destroyed) {
-        if (error instanceof ApiError && error.status === 0) this.#scheduleRetry();
+        if (error instanceof ApiError && error.status === 0) this.#recovery.scheduleRetry();
         else this.#fail({ error });
       }
     } finally {
@@ -408,31 +374,12 @@ export class PlayerController {
     }
   }
 
-  #scheduleRetry(): void {
-    if (this.#retryTimer !== undefined || this.#destroyed) return;
-    const attempt = this.#retryAttempt++;
-    let left = retryDelaySec(attempt);
-    this.retry = { secondsLeft: left, attempt };
-    this.#retryTimer = setInterval(() => {
-      left -= 1;
-      if (left > 0) {
-        this.retry = { secondsLeft: left, attempt };
-        return;
-      }
-      clearInterval(this.#retryTimer);
-      this.#retryTimer = undefined;
-      this.retryNow();
-    }, 1000);
-  }
-
   #onOnline = (): void => {
-    if (this.retry && this.#retryTimer !== undefined) this.retryNow();
+    if (this.retry && this.#recovery.counting) this.retryNow();
   };
 
   #fail(failure: PlayerFailure): void {
-    clearInterval(this.#retryTimer);
-    this.#retryTimer = undefined;
-    this.retry = null;
+    this.#recovery.clear();
     this.failure = failure;
     this.status = 'error';
   }
