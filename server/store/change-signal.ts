@@ -1,18 +1,19 @@
 /**
  * "This collection changed" signals, one per store (keyed by its models object, like storeLock):
  * in-memory roll-ups that read a collection once and keep the result (the unit report's rosters)
- * compare the collection's version before trusting what they hold. Every writer of the collection
+ * are told which documents changed and read those again. Every writer of the collection
  * calls `changed()` after its write; one portal process per store makes that complete.
  */
 import { EventEmitter } from 'node:events';
 
-export class ChangeSignal extends EventEmitter<{ changed: [] }> {
+export class ChangeSignal extends EventEmitter<{ changed: [ids: readonly string[] | null] }> {
   /** Goes up by one on every change. */
   version = 0;
 
-  changed(): void {
+  /** After a write: the `_id`s of the documents written, or null when unknown (anything may have changed). */
+  changed(ids: readonly string[] | null = null): void {
     this.version += 1;
-    this.emit('changed');
+    this.emit('changed', ids);
   }
 }
 

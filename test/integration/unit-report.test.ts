@@ -198,6 +198,13 @@ describe('the unit report', () => {
 
     const next = (await call('GET', url, admin)).json();
     expect(next.members.find((m: any) => m.username === 'r-new')).toMatchObject({ earned: 30, completed: 1, electiveEarned: 30 });
+
+    // Moved to another committee's unit: gone from this report, in that one's, with the hours.
+    const otherUrl = `/api/reports/units/${unit.other}/report?${year2025}`;
+    expect((await call('GET', otherUrl, admin)).json().members.map((m: any) => m.username)).not.toContain('r-new');
+    expect((await call('PATCH', `/api/users/${newId}`, admin, { orgUnitId: unit.other })).status).toBe(200);
+    expect((await call('GET', url, admin)).json().members.map((m: any) => m.username)).not.toContain('r-new');
+    expect((await call('GET', otherUrl, admin)).json().members.find((m: any) => m.username === 'r-new')).toMatchObject({ earned: 30, unitName: '开通镇党委' });
     expect(next.lectures.find((l: any) => l.lectureId === String(lecture.b))).toMatchObject({ completions: 1 });
   });
 });

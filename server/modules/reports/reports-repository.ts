@@ -16,19 +16,19 @@
  *
  * Kept on write, so a repeated report reads nothing but the units: each cadre-year's ledger ids and
  * lectures once read are kept and brought up to date by the summary repository's `changed` events
- * (the only writer of summaries); the cadres of a set of units are kept until the users change
- * (changeSignal 'users', raised by every writer of users). A read that overlaps a change is used
- * but not kept. Both expire after KEEP_MS as well, for writers outside this process (a script on a
- * production MongoDB).
+ * (the only writer of summaries; a read that overlaps a change is used but not kept); the cadres
+ * of each unit are kept by unit-rosters.ts, which reads again only the users written since. Both
+ * expire after KEEP_MS as well, for writers outside this process (a script on a production
+ * MongoDB).
  */
 import { Types } from 'mongoose';
 import { LRUCache } from 'lru-cache';
 import type { CountyCalendar } from '../../calendar';
-import { changeSignal, type ChangeSignal } from '../../store/change-signal';
 import type { Models } from '../../store/models';
 import type { SummaryChange } from '../study/repositories';
 import type { FlatNode, OrgKind } from '../org/org-tree';
 import type { Cadre, CadreStudy, LedgerFact } from './report-rules';
+import { UnitRosters } from './unit-rosters';
 
 /** At most this many unseen entries (a large unit's year) are read by `_id`; more in one read of their years. */
 const ONE_BY_ONE = 20_000;
@@ -37,9 +37,8 @@ const BULK_SUMMARIES = 1_000;
 const PARALLEL = 8;
 /** Entries kept in memory (~150 bytes each): a county's year is ~11,000 cadres x ~30 lectures. */
 const CACHED_ENTRIES = 400_000;
-/** Cadre-years kept (two county years) and unit rosters kept. */
+/** Cadre-years kept (two county years). */
 const CACHED_STUDIES = 25_000;
-const CACHED_ROSTERS = 500;
 /** How long a kept roster or study is trusted without a change seen in this process. */
 const KEEP_MS = 10 * 60_000;
 
@@ -72,16 +71,14 @@ export class ReportsRepository {
   /** Bumped per cadre-year on each change: a read that started before it is not kept. */
   private readonly studyChanges = new Map<string, number>();
   private changeCount = 0;
-  /** Sorted unit ids -> their enabled cadres, as of a users version. */
-  private readonly rosters = new LRUCache<string, { version: number; cadres: Cadre[] }>({ max: CACHED_ROSTERS, ttl: KEEP_MS });
-  private readonly users: ChangeSignal;
+  private readonly rosters: UnitRosters;
 
   constructor(
     private readonly models: Models,
     private readonly calendar: CountyCalendar,
     summaries?: { on(event: 'changed', fn: (c: SummaryChange) => void): unknown },
   ) {
-    this.users = changeSignal(models, 'users');
+    this.rosters = new UnitRosters(models, KEEP_MS);
     summaries?.on('changed', (c) => this.noteSummaryChange(c));
   }
 
@@ -102,25 +99,9 @@ export class ReportsRepository {
     return rows.map((r) => ({ id: String(r._id), name: r.name, kind: r.kind as OrgKind, parentId: r.parentId ? String(r.parentId) : null }));
   }
 
-  /** The enabled cadres of the given units (kept until a user changes). */
-  async cadresIn(unitIds: readonly string[]): Promise<Cadre[]> {
-    const key = [...unitIds].sort().join(',');
-    const version = this.users.version;
-    const kept = this.rosters.get(key);
-    if (kept && kept.version === version) return kept.cadres;
-    const cadres = await this.readCadres(unitIds);
-    if (this.users.version === version) this.rosters.set(key, { version, cadres });
-    return cadres;
-  }
-
-  private async readCadres(unitIds: readonly string[]): Promise<Cadre[]> {
-    const rows = await this.models.User.find(
-      { orgUnitId: { $in: unitIds.map((id) => new Types.ObjectId(id)) }, role: 'cadre' },
-      { username: 1, displayName: 1, rank: 1, orgUnitId: 1, disabled: 1 },
-    ).lean();
-    return rows
-      .filter((r) => r.disabled !== true)
-      .map((r) => ({ userId: String(r._id), username: r.username, displayName: r.displayName, rank: r.rank === 'county' ? 'county' : 'township', unitId: String(r.orgUnitId) }));
+  /** The enabled cadres of the given units (unit-rosters.ts: kept, and current on write). */
+  cadresIn(unitIds: readonly string[]): Promise<Cadre[]> {
+    return this.rosters.cadresIn(unitIds);
   }
 
   /** Ledger ids and studied lectures of each cadre over the given years, from their yearly summaries. */

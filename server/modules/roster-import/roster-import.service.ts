@@ -243,9 +243,9 @@ export class RosterImportService {
       try {
         await this.models.User.collection.insertMany(docs, { ordered: false });
         mine = new Set(docs.map((d) => String(d._id)));
-        changeSignal(this.models, 'users').changed();
+        changeSignal(this.models, 'users').changed(docs.map((d) => String(d._id)));
       } catch (err) {
-        changeSignal(this.models, 'users').changed();
+        changeSignal(this.models, 'users').changed(docs.map((d) => String(d._id)));
         if ((err as { code?: number }).code !== 11000 && !(err as { writeErrors?: unknown[] }).writeErrors?.length) throw err;
         // Which went in is read back by username, not trusted from the driver's error.
         const now = await this.models.User.find({ username: { $in: batch.map((r) => r.username) } }, { username: 1, displayName: 1, orgUnitId: 1 }).lean<Pick<UserDoc, '_id' | 'username' | 'displayName' | 'orgUnitId'>[]>();

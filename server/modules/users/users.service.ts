@@ -100,7 +100,7 @@ export class UsersService {
         institutionId: input.institutionId,
         phone: input.phone || undefined,
       });
-      changeSignal(this.models, 'users').changed();
+      changeSignal(this.models, 'users').changed([String(doc._id)]);
       const names = input.orgUnitId ? await this.unitNames() : new Map<string, string>();
       return { ...toPublicUser(doc.toObject() as UserDoc, names.get(input.orgUnitId ?? '')), ...(oneTimePassword ? { oneTimePassword } : {}) };
     } catch (err) {
@@ -156,7 +156,7 @@ export class UsersService {
   private write(id: string, update: Record<string, unknown>) {
     return storeLock(this.models).run(`user:${id}`, async () => {
       const updated = await this.models.User.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<UserDoc>();
-      changeSignal(this.models, 'users').changed();
+      changeSignal(this.models, 'users').changed([id]);
       return updated;
     });
   }
