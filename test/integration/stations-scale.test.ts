@@ -160,7 +160,7 @@ describe('bookings of a lecture that is withdrawn or ends early', () => {
     // The live service ends it (live.service.ts end()): the lecture is stored ended and the catalog told.
     const endedAt = new Date();
     await Lecture.updateOne({ _id: live._id }, { $set: { 'live.state': 'ended', 'live.endedAt': endedAt, durationSec: 600 } });
-    t.app.catalog.index.apply((await Lecture.findById(live._id).lean<LectureDoc>())!);
+    t.app.catalog.changed((await Lecture.findById(live._id).lean<LectureDoc>())!);
     await expect.poll(() => t.app.stations.timetable.get(s.body.session.id)?.status).toBe('ended');
     const warnings = (await call('GET', '/api/timetable/warnings', admin)).body.items;
     const w = warnings.find((x: { session: { id: string } }) => x.session.id === s.body.session.id);

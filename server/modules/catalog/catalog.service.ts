@@ -88,8 +88,10 @@ export function writeLecture<T>(models: Models, id: string, fn: () => Promise<T>
 }
 
 /**
- * `lecture-changed` (LectureDoc): a lecture's catalog state changed (published, withdrawn, its
- * media became ready): the live rooms tell their viewers when a replay can be watched.
+ * `lecture-changed` (LectureDoc): a lecture was edited or its state changed (published, withdrawn,
+ * its media became ready, a live lecture started or ended), after the change was stored: the live
+ * rooms tell their viewers when a replay can be watched, the timetable ends or cancels bookings.
+ * (Seat counts alone go to the index without the event.)
  */
 export interface CatalogEvents {
   'lecture-changed': [LectureDoc];
@@ -243,7 +245,7 @@ export class CatalogService extends EventEmitter<CatalogEvents> {
       (update.$set as Record<string, unknown>).seatsLeft = seatLimit - taken;
     }
     const updated = await this.models.Lecture.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<LectureDoc>();
-    this.index.apply(updated!);
+    this.changed(updated!);
     return toAdminView(updated!);
   }
 

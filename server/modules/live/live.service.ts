@@ -260,7 +260,7 @@ export class LiveService {
       e.state = { ...e.state, state: 'live', startedAt: now };
       e.stamp = String(now);
       await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now) } }));
-      this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+      this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
       this.deps.log.info({ lectureId: e.lectureId }, 'live.start() | the live lecture started');
     }
     this.syncRecording(e);
@@ -320,7 +320,7 @@ export class LiveService {
     await e.recordingSync;
     for (const p of e.parts) await this.stopPart(p);
     await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } }));
-    this.deps.catalog.index.apply((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+    this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     await this.deps.study.lectureChanged(e.lectureId);
     this.emit(e, 'live:state', e.state);
     e.room?.close();
@@ -375,7 +375,7 @@ export class LiveService {
     const job = await jobs.enqueue('transcode', { lectureId: String(replayId), publish: true });
     await writeLecture(models, String(replayId), () => models.Lecture.updateOne({ _id: replayId }, { $set: { 'processing.jobId': job._id } }));
     await writeLecture(models, e.lectureId, () => models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.replayLectureId': replayId } }));
-    this.deps.catalog.index.apply((await models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
+    this.deps.catalog.changed((await models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     e.state = { ...e.state, replayLectureId: String(replayId) };
     this.emit(e, 'live:state', e.state);
     this.deps.log.info({ lectureId: e.lectureId, replayLectureId: String(replayId) }, 'live.replay | recording queued for the replay');

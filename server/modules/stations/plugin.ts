@@ -14,6 +14,7 @@ import { stationErrors } from './station-errors';
 import { StatsService } from './stats.service';
 import { STATION_COOKIE, StationService, type StationEntry } from './stations.service';
 import { TimetableService } from './timetable.service';
+import type { LectureDoc } from '../catalog/lecture.model';
 
 export interface Stations {
   registry: StationService;
@@ -52,16 +53,15 @@ export default fp(
     await registry.load();
     await timetable.load();
     await attendance.start();
-    // Bookings follow their lecture (withdrawn, live ended early): every change of a lecture's state
-    // passes through the catalog's index (catalog withdraw/publish, live end), so the timetable
-    // hears of it there, after the change is stored. (When the catalog's 'lecture-changed' event
-    // carries every such change, the live end included, subscribe to it instead.)
-    const index = app.catalog.index;
-    const apply = index.apply.bind(index);
-    index.apply = (l) => {
-      apply(l);
+    // Bookings follow their lecture (withdrawn, live ended early): the catalog's 'lecture-changed'
+    // event carries every such change, after it is stored.
+    const onLectureChanged = (l: LectureDoc) => {
       void timetable.lectureChanged(l).catch((err: unknown) => app.log.warn({ err, lectureId: String(l._id) }, 'timetable.lectureChanged() | failed; re-checked at the next start'));
     };
+    app.catalog.on('lecture-changed', onLectureChanged);
+    app.addHook('onClose', async () => {
+      app.catalog.off('lecture-changed', onLectureChanged);
+    });
     // A credential that stops being valid also ends the station's live sockets.
     registry.onRevoked = (id) => {
       if (app.hasDecorator('io')) app.io.in(`station:${id}`).disconnectSockets(true);
