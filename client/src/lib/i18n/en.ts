@@ -12,8 +12,10 @@ import * as layout from './areas/layout.ts';
 import * as stationsScale from './areas/stations-scale.ts';
 import * as finding from './areas/finding.ts';
 import * as live from './areas/live.ts';
+import * as liveFallback from './areas/live-fallback.ts';
 import * as stations from './areas/stations.ts';
 import * as studio from './areas/studio.ts';
+import * as kioskOffline from './areas/kiosk-offline.ts';
 
 const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
@@ -347,4 +349,4 @@ const base = {
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
 
-export const en: Messages = { ...base, ...live.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en };
+export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en };

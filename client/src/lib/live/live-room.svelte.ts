@@ -11,8 +11,12 @@
  * - Recovery: a transport whose ICE fails or disconnects restarts ICE; a socket that reconnects,
  *   or a room rebuilt after a media worker died (`live:rebuild`), sets everything up again,
  *   publishing this page's tracks anew. Nothing needs a page reload.
- * - A page that cannot do WebRTC (no Device, or no media within WEBRTC_TIMEOUT_MS) switches to
- *   the live HLS output (`mode = 'hls'`); the user can switch by hand either way.
+ * - Fallback (viewers): once a second the receive transport's counters, its state and the
+ *   socket's go to the path health (path-health.ts). When frames stop or the transport fails at
+ *   any time, the page shows the live HLS output (`mode = 'hls'`) while WebRTC keeps running or
+ *   is set up again in the background with a backoff; it shows WebRTC again once frames have
+ *   flowed for a few seconds. `path` says where that stands. A page without WebRTC (no Device)
+ *   stays on HLS. The user can pick the mode by hand either way (no automatic switching then).
  */
 import { Device } from 'mediasoup-client';
 import { debugHookEnabled } from '../debug.ts';
@@ -20,9 +24,11 @@ import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
 import type { Socket } from 'socket.io-client';
 import { realtime } from '../realtime.ts';
 import { request } from './signaling.ts';
+import { linkQuality, type Quality } from './inbound-stats.ts';
+import { shownPath, type PathState } from './path-health.ts';
+import { PathMonitor } from './path-monitor.ts';
 import type { ChatMessage, JoinAnswer, LiveState, PeerInfo, ProducerInfo, ProducerSource, Question, RemoteTrack } from './types.ts';
 
-const WEBRTC_TIMEOUT_MS = 8_000;
 const QUALITY_MS = 3_000;
 
 /** Simulcast layers of the camera: ~180p, ~360p, ~720p. */
@@ -32,7 +38,7 @@ const CAMERA_ENCODINGS = [
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
 ];
 
-export type Quality = 'good' | 'fair' | 'poor' | 'offline' | 'unknown';
+export type { Quality } from './inbound-stats.ts';
 
 declare global {
   interface Window {
@@ -60,6 +66,8 @@ export class LiveRoomClient {
   /** This page's published tracks by source. */
   local = $state<Partial<Record<ProducerSource, { track: MediaStreamTrack; paused: boolean; producerId: string | null }>>>({});
   quality = $state<Quality>('unknown');
+  /** Health of this viewer's WebRTC path (path-health.ts): what the header says. */
+  path = $state<PathState>('connecting');
   /** Rebuilds and reconnections so far (shown, and used by tests). */
   setups = $state(0);
   /** Server clock minus this page's clock, ms. */
@@ -76,6 +84,11 @@ export class LiveRoomClient {
   #pending = new Map<string, ProducerInfo>();
   #offs: (() => void)[] = [];
   #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  /** The current attempt threw while setting WebRTC up; the device cannot do WebRTC at all. */
+  #attemptFailed = false;
+  #noWebRtc = false;
+  /** Producers in the room (join answer + events), consumed or not: what this page should receive. */
+  #known = new Map<string, ProducerInfo>();
   #setupRun = 0;
   #closed = false;
   #playbackId: string | null = null;
@@ -124,6 +137,7 @@ export class LiveRoomClient {
     if (socket.connected) await this.#setup();
     // else: the 'connect' listener sets up
     this.#qualityTimer = setInterval(() => void this.#measureQuality(), QUALITY_MS);
+    this.#monitor.start();
   }
 
   #listen(socket: Socket) {
@@ -146,8 +160,14 @@ export class LiveRoomClient {
       this.live = s;
       if (s.state === 'ended') this.#teardownMedia();
     });
-    on<ProducerInfo>('live:producer-added', (p) => void this.#consume(p));
-    on<{ id: string }>('live:producer-closed', ({ id }) => this.#dropRemote(id));
+    on<ProducerInfo>('live:producer-added', (p) => {
+      this.#known.set(p.id, p);
+      void this.#consume(p);
+    });
+    on<{ id: string }>('live:producer-closed', ({ id }) => {
+      this.#known.delete(id);
+      this.#dropRemote(id);
+    });
     on<{ id: string }>('live:producer-paused', ({ id }) => this.#markRemote(id, true));
     on<{ id: string }>('live:producer-resumed', ({ id }) => this.#markRemote(id, false));
     on('live:rebuild', () => void this.#setup());
@@ -168,6 +188,7 @@ export class LiveRoomClient {
   async #setup(): Promise<void> {
     if (this.#closed || !this.#socket || this.status === 'removed') return;
     const run = ++this.#setupRun;
+    this.#attemptFailed = false;
     this.#teardownMedia();
     try {
       const r = await request<JoinAnswer>(this.#socket, 'live:join', { lectureId: this.lectureId, ...(this.#playbackId ? { playbackId: this.#playbackId } : {}) });
@@ -181,11 +202,12 @@ export class LiveRoomClient {
       this.peers = r.peers;
       this.chat = r.chat;
       this.questions = r.questions;
+      this.#known = new Map(r.producers.map((p) => [p.id, p]));
       this.status = 'joined';
       this.error = null;
       this.setups++;
       if (r.state.state === 'ended' || !r.rtpCapabilities) return;
-      if (this.mode === 'hls' && !this.mayPublish) return;
+      if (this.#watchesHlsByHand() || this.#noWebRtc) return;
       await this.#startWebRtc(r, run);
     } catch (error) {
       if (run !== this.#setupRun) return;
@@ -194,8 +216,10 @@ export class LiveRoomClient {
         this.error = error;
       } else if (this.mayPublish) {
         this.error = error;
-      } else if (!this.manualMode) {
-        this.mode = 'hls';
+      } else {
+        // The path health falls back to the live HLS and schedules the next attempt.
+        this.#attemptFailed = true;
+        if ((error as Error | null)?.name === 'UnsupportedError') this.#noWebRtc = true;
       }
     }
   }
@@ -213,12 +237,6 @@ export class LiveRoomClient {
     const others = [...announced.values()].filter((p) => p.peerId !== this.you?.peerId);
     await Promise.all(others.map((p) => this.#consume(p)));
     if (this.mayPublish) await this.#republish();
-    // Viewers: no media within the timeout while the lecturer publishes -> live HLS.
-    if (!this.mayPublish && others.some((p) => p.kind === 'video')) {
-      setTimeout(() => {
-        if (run === this.#setupRun && !this.manualMode && this.mode === 'webrtc' && this.#recv?.connectionState !== 'connected') this.mode = 'hls';
-      }, WEBRTC_TIMEOUT_MS);
-    }
   }
 
   async #openRecv() {
@@ -265,7 +283,7 @@ export class LiveRoomClient {
       this.#pending.set(p.id, p);
       return;
     }
-    if (this.mode === 'hls' && !this.mayPublish) return;
+    if (this.#watchesHlsByHand()) return;
     const socket = this.#socket!;
     try {
       const { consumer: info } = await request<{ consumer: { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: never; source: ProducerSource; peerId: string } }>(socket, 'live:consume', {
@@ -291,6 +309,8 @@ export class LiveRoomClient {
   }
 
   #markRemote(producerId: string, paused: boolean) {
+    const known = this.#known.get(producerId);
+    if (known) this.#known.set(producerId, { ...known, paused });
     this.remote = this.remote.map((x) => (x.producerId === producerId ? { ...x, paused } : x));
   }
 
@@ -404,6 +424,32 @@ export class LiveRoomClient {
     void this.#setup();
   }
 
+  #watchesHlsByHand(): boolean {
+    return this.manualMode && this.mode === 'hls' && !this.mayPublish;
+  }
+
+  // ---- path health (viewers) -------------------------------------------------------------
+
+  #monitor = new PathMonitor({
+    judged: () => !this.#closed && this.status === 'joined' && this.live.state === 'live' && !this.mayPublish && !this.manualMode,
+    attempt: () => this.#setupRun,
+    recv: () => this.#recv,
+    expected: () => [...this.#known.values()].some((p) => p.peerId !== this.you?.peerId && !p.paused),
+    failed: () => this.#attemptFailed || this.#noWebRtc,
+    signalling: () => Boolean(this.#socket?.connected),
+    idle: () => {
+      this.path = 'connecting';
+      if (this.mayPublish && !this.manualMode) this.mode = 'webrtc';
+    },
+    show: (state) => {
+      this.path = state;
+      if (!this.manualMode) this.mode = shownPath(state);
+    },
+    retry: () => {
+      if (!this.#noWebRtc) void this.#setup();
+    },
+  });
+
   // ---- quality ---------------------------------------------------------------------------
 
   async #measureQuality() {
@@ -412,25 +458,18 @@ export class LiveRoomClient {
       this.quality = 'offline';
       return;
     }
+    // Frames that stopped count more than a round trip that still looks fine.
+    if (this.path === 'fallback' || this.path === 'recovering') {
+      this.quality = 'poor';
+      return;
+    }
     if (!t) return;
     if (t.connectionState !== 'connected') {
       this.quality = t.connectionState === 'connecting' || t.connectionState === 'new' ? 'unknown' : 'poor';
       return;
     }
     try {
-      const stats = await t.getStats();
-      let rtt: number | undefined;
-      let lost = 0;
-      let received = 0;
-      stats.forEach((s: { type: string; state?: string; nominated?: boolean; currentRoundTripTime?: number; packetsLost?: number; packetsReceived?: number }) => {
-        if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime;
-        if (s.type === 'inbound-rtp') {
-          lost += s.packetsLost ?? 0;
-          received += s.packetsReceived ?? 0;
-        }
-      });
-      const lossRate = received + lost > 0 ? lost / (received + lost) : 0;
-      this.quality = (rtt ?? 0) > 0.4 || lossRate > 0.08 ? 'poor' : (rtt ?? 0) > 0.15 || lossRate > 0.02 ? 'fair' : 'good';
+      this.quality = linkQuality(await t.getStats());
     } catch {
       this.quality = 'unknown';
     }
@@ -463,6 +502,7 @@ export class LiveRoomClient {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#qualityTimer);
+    this.#monitor.stop();
     this.#teardownMedia();
     this.#stopLocalTracks();
     if (this.#socket?.connected) this.#socket.emit('live:leave', {}, () => {});
