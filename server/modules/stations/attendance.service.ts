@@ -23,6 +23,7 @@ import { insertIfAbsent } from '../../store/errors';
 import type { IncomingBeat, StudyEngine } from '../study/study-engine';
 import type { UserDoc } from '../users/user.model';
 import { CheckinFlags } from './checkin-flags';
+import { offlineCheckinAt } from './presence-evidence';
 import { PresenceService, type SyncCheckin } from './presence.service';
 import { RosterService } from './roster.service';
 import { Runs, type Log } from './runs';
@@ -190,10 +191,13 @@ export class AttendanceService {
   // ---- offline batches -------------------------------------------------------------------
 
   /** A station's upload after being offline: check-ins first (accepted once by key), then beats. */
-  sync(station: StationEntry, body: { beats?: (IncomingBeat & { sessionId?: string })[]; checkins?: SyncCheckin[]; checkouts?: { key: string; userId: string; at: number }[] }) {
+  sync(station: StationEntry, body: { beats?: (IncomingBeat & { sessionId?: string })[]; checkins?: SyncCheckin[]; checkouts?: { key: string; userId: string; at: number }[]; sentClock?: number }) {
+    const receivedAt = this.now();
     return this.runs.lock.run(`station:${station.id}`, async () => {
       const checkins = [];
-      for (const c of [...(body.checkins ?? [])].sort((a, b) => a.at - b.at)) checkins.push(await this.once(station, c.key, () => this.presence.offlineCheckin(station, c)));
+      // Each counts from when it was made, as far as the server can corroborate (offlineCheckinAt).
+      const timed = (body.checkins ?? []).map((c) => ({ ...c, at: offlineCheckinAt(c, body.sentClock, receivedAt) }));
+      for (const c of timed.sort((a, b) => a.at - b.at)) checkins.push(await this.once(station, c.key, () => this.presence.offlineCheckin(station, c)));
       const checkouts = [];
       for (const c of [...(body.checkouts ?? [])].sort((a, b) => a.at - b.at)) {
         checkouts.push(

@@ -101,3 +101,19 @@ export function burstAt(uses: readonly Use[], now: number, min: number, windowMs
   const recent = new Set(uses.filter((u) => u.at > now - windowMs && u.at <= now).map((u) => u.userId));
   return recent.size >= min ? [...recent] : [];
 }
+
+/**
+ * When a late-delivered check-in (a station's offline batch) counts from. The station says when
+ * (`at`, its own estimate of server time) and, when it sends them, its own clock at the check-in
+ * (`clock`) and at sending (`sentClock`). Their difference is the check-in's age, which does not
+ * depend on how wrong the station's clock is; the server's receipt time minus that age is the
+ * latest the check-in can have been made (the upload took some time too). Credit starts at the
+ * later of the claim and that bound, and never after the receipt: a station cannot claim more
+ * than the server can corroborate. Without both clock readings (or with a clock that went
+ * backwards) only the receipt bounds the claim.
+ */
+export function offlineCheckinAt(c: { at: number; clock?: number }, sentClock: number | undefined, receivedAt: number): number {
+  const age = c.clock !== undefined && sentClock !== undefined ? sentClock - c.clock : undefined;
+  const latest = age !== undefined && age >= 0 ? receivedAt - age : undefined;
+  return Math.min(receivedAt, latest === undefined ? c.at : Math.max(c.at, latest));
+}

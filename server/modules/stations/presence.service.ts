@@ -39,6 +39,8 @@ export interface SyncCheckin {
   userId?: string;
   at: number;
   sessionId: string;
+  /** The station's own clock at the check-in (see offlineCheckinAt). */
+  clock?: number;
 }
 
 /** A re-scan this soon after the last one adds nothing worth keeping. */

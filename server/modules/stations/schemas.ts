@@ -150,9 +150,18 @@ const Ms = Type.Number({ minimum: 0, maximum: 1e13, description: 'ms since the e
 export const SyncBody = Type.Object({
   beats: Type.Array(Beat, { maxItems: 5000 }),
   checkins: Type.Optional(
-    Type.Array(Type.Object({ key: Key, username: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), userId: Type.Optional(Id), at: Ms, sessionId: Id }), { maxItems: 2000 }),
+    Type.Array(Type.Object({
+        key: Key,
+        username: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        userId: Type.Optional(Id),
+        at: Ms,
+        sessionId: Id,
+        clock: Type.Optional(Type.Number({ minimum: 0, maximum: 1e13, description: "the station's own clock at the check-in (ms)" })),
+      }), { maxItems: 2000 }),
   ),
   checkouts: Type.Optional(Type.Array(Type.Object({ key: Key, userId: Id, at: Ms }), { maxItems: 2000 })),
+  /** The station's own clock when it sent the batch: with each check-in's `clock`, its age. */
+  sentClock: Type.Optional(Type.Number({ minimum: 0, maximum: 1e13, description: "the station's own clock at sending (ms)" })),
 });
 export const SyncAnswer = Type.Object({
   acks: BeatsAnswer.properties.acks,

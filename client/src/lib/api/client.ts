@@ -7,6 +7,11 @@
  * `code`; the UI picks its text by that code (see i18n `errorMessage`), so the server's own
  * `message`/`messageEn` are only a fallback. A failed connection is an `ApiError` with status 0
  * and code `NETWORK_ERROR`.
+ * Every request has a deadline (a black-holed link, where connections open and nothing answers,
+ * must not hang a page): READ_TIMEOUT_MS for reads, WRITE_TIMEOUT_MS plus time for the body's
+ * size for writes, or the caller's `timeoutMs`. Past it the request is aborted and rejects with
+ * an `ApiError` of status 0 and code `NETWORK_TIMEOUT`. A caller's own signal still aborts it
+ * with the usual AbortError.
  */
 
 export interface ApiErrorBody {
@@ -27,6 +32,48 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
+
+/** Deadlines: a few seconds for reads, longer for writes, and more for large bodies. */
+export const READ_TIMEOUT_MS = 10_000;
+export const WRITE_TIMEOUT_MS = 30_000;
+const BODY_BYTES_PER_SECOND = 64 * 1024;
+
+/** Per-call options: the caller's signal, and its own deadline (ms; 0 means none). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** The deadline of a request: the caller's, else by method and body size. */
+export function deadlineOf(method: string, bodyLength: number, timeoutMs?: number): number {
+  if (timeoutMs !== undefined) return timeoutMs;
+  if (method === 'GET' || method === 'HEAD') return READ_TIMEOUT_MS;
+  return WRITE_TIMEOUT_MS + Math.ceil(bodyLength / BODY_BYTES_PER_SECOND) * 1000;
+}
+
+/** AbortSignal.timeout where the browser has it (older phones' WebViews may not). */
+export function timeoutSignal(ms: number): AbortSignal {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms);
+  return controller.signal;
+}
+
+/** AbortSignal.any where the browser has it, else the same by hand. */
+export function anySignal(signals: readonly AbortSignal[]): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([...signals]);
+  const controller = new AbortController();
+  for (const signal of signals) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}
+
+const optionsOf = (o: AbortSignal | RequestOptions | undefined): RequestOptions => (o === undefined ? {} : o instanceof AbortSignal ? { signal: o } : o);
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -81,55 +128,72 @@ export class ApiClient {
     this.onUnauthenticated = options.onUnauthenticated;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await this.#send(method, path, body, signal, 'application/json');
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+  async request<T>(method: string, path: string, body?: unknown, options?: AbortSignal | RequestOptions): Promise<T> {
+    return this.#send(method, path, body, optionsOf(options), 'application/json', async (response) => {
+      if (response.status === 204) return undefined as T;
+      const text = await response.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    });
   }
 
   /** GET a text resource (a WebVTT file, a playlist), with the same error handling. */
-  async text(path: string, signal?: AbortSignal): Promise<string> {
-    const response = await this.#send('GET', path, undefined, signal, 'text/plain, text/vtt, */*');
-    return response.text();
+  async text(path: string, options?: AbortSignal | RequestOptions): Promise<string> {
+    return this.#send('GET', path, undefined, optionsOf(options), 'text/plain, text/vtt, */*', (response) => response.text());
   }
 
-  async #send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, accept: string): Promise<Response> {
+  /** Sends and reads the answer (`read`) under one deadline: a body that stops arriving times out too. */
+  async #send<T>(method: string, path: string, body: unknown, options: RequestOptions, accept: string, read: (response: Response) => Promise<T>): Promise<T> {
     const headers: Record<string, string> = { accept };
-    const init: RequestInit = { method, headers, credentials: 'same-origin', signal };
+    const init: RequestInit = { method, headers, credentials: 'same-origin' };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    const ms = deadlineOf(method, typeof init.body === 'string' ? init.body.length : 0, options.timeoutMs);
+    const deadline = ms > 0 ? timeoutSignal(ms) : undefined;
+    const signals = [options.signal, deadline].filter((x): x is AbortSignal => x !== undefined);
+    init.signal = signals.length > 1 ? anySignal(signals) : signals[0];
+    // The caller's own abort stays an AbortError; the deadline's becomes NETWORK_TIMEOUT.
+    const failed = (cause: unknown) => {
+      if (options.signal?.aborted) return cause;
+      if (deadline?.aborted) return new ApiError(0, 'NETWORK_TIMEOUT', `No answer within ${ms} ms`, undefined, { timeoutMs: ms });
+      if (cause instanceof DOMException && cause.name === 'AbortError') return cause;
+      return new ApiError(0, 'NETWORK_ERROR', cause instanceof Error ? cause.message : String(cause));
+    };
     let response: Response;
     try {
       response = await this.#fetch(this.#baseUrl + path, init);
     } catch (cause) {
-      if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-      throw new ApiError(0, 'NETWORK_ERROR', cause instanceof Error ? cause.message : String(cause));
+      throw failed(cause);
     }
     if (!response.ok) {
       const error = await toApiError(response);
       if (error.code === 'UNAUTHENTICATED' && path !== '/api/auth/me') this.onUnauthenticated?.();
       throw error;
     }
-    return response;
+    try {
+      return await read(response);
+    } catch (cause) {
+      // A JSON parse error is the server's fault, not the link's: rethrown as it is.
+      if (cause instanceof SyntaxError) throw cause;
+      throw failed(cause);
+    }
   }
 
-  get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    return this.request<T>('GET', path, undefined, signal);
+  get<T>(path: string, options?: AbortSignal | RequestOptions): Promise<T> {
+    return this.request<T>('GET', path, undefined, options);
   }
 
-  post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    return this.request<T>('POST', path, body, signal);
+  post<T>(path: string, body?: unknown, options?: AbortSignal | RequestOptions): Promise<T> {
+    return this.request<T>('POST', path, body, options);
   }
 
-  patch<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    return this.request<T>('PATCH', path, body, signal);
+  patch<T>(path: string, body?: unknown, options?: AbortSignal | RequestOptions): Promise<T> {
+    return this.request<T>('PATCH', path, body, options);
   }
 
-  delete<T = void>(path: string, signal?: AbortSignal): Promise<T> {
-    return this.request<T>('DELETE', path, undefined, signal);
+  delete<T = void>(path: string, options?: AbortSignal | RequestOptions): Promise<T> {
+    return this.request<T>('DELETE', path, undefined, options);
   }
 }
 

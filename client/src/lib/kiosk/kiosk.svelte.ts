@@ -4,10 +4,15 @@
  * - The timetable comes from GET /api/kiosk/state and is kept in localStorage, so a station that
  *   restarts (power cut) without network still knows what to play; the server's clock is used
  *   (offset measured on every answer).
+ * - It renders from that saved state at once: the clock, the timetable and playback run from it
+ *   without waiting for any request, and resync when answers come back.
  * - Every second the current session is worked out from the timetable; the page plays it.
- * - The state is refreshed every POLL_MS; failures (or the browser's `offline` event) mark the station offline, and it keeps
- *   playing. Check-ins made by the operator while offline are queued and sent with
- *   POST /api/kiosk/sync when the network is back (each has a key, so it counts once).
+ * - The state is refreshed every POLL_MS. Every request has a deadline (REQUEST_MS): the station
+ *   is online only while answers keep coming (the last one less than STALE_MS ago), and offline
+ *   as soon as a request fails or times out (a black-holed link) or the browser says so; it keeps
+ *   playing. While offline the expired QR code is hidden, and the operator's check-ins are queued
+ *   at once (checkin-queue.ts, with the station's clock reading) and sent with POST /api/kiosk/sync
+ *   when answers come back (each has a key, so it counts once).
  * - Replays of the next PREFETCH_DAYS days are fetched into the cache (media-cache.ts), one at
  *   a time, at the best rung the time before each session allows, with their station playback
  *   kept for the session (the server recorded the delivery to that playback, which is the
@@ -18,6 +23,7 @@
 import { ApiError, api } from '../api/client.ts';
 import { OutboxSender, type HeartbeatAnswer } from '../study/sender.ts';
 import { Outbox } from '../study/outbox.ts';
+import { CheckinQueue, checkinKey } from './checkin-queue.ts';
 import { prefetchReplay, pruneCache, readManifest, type CachedReplay } from './media-cache.ts';
 import type { CheckinCode, KioskSession, KioskState, PresentLearner, Roster, RosterConfirmed, StationInfo, StationPlayback } from './types.ts';
 
@@ -27,6 +33,12 @@ const PREFETCH_DAYS = 3;
 const STATE_KEY = 'kiosk:state';
 const PLAYBACK_PREFIX = 'kiosk:pb:';
 const CHECKIN_QUEUE = 'kiosk:checkins';
+/** The deadline of the kiosk's requests: a black-holed link shows as offline within it. */
+const REQUEST_MS = 5_000;
+/** Uploads (queued check-ins, heartbeat batches) may take longer. */
+const UPLOAD_MS = 15_000;
+/** Online only after a recent answer: none for this long (two polls missed) is offline. */
+const STALE_MS = 2 * POLL_MS + REQUEST_MS;
 
 /** When a booking stops holding the screen: never for a cancelled one, when it ended for an ended one. */
 export function endOf(s: KioskSession): number {
@@ -35,20 +47,14 @@ export function endOf(s: KioskSession): number {
   return Date.parse(s.endAt);
 }
 
-interface QueuedCheckin {
-  key: string;
-  username: string;
-  at: number;
-  sessionId: string;
-}
-
 export class KioskController {
   status = $state<'loading' | 'unpaired' | 'ready'>('loading');
   pairingError = $state<unknown>(null);
   station = $state<StationInfo | null>(null);
   sessions = $state<KioskSession[]>([]);
   present = $state<PresentLearner[]>([]);
-  online = $state(true);
+  /** True only after a recent answer from the portal (see STALE_MS). */
+  online = $state(false);
   lastContact = $state<number | null>(null);
   /** Server time now (ms), updated every second. */
   now = $state(Date.now());
@@ -63,6 +69,13 @@ export class KioskController {
   #prefetching = false;
   #sender: OutboxSender | null = null;
   #closed = false;
+  #refreshing = false;
+  #flushing = false;
+  #codeLoading = false;
+  #codeTriedAt = 0;
+  /** Server time until which the shown check-in code is valid. */
+  #codeUntil = 0;
+  readonly #checkins = new CheckinQueue(CHECKIN_QUEUE);
 
   get current(): KioskSession | null {
     const t = this.now;
@@ -74,23 +87,58 @@ export class KioskController {
     return this.sessions.find((s) => Date.parse(s.startAt) > t && (s.status ?? 'scheduled') === 'scheduled') ?? null;
   }
 
+  /** The check-in QR to show: a code of the current session, and while offline only an unexpired one. */
+  get qr(): CheckinCode | null {
+    const code = this.code;
+    if (!code || code.sessionId !== this.current?.id) return null;
+    return this.online || this.now < this.#codeUntil ? code : null;
+  }
+
   /** The heartbeat sender of this station (its own outbox, kept across restarts). */
   get sender(): OutboxSender {
     this.#sender ??= new OutboxSender({
       outbox: new Outbox(`station:${this.station?.id ?? 'unknown'}`),
-      transport: (beats) => api.post<HeartbeatAnswer>('/api/kiosk/heartbeats', { beats }),
+      transport: (beats) => this.#call(() => api.post<HeartbeatAnswer>('/api/kiosk/heartbeats', { beats }, { timeoutMs: UPLOAD_MS })),
     });
     return this.#sender;
   }
 
+  /** Shows the saved state at once and runs the clock from it; the first refresh follows. */
   async start(): Promise<void> {
     this.#restore();
-    await this.refresh();
-    this.#timers.push(setInterval(() => (this.now = Date.now() + this.#offset), 1000));
+    this.queued = this.#checkins.list().length;
+    this.#timers.push(setInterval(() => this.#tick(), 1000));
     this.#timers.push(setInterval(() => void this.refresh(), POLL_MS));
     this.#timers.push(setInterval(() => void this.refreshCode(), CODE_REFRESH_MS));
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('offline', this.#onOffline);
+    await this.refresh();
+  }
+
+  #tick() {
+    this.now = Date.now() + this.#offset;
+    if (this.online && (this.lastContact === null || Date.now() - this.lastContact > STALE_MS)) this.online = false;
+    // A session just started (or the code is of another one): its QR at once, not at the next poll.
+    if (this.online && this.current && this.code?.sessionId !== this.current.id && Date.now() - this.#codeTriedAt > 3000) void this.refreshCode();
+  }
+
+  /** Any answer from the portal (even a refusal) shows the link works; no answer in time shows it does not. */
+  async #call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      this.#answered();
+      return result;
+    } catch (error) {
+      // A gateway's 502/504 says the portal behind it did not answer.
+      if (error instanceof ApiError && error.status > 0 && error.status !== 502 && error.status !== 504) this.#answered();
+      else if (!(error instanceof DOMException && error.name === 'AbortError')) this.online = false;
+      throw error;
+    }
+  }
+
+  #answered() {
+    this.online = true;
+    this.lastContact = Date.now();
   }
 
   #onOffline = () => {
@@ -130,19 +178,21 @@ export class KioskController {
   }
 
   async refresh(): Promise<void> {
+    if (this.#refreshing) return;
+    this.#refreshing = true;
     try {
       const sentAt = Date.now();
-      const state = await api.get<KioskState>('/api/kiosk/state');
+      const state = await this.#call(() => api.get<KioskState>('/api/kiosk/state', { timeoutMs: REQUEST_MS }));
       const offset = state.serverNow - Math.round((sentAt + Date.now()) / 2);
       this.#apply(state, offset);
-      this.online = true;
-      this.lastContact = Date.now();
       try {
         localStorage.setItem(STATE_KEY, JSON.stringify({ state, offset }));
       } catch {
         // storage full
       }
       await this.#flushCheckins();
+      // Beats left by a closed page or a restart go out now, not at the next playback.
+      if (this.sender.outbox.all().length) void this.sender.online();
       if (!this.code || this.code.sessionId !== this.current?.id) void this.refreshCode();
       void this.#prefetch();
     } catch (error) {
@@ -152,19 +202,23 @@ export class KioskController {
         localStorage.removeItem(STATE_KEY);
         return;
       }
-      this.online = false;
       if (this.status === 'loading') this.status = this.station ? 'ready' : 'loading';
+    } finally {
+      this.#refreshing = false;
     }
   }
 
-  async pair(code: string): Promise<void> {
+  /** Pairs this browser with a station by its one-time code; true when paired. */
+  async pair(code: string): Promise<boolean> {
     this.pairingError = null;
     try {
-      await api.post('/api/stations/pair', { code: code.trim().toUpperCase() });
+      await this.#call(() => api.post('/api/stations/pair', { code: code.trim().toUpperCase() }, { timeoutMs: REQUEST_MS }));
       this.status = 'loading';
       await this.refresh();
+      return true;
     } catch (error) {
       this.pairingError = error;
+      return false;
     }
   }
 
@@ -173,10 +227,17 @@ export class KioskController {
       if (!this.current) this.code = null;
       return;
     }
+    if (this.#codeLoading) return;
+    this.#codeLoading = true;
+    this.#codeTriedAt = Date.now();
     try {
-      this.code = await api.get<CheckinCode>('/api/kiosk/checkin-code');
+      const code = await this.#call(() => api.get<CheckinCode>('/api/kiosk/checkin-code', { timeoutMs: REQUEST_MS }));
+      this.code = code;
+      this.#codeUntil = this.now + code.expiresInSec * 1000;
     } catch {
       // shown again on the next refresh
+    } finally {
+      this.#codeLoading = false;
     }
   }
 
@@ -189,7 +250,7 @@ export class KioskController {
       const fresh = !pb.expiresAt || Date.parse(pb.expiresAt) > Date.now() + 60_000;
       if (fresh || readManifest(session.lectureId)?.complete) return pb;
     }
-    const pb = await api.post<StationPlayback>('/api/kiosk/playback', { sessionId: session.id });
+    const pb = await this.#call(() => api.post<StationPlayback>('/api/kiosk/playback', { sessionId: session.id }, { timeoutMs: REQUEST_MS }));
     try {
       localStorage.setItem(key, JSON.stringify(pb));
     } catch {
@@ -225,54 +286,50 @@ export class KioskController {
   async checkIn(username: string): Promise<{ ok: boolean; queued?: boolean; name?: string; error?: unknown }> {
     const session = this.current;
     if (!session) return { ok: false, error: new ApiError(409, 'NO_SESSION', '现在没有进行中的课程', 'No session is on now') };
-    try {
-      const r = await api.post<{ ok: boolean; user: { id: string; name: string } }>('/api/kiosk/checkin', { username });
-      void this.refresh();
-      return { ok: true, name: r.user.name };
-    } catch (error) {
-      if (error instanceof ApiError && error.status > 0) return { ok: false, error };
-      // No network: queued, sent with the next sync.
-      const queue = this.#queue();
-      queue.push({ key: `${this.station?.id}:${session.id}:${username}:${Date.now()}`, username, at: this.now, sessionId: session.id });
-      this.#saveQueue(queue);
-      return { ok: true, queued: true };
+    // Read now, not when the request gives up: the check-in counts from this moment.
+    const clock = Date.now();
+    const queued = { key: checkinKey(session.id, clock), username, at: this.now, clock, sessionId: session.id };
+    if (this.online) {
+      try {
+        const r = await this.#call(() => api.post<{ ok: boolean; user: { id: string; name: string } }>('/api/kiosk/checkin', { username }, { timeoutMs: REQUEST_MS }));
+        void this.refresh();
+        return { ok: true, name: r.user.name };
+      } catch (error) {
+        if (error instanceof ApiError && this.online) return { ok: false, error };
+      }
     }
+    // No answer (offline, refused or black-holed): queued at once, sent with the next sync.
+    this.queued = this.#checkins.add(queued);
+    return { ok: true, queued: true };
   }
 
   // ---- roster confirmation (确认名单) ------------------------------------------------------------
 
   /** Who checked in to the current session (or the last one, after it ended). */
   roster(sessionId?: string): Promise<Roster> {
-    return api.get<Roster>(sessionId ? `/api/kiosk/roster?sessionId=${sessionId}` : '/api/kiosk/roster');
+    return this.#call(() => api.get<Roster>(sessionId ? `/api/kiosk/roster?sessionId=${sessionId}` : '/api/kiosk/roster', { timeoutMs: REQUEST_MS }));
   }
 
   /** The operator ticks who stayed: their presence is credited from check-in to the end. */
   async confirmRoster(sessionId: string, userIds: string[]): Promise<RosterConfirmed> {
-    const r = await api.post<RosterConfirmed>('/api/kiosk/roster', { sessionId, userIds });
+    const r = await this.#call(() => api.post<RosterConfirmed>('/api/kiosk/roster', { sessionId, userIds }, { timeoutMs: UPLOAD_MS }));
     void this.refresh();
     return r;
   }
 
-  #queue(): QueuedCheckin[] {
-    try {
-      return JSON.parse(localStorage.getItem(CHECKIN_QUEUE) ?? '[]') as QueuedCheckin[];
-    } catch {
-      return [];
-    }
-  }
-
-  #saveQueue(queue: QueuedCheckin[]) {
-    localStorage.setItem(CHECKIN_QUEUE, JSON.stringify(queue));
-    this.queued = queue.length;
-  }
-
+  /** Sends the queued check-ins (one batch at a time; the keys make a resend harmless). */
   async #flushCheckins() {
-    const queue = this.#queue();
+    const queue = this.#checkins.list();
     this.queued = queue.length;
-    if (!queue.length) return;
-    const r = await api.post<{ checkins: { key: string; ok: boolean }[] }>('/api/kiosk/sync', { beats: [], checkins: queue });
-    const done = new Set(r.checkins.map((c) => c.key));
-    this.#saveQueue(this.#queue().filter((c) => !done.has(c.key)));
+    if (!queue.length || this.#flushing) return;
+    this.#flushing = true;
+    try {
+      const body = { beats: [], checkins: queue, sentClock: Date.now() };
+      const r = await this.#call(() => api.post<{ checkins: { key: string; ok: boolean }[] }>('/api/kiosk/sync', body, { timeoutMs: UPLOAD_MS }));
+      this.queued = this.#checkins.remove(new Set(r.checkins.map((c) => c.key)));
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   close(): void {

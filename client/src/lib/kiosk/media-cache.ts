@@ -6,6 +6,7 @@
  * playlist directly, so the player never asks for a rung that is not cached. Files are stored
  * under /kiosk-cache/<lecture>/<path>, where the service worker (sw/kiosk-sw.ts) finds them.
  */
+import { anySignal, timeoutSignal } from '../api/client.ts';
 import { chooseRung, defaultRung, nextRate, parseRungs, shouldFallBack, type Rung } from './rung-choice.ts';
 
 export const MEDIA_CACHE = 'kiosk-media-v1';
@@ -79,6 +80,10 @@ export function segmentUris(playlist: string): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
+/** No file of a replay takes longer than this, even on a thin link: a black-holed fetch gives up and the next refresh resumes. */
+const FETCH_DEADLINE_MS = 60_000;
+const withDeadline = (signal: AbortSignal | undefined) => (signal ? anySignal([signal, timeoutSignal(FETCH_DEADLINE_MS)]) : timeoutSignal(FETCH_DEADLINE_MS));
+
 const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/') + 1) : '');
 
 /**
@@ -89,7 +94,7 @@ const dirOf = (rel: string) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf
 export async function prefetchReplay(lectureId: string, masterUrl: string, plan: PrefetchPlan, onProgress?: (m: CachedReplay) => void, signal?: AbortSignal): Promise<CachedReplay> {
   const cache = await caches.open(MEDIA_CACHE);
   const base = masterUrl.slice(0, masterUrl.lastIndexOf('/') + 1);
-  const rungs = parseRungs(await (await fetch(masterUrl, { signal })).text());
+  const rungs = parseRungs(await (await fetch(masterUrl, { signal: withDeadline(signal) })).text());
   const earlier = readManifest(lectureId);
   const input = (cachedBytes: Record<string, number>) => ({ durationSec: plan.durationSec, secondsLeft: plan.secondsLeft(), bytesPerSec: readRate(), cachedBytes });
   let rung: Rung | null = chooseRung(rungs, input(earlier ? { [earlier.variant]: earlier.bytes } : {}));
@@ -126,7 +131,7 @@ async function fetchRendition(
   signal: AbortSignal | undefined,
   fallBack: (m: CachedReplay) => Rung | null,
 ): Promise<CachedReplay | Rung> {
-  const playlistRes = await fetch(base + variant, { signal });
+  const playlistRes = await fetch(base + variant, { signal: withDeadline(signal) });
   if (!playlistRes.ok) throw new Error(`playlist ${playlistRes.status}`);
   const playlistText = await playlistRes.text();
   await cache.put(cacheKey(lectureId, variant), new Response(playlistText, { headers: { 'content-type': 'application/vnd.apple.mpegurl' } }));
@@ -140,7 +145,7 @@ async function fetchRendition(
       m.bytes += Number(hit.headers.get('content-length') ?? 0) || (await hit.clone().arrayBuffer()).byteLength;
     } else {
       const started = performance.now();
-      const res = await fetch(base + rel, { signal });
+      const res = await fetch(base + rel, { signal: withDeadline(signal) });
       if (!res.ok) throw new Error(`segment ${res.status}`);
       const body = await res.arrayBuffer();
       noteRate(body.byteLength, performance.now() - started);
