@@ -8,7 +8,8 @@
  * (b) a reload while black-holed shows the kiosk and the cached session within 5 s with the
  *     pending check-in count; when the link returns the check-in is credited from when it was
  *     made, once;
- * (c) B's first-ever session starts offline on time (the player chunk was cached at pairing).
+ * (c) B's first-ever session starts offline on time (the player chunk was cached at pairing) and
+ *     plays to the end.
  * Screenshots go to test-results/screenshots/.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -115,6 +116,12 @@ describe('kiosk offline', () => {
     expect(Math.abs((await videoTime(b.page)) - (Date.now() - startB) / 1000)).toBeLessThan(6);
     await expect.poll(() => b.page.getByTestId('kiosk-online').textContent()).toBe('离线');
     await screenshot(b.page, 'kiosk-offline-first-session');
+    // How far B's player gets, sampled in the page (the player leaves the screen when the session ends).
+    await b.page.evaluate(() => {
+      const w = window as unknown as { maxPlayed: number };
+      w.maxPlayed = 0;
+      setInterval(() => (w.maxPlayed = Math.max(w.maxPlayed, document.querySelector<HTMLVideoElement>('[data-testid="kiosk-video"]')?.currentTime ?? 0)), 250);
+    });
 
     // (b) A restarts in the black hole: the kiosk, its session and the pending check-in within 5 s.
     const reloadAt = Date.now();
@@ -137,5 +144,10 @@ describe('kiosk offline', () => {
     expect(rows).toHaveLength(1);
     expect(Math.abs(Date.parse(String(rows[0]!.checkedInAt)) - madeAt)).toBeLessThan(3_000);
     await screenshot(a.page, 'kiosk-offline-back');
+
+    // (c) B, offline all along, plays its first-ever session to the end.
+    const played = () => b.page.evaluate(() => (window as unknown as { maxPlayed: number }).maxPlayed);
+    await expect.poll(played, { timeout: Math.max(0, startB + CLIP_SEC * 1000 - Date.now()) + 15_000 }).toBeGreaterThan(CLIP_SEC - 1.5);
+    expect(await b.page.getByTestId('kiosk-online').textContent()).toBe('离线');
   }, 150_000);
 });

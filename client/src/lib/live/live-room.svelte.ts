@@ -5,9 +5,9 @@
  *
  * - Joining loads the router's capabilities into a Device, opens a receive transport and
  *   consumes every producer except this page's own; new producers are consumed as they come.
- * - The host (and a viewer brought on stage) opens a send transport: camera with three simulcast
- *   layers, microphone, and a screen share as a second video. Each can be muted (paused) or
- *   stopped and started again.
+ * - The host (and a viewer brought on stage) publishes camera, microphone and screen share through
+ *   live-publisher.svelte.ts, which the room forwards `local`, `publish`, `unpublish` and
+ *   `setPaused` to.
  * - Recovery: a transport whose ICE fails or disconnects restarts ICE; a socket that reconnects,
  *   or a room rebuilt after a media worker died (`live:rebuild`), sets everything up again,
  *   publishing this page's tracks anew. Nothing needs a page reload.
@@ -20,23 +20,17 @@
  */
 import { Device } from 'mediasoup-client';
 import { debugHookEnabled } from '../debug.ts';
-import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
+import type { Consumer, Transport } from 'mediasoup-client/types';
 import type { Socket } from 'socket.io-client';
 import { realtime } from '../realtime.ts';
 import { request } from './signaling.ts';
 import { linkQuality, type Quality } from './inbound-stats.ts';
 import { shownPath, type PathState } from './path-health.ts';
 import { PathMonitor } from './path-monitor.ts';
+import { LivePublisher, type LocalTracks } from './live-publisher.svelte.ts';
 import type { ChatMessage, JoinAnswer, LiveState, PeerInfo, ProducerInfo, ProducerSource, Question, RemoteTrack } from './types.ts';
 
 const QUALITY_MS = 3_000;
-
-/** Simulcast layers of the camera: ~180p, ~360p, ~720p. */
-const CAMERA_ENCODINGS = [
-  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
-];
 
 export type { Quality } from './inbound-stats.ts';
 
@@ -46,7 +40,6 @@ declare global {
     __live?: LiveRoomClient;
   }
 }
-
 
 export class LiveRoomClient {
   status = $state<'idle' | 'joining' | 'joined' | 'error' | 'removed'>('idle');
@@ -63,8 +56,6 @@ export class LiveRoomClient {
   chat = $state<ChatMessage[]>([]);
   questions = $state<Question[]>([]);
   remote = $state<RemoteTrack[]>([]);
-  /** This page's published tracks by source. */
-  local = $state<Partial<Record<ProducerSource, { track: MediaStreamTrack; paused: boolean; producerId: string | null }>>>({});
   quality = $state<Quality>('unknown');
   /** Health of this viewer's WebRTC path (path-health.ts): what the header says. */
   path = $state<PathState>('connecting');
@@ -76,9 +67,13 @@ export class LiveRoomClient {
   readonly lectureId: string;
   #socket: Socket | null = null;
   #device: Device | null = null;
-  #send: Transport | null = null;
   #recv: Transport | null = null;
-  #producers = new Map<ProducerSource, Producer>();
+  #publisher = new LivePublisher({
+    socket: () => this.#socket,
+    device: () => this.#device,
+    mayPublish: () => this.mayPublish,
+    wire: (t) => this.#wireTransport(t),
+  });
   #consumers = new Map<string, Consumer>();
   /** Producers announced while the receive transport was still being opened. */
   #pending = new Map<string, ProducerInfo>();
@@ -172,15 +167,11 @@ export class LiveRoomClient {
     on<{ id: string }>('live:producer-resumed', ({ id }) => this.#markRemote(id, false));
     on('live:rebuild', () => void this.#setup());
     on<{ onStage: boolean }>('live:stage', ({ onStage }) => void this.#onStage(onStage));
-    on('live:muted', () => {
-      const mic = this.local.mic;
-      if (mic) this.local = { ...this.local, mic: { ...mic, paused: true } };
-      this.#producers.get('mic')?.pause();
-    });
+    on('live:muted', () => this.#publisher.mutedByHost());
     on('live:removed', () => {
       this.status = 'removed';
       this.#teardownMedia();
-      this.#stopLocalTracks();
+      this.#publisher.stopTracks();
     });
   }
 
@@ -236,7 +227,7 @@ export class LiveRoomClient {
     this.#pending.clear();
     const others = [...announced.values()].filter((p) => p.peerId !== this.you?.peerId);
     await Promise.all(others.map((p) => this.#consume(p)));
-    if (this.mayPublish) await this.#republish();
+    if (this.mayPublish) await this.#publisher.republish();
   }
 
   async #openRecv() {
@@ -245,20 +236,6 @@ export class LiveRoomClient {
     const t = this.#device!.createRecvTransport(transport);
     this.#wireTransport(t);
     this.#recv = t;
-  }
-
-  async #openSend() {
-    const socket = this.#socket!;
-    const { transport } = await request<{ transport: never }>(socket, 'live:transport:create', { direction: 'send' });
-    const t = this.#device!.createSendTransport(transport);
-    this.#wireTransport(t);
-    t.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-      request<{ producer: ProducerInfo }>(socket, 'live:produce', { transportId: t.id, kind, rtpParameters, source: (appData as { source: ProducerSource }).source }).then(
-        (res) => callback({ id: res.producer.id }),
-        (err: Error) => errback(err),
-      );
-    });
-    this.#send = t;
   }
 
   #wireTransport(t: Transport) {
@@ -314,82 +291,22 @@ export class LiveRoomClient {
     this.remote = this.remote.map((x) => (x.producerId === producerId ? { ...x, paused } : x));
   }
 
-  // ---- publishing ------------------------------------------------------------------------
+  // ---- publishing (live-publisher.svelte.ts) ---------------------------------------------
+
+  /** This page's published tracks by source. */
+  get local(): LocalTracks {
+    return this.#publisher.local;
+  }
 
   /** Starts (or replaces) a source with a captured track. */
-  async publish(source: ProducerSource, track: MediaStreamTrack): Promise<void> {
-    this.#producers.get(source)?.close();
-    this.#producers.delete(source);
-    const old = this.local[source];
-    if (old && old.track !== track) old.track.stop();
-    this.local = { ...this.local, [source]: { track, paused: false, producerId: null } };
-    track.addEventListener('ended', () => {
-      if (this.local[source]?.track === track) void this.unpublish(source);
-    });
-    await this.#produce(source);
-  }
-
-  async #produce(source: ProducerSource) {
-    const entry = this.local[source];
-    if (!entry || !this.#device?.loaded || !this.mayPublish) return;
-    if (!this.#send) await this.#openSend();
-    const producer = await this.#send!.produce({
-      track: entry.track,
-      ...(source === 'camera' ? { encodings: CAMERA_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
-      // The page owns its tracks: a producer closed by a rebuild must not end them, so they can
-      // be published again.
-      stopTracks: false,
-      appData: { source },
-    });
-    this.#producers.set(source, producer);
-    if (entry.paused) producer.pause();
-    this.local = { ...this.local, [source]: { ...entry, producerId: producer.id } };
-  }
-
-  async #republish() {
-    for (const source of Object.keys(this.local) as ProducerSource[]) await this.#produce(source);
-  }
-
-  async unpublish(source: ProducerSource): Promise<void> {
-    const producer = this.#producers.get(source);
-    this.#producers.delete(source);
-    if (producer && this.#socket) {
-      producer.close();
-      await request(this.#socket, 'live:producer:close', { producerId: producer.id }).catch(() => {});
-    }
-    this.local[source]?.track.stop();
-    const next = { ...this.local };
-    delete next[source];
-    this.local = next;
-  }
-
-  async setPaused(source: ProducerSource, paused: boolean): Promise<void> {
-    const entry = this.local[source];
-    if (!entry) return;
-    const producer = this.#producers.get(source);
-    if (producer && this.#socket) {
-      if (paused) producer.pause();
-      else producer.resume();
-      await request(this.#socket, paused ? 'live:producer:pause' : 'live:producer:resume', { producerId: producer.id }).catch(() => {});
-    }
-    this.local = { ...this.local, [source]: { ...entry, paused } };
-  }
+  publish = (source: ProducerSource, track: MediaStreamTrack): Promise<void> => this.#publisher.publish(source, track);
+  unpublish = (source: ProducerSource): Promise<void> => this.#publisher.unpublish(source);
+  setPaused = (source: ProducerSource, paused: boolean): Promise<void> => this.#publisher.setPaused(source, paused);
 
   async #onStage(onStage: boolean) {
     if (this.you) this.you = { ...this.you, onStage };
-    if (onStage) {
-      // Brought on stage (连麦): publish camera and microphone at once; either can be stopped.
-      try {
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
-        for (const track of stream.getTracks()) await this.publish(track.kind === 'audio' ? 'mic' : 'camera', track);
-      } catch (error) {
-        this.error = error;
-      }
-    } else {
-      for (const source of Object.keys(this.local) as ProducerSource[]) await this.unpublish(source);
-      this.#send?.close();
-      this.#send = null;
-    }
+    if (onStage) await this.#publisher.joinStage().catch((error: unknown) => (this.error = error));
+    else await this.#publisher.leaveStage();
   }
 
   // ---- room actions ----------------------------------------------------------------------
@@ -453,7 +370,7 @@ export class LiveRoomClient {
   // ---- quality ---------------------------------------------------------------------------
 
   async #measureQuality() {
-    const t = this.#send ?? this.#recv;
+    const t = this.#publisher.transport ?? this.#recv;
     if (!this.#socket?.connected) {
       this.quality = 'offline';
       return;
@@ -481,21 +398,10 @@ export class LiveRoomClient {
     this.#pending.clear();
     for (const c of this.#consumers.values()) c.close();
     this.#consumers.clear();
-    for (const p of this.#producers.values()) p.close();
-    this.#producers.clear();
-    this.#send?.close();
+    this.#publisher.closeMedia();
     this.#recv?.close();
-    this.#send = null;
     this.#recv = null;
     this.remote = [];
-    const local = { ...this.local };
-    for (const k of Object.keys(local) as ProducerSource[]) local[k] = { ...local[k]!, producerId: null };
-    this.local = local;
-  }
-
-  #stopLocalTracks() {
-    for (const entry of Object.values(this.local)) entry?.track.stop();
-    this.local = {};
   }
 
   close(): void {
@@ -504,7 +410,7 @@ export class LiveRoomClient {
     clearInterval(this.#qualityTimer);
     this.#monitor.stop();
     this.#teardownMedia();
-    this.#stopLocalTracks();
+    this.#publisher.stopTracks();
     if (this.#socket?.connected) this.#socket.emit('live:leave', {}, () => {});
     for (const off of this.#offs) off();
   }
