@@ -34,3 +34,7 @@ export type {
   RouterLoadInfo,
   RecordingOptions,
 } from './types';
+export { planReplay, buildReplayArgs, MIN_SLATE_SEC, REPLAY_FPS, SLATE_COLOR } from './replay-plan';
+export type { ReplayPartInput, ReplayPiece, ReplayPlan, ReplayArgsOptions } from './replay-plan';
+export { renderReplay, probeRecordedPart, ReplayError } from './replay';
+export type { RecordedPart, ReplayPartSource, RenderReplayOptions, RenderReplayResult } from './replay';

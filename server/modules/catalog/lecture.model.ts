@@ -68,9 +68,15 @@ const lectureSchema = new Schema(
           startedAt: Date,
           endedAt: Date,
           replayLectureId: { type: Schema.Types.ObjectId },
+          // The recording's folder (`live/<id>/<stamp>`), kept so that after a portal restart the
+          // lecture goes on recording into new parts of the same folder.
           recordingPrefix: String,
-          // Each recording part's folder and where it starts on the live timeline (its segments restart at 0).
-          parts: { type: [new Schema({ prefix: String, offsetSec: Number }, { _id: false })], default: undefined },
+          // Each recording part's folder and where it starts on the live timeline (its segments restart at 0);
+          // its number, length and picture size once it has stopped (a part cut short by a restart has none).
+          parts: {
+            type: [new Schema({ prefix: String, offsetSec: Number, index: Number, durationSec: Number, width: Number, height: Number }, { _id: false })],
+            default: undefined,
+          },
         },
         { _id: false },
       ),

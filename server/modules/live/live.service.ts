@@ -13,30 +13,31 @@
  *   delivered seconds of the live timeline for their playback session. Live HLS viewers' evidence
  *   is the segment bytes sent to them, placed on the timeline by their part's offset
  *   (`live.parts`, kept on the lecture as each part starts; playback/delivery.ts).
+ * - The recording's state is in the store: its folder (`live.recordingPrefix`) and each part
+ *   (`live.parts`: folder, offset; number, length and size once stopped). After a portal restart
+ *   during a live lecture, the host's producers start the next part in the same folder; nothing
+ *   recorded before is removed or overwritten.
  * - Ending stops the recording, fixes the lecture's duration (so live attendance completes by
- *   the same rules as a recording), and turns the parts into one MP4 (stream copy) that becomes
- *   a new recorded lecture (回放), transcoded by the job queue and published when ready; the
- *   room's state says `replayReady` only then (the catalog's `lecture-changed`), so pages never
- *   link to a replay that cannot be watched yet.
+ *   the same rules as a recording), and queues the `live-replay` job (replay-job.ts): the stored
+ *   parts placed on the live timeline become a new recorded lecture (回放), transcoded by the
+ *   job queue and published when ready; the room's state says `replayReady` only then (the
+ *   catalog's `lecture-changed`), so pages never link to a replay that cannot be watched yet.
  * - A worker that dies takes its rooms with it: the room manager rebuilds them and every
  *   participant is told to set up again (`live:rebuild`).
  */
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Types } from 'mongoose';
+import { mkdir, stat } from 'node:fs/promises';
 import type { Server as IoServer } from 'socket.io';
 import type { AppConfig } from '../../../config';
-import { LiveRoomManager, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
+import { LiveRoomManager, probeRecordedPart, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
 import type { Models } from '../../store/models';
 import { writeLecture, type CatalogService } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import type { JobQueue } from '../jobs/job-queue';
 import type { StudyEngine } from '../study/study-engine';
 import { LiveSession } from './live-session';
+import { LiveRecordingRepository, nextPartIndex } from './recording-repository';
+import { LIVE_REPLAY_JOB, liveReplayPayload, makeLiveReplayHandler } from './replay-job';
 
-const run = promisify(execFile);
 const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
 
@@ -55,6 +56,7 @@ interface Part {
   videoProducerId?: string;
   ready: boolean;
   stopped: boolean;
+  described?: boolean;
 }
 
 export interface LiveState {
@@ -78,7 +80,10 @@ export interface LiveEntry {
   room: LiveRoom | null;
   roomPending: Promise<LiveRoom> | null;
   state: LiveState;
-  stamp?: string;
+  /** `live/<lecture>/<stamp>`: the recording's folder, set at the start and kept in the store. */
+  recordingPrefix?: string;
+  /** The number of the next part (after the stored ones when the portal restarted mid-lecture). */
+  nextPart: number;
   parts: Part[];
   recordingSync: Promise<void>;
   /** peerId -> the peer's study playback and the bytes seen at the last sample. */
@@ -89,6 +94,8 @@ export interface LiveEntry {
 export class LiveService {
   readonly rooms: LiveRoomManager;
   private readonly entries = new Map<string, LiveEntry>();
+  private readonly recording: LiveRecordingRepository;
+  private readonly describing = new Set<Promise<void>>();
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
 
@@ -105,6 +112,7 @@ export class LiveService {
       log: Log;
     },
   ) {
+    this.recording = new LiveRecordingRepository(deps.models);
     const ms = deps.config.mediasoup;
     this.rooms = new LiveRoomManager(deps.pool, {
       listenIp: ms.listenIp,
@@ -119,7 +127,17 @@ export class LiveService {
     this.sampler = setInterval(() => this.sampleDelivery(), SAMPLE_MS);
     this.sampler.unref();
     deps.catalog.on('lecture-changed', this.onLectureChanged);
+    deps.jobs.register(LIVE_REPLAY_JOB, makeLiveReplayHandler({ ...deps, onQueued: this.onReplayQueued }));
   }
+
+  /** The replay lecture exists (the job made it) and is being transcoded. */
+  private readonly onReplayQueued = (lectureId: string, replayLectureId: string) => {
+    const e = this.entries.get(lectureId);
+    this.deps.log.info({ lectureId, replayLectureId }, 'live.replay | recording queued for the replay');
+    if (!e || e.state.replayLectureId === replayLectureId) return;
+    e.state = { ...e.state, replayLectureId };
+    this.emit(e, 'live:state', e.state);
+  };
 
   /** A replay became watchable (its transcode finished and published it): the room is told at once. */
   private readonly onLectureChanged = (l: LectureDoc) => {
@@ -159,6 +177,8 @@ export class LiveService {
           replayLectureId,
           replayReady,
         },
+        recordingPrefix: lecture.live?.recordingPrefix ?? undefined,
+        nextPart: nextPartIndex(lecture.live?.parts ?? []),
         parts: [],
         recordingSync: Promise.resolve(),
         delivery: new Map(),
@@ -258,8 +278,8 @@ export class LiveService {
     if (e.state.state !== 'live') {
       const now = Date.now();
       e.state = { ...e.state, state: 'live', startedAt: now };
-      e.stamp = String(now);
-      await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now) } }));
+      e.recordingPrefix = `live/${e.lectureId}/${now}`;
+      await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'live', 'live.startedAt': new Date(now), 'live.recordingPrefix': e.recordingPrefix } }));
       this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
       this.deps.log.info({ lectureId: e.lectureId }, 'live.start() | the live lecture started');
     }
@@ -283,21 +303,27 @@ export class LiveService {
     if (cur && !cur.stopped && cur.videoProducerId === video?.id && cur.audioProducerId === audio?.id) return;
     if (cur) await this.stopPart(cur);
     if (!video && !audio) return;
-    const index = e.parts.length + 1;
-    const prefix = `live/${e.lectureId}/${e.stamp}/part-${index}`;
+    // A lecture started before the folder was kept in the store records beside its start.
+    e.recordingPrefix ??= `live/${e.lectureId}/${e.state.startedAt ?? Date.now()}`;
+    // A folder already holding a recording (its part was not stored before the portal stopped) is skipped, never reused.
+    let index = e.nextPart++;
+    while (await stat(this.deps.storage.path(`${e.recordingPrefix}/part-${index}/index.m3u8`)).then(() => true, () => false)) index = e.nextPart++;
+    const prefix = `${e.recordingPrefix}/part-${index}`;
     const outDir = this.deps.storage.path(prefix);
-    await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const recorder = await e.room.startRecording({ videoProducerId: video?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
     const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, audioProducerId: audio?.id, ready: false, stopped: false };
     // A recorder also ends on its own (its room was rebuilt): the next sync starts a new part.
     recorder.once('exit', () => {
       part.stopped = true;
+      const described = this.describePart(e, part).catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not described'));
+      this.describing.add(described);
+      void described.finally(() => this.describing.delete(described));
     });
     e.parts.push(part);
     e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
     // Before the lecture's media points at the part: the media routes place its segments on the timeline by it.
-    await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $push: { 'live.parts': { prefix, offsetSec: part.offsetSec } } })).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
+    await this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
         part.ready = true;
@@ -327,64 +353,28 @@ export class LiveService {
     e.room = null;
     e.delivery.clear();
     this.deps.log.info({ lectureId: e.lectureId, durationSec, parts: e.parts.length }, 'live.end() | the live lecture ended');
-    if (e.parts.length) {
-      void this.makeReplay(e).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId }, 'live.replay | failed'));
+    // The stored parts, also those recorded before a portal restart.
+    if (e.parts.length || e.nextPart > 1) {
+      const job = await this.deps.jobs.enqueue(LIVE_REPLAY_JOB, { ...liveReplayPayload(e.lectureId) });
+      this.deps.log.info({ lectureId: e.lectureId, jobId: String(job._id) }, 'live.end() | the replay was queued');
     }
     return e.state;
-  }
-
-  /** Joins the recorded parts into one MP4 and makes it a recorded lecture, published once transcoded. */
-  private async makeReplay(e: LiveEntry): Promise<string> {
-    const { models, storage, config, jobs } = this.deps;
-    const live = await models.Lecture.findById(e.lectureId).lean<LectureDoc>();
-    if (!live) throw new Error('the live lecture is gone');
-    const listFile = storage.path(`live/${e.lectureId}/${e.stamp}/concat.txt`);
-    const lines: string[] = [];
-    for (const p of e.parts) {
-      const dir = storage.path(p.prefix);
-      const playlist = await readFile(join(dir, 'index.m3u8'), 'utf8').catch(() => '');
-      for (const l of playlist.split('\n')) if (l.trim().endsWith('.ts')) lines.push(`file '${join(dir, l.trim())}'`);
-    }
-    if (!lines.length) throw new Error('the recording has no segments');
-    await writeFile(listFile, lines.join('\n') + '\n');
-    const replayId = new Types.ObjectId();
-    const key = `lectures/${String(replayId)}/source/recording.mp4`;
-    const out = storage.path(key);
-    await mkdir(join(out, '..'), { recursive: true });
-    await run(config.ffmpeg.ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', listFile, '-c', 'copy', '-bsf:a', 'aac_adtstoasc', '-movflags', '+faststart', out], { timeout: 10 * 60_000 });
-    await models.Lecture.create({
-      _id: replayId,
-      title: `${live.title}（回放）`,
-      summary: live.summary,
-      lecturer: live.lecturer,
-      institution: live.institution,
-      topic: live.topic,
-      category: live.category,
-      tags: live.tags,
-      creditHours: live.creditHours,
-      required: live.required,
-      attentionChecks: live.attentionChecks,
-      audienceUnitIds: live.audienceUnitIds,
-      kind: 'recorded',
-      createdBy: live.createdBy,
-      replayOf: live._id,
-      sourceKey: key,
-      state: 'processing',
-      processing: { state: 'queued', percent: 0, attempts: 0 },
-    });
-    const job = await jobs.enqueue('transcode', { lectureId: String(replayId), publish: true });
-    await writeLecture(models, String(replayId), () => models.Lecture.updateOne({ _id: replayId }, { $set: { 'processing.jobId': job._id } }));
-    await writeLecture(models, e.lectureId, () => models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.replayLectureId': replayId } }));
-    this.deps.catalog.changed((await models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
-    e.state = { ...e.state, replayLectureId: String(replayId) };
-    this.emit(e, 'live:state', e.state);
-    this.deps.log.info({ lectureId: e.lectureId, replayLectureId: String(replayId) }, 'live.replay | recording queued for the replay');
-    return String(replayId);
   }
 
   private async stopPart(p: Part) {
     p.stopped = true;
     await p.recorder.stop().catch(() => {});
+  }
+
+  /**
+   * A stopped part's number, length and size are kept with it (after its recorder's exit, in the
+   * background: the next part need not wait; close() waits for them, the store still open).
+   */
+  private async describePart(e: LiveEntry, p: Part) {
+    if (p.described) return;
+    p.described = true;
+    const probed = await probeRecordedPart(this.deps.storage.path(p.prefix), this.deps.config.ffmpeg.ffprobePath);
+    await this.recording.describePart(e.lectureId, p.prefix, { index: p.index, durationSec: probed?.durationSec ?? 0, width: probed?.width, height: probed?.height });
   }
 
   private async onRebuilt(roomId: string) {
@@ -403,6 +393,7 @@ export class LiveService {
       clearTimeout(e.idleTimer);
       for (const p of e.parts) await this.stopPart(p);
     }
+    await Promise.allSettled([...this.describing]);
     this.rooms.closeAll();
   }
 }
