@@ -24,7 +24,7 @@ import { startServer } from '../helpers/server';
 const CLIP_SEC = 50;
 /** The kiosk's request deadline (kiosk.svelte.ts REQUEST_MS) and poll (POLL_MS). */
 const REQUEST_MS = 5_000;
-const POLL_MS = 10_000;
+const POLL_MS = 5_000;
 let server: Awaited<ReturnType<typeof startServer>>;
 let link: Awaited<ReturnType<typeof startLinkProxy>>;
 let linkB: Awaited<ReturnType<typeof startLinkProxy>>;

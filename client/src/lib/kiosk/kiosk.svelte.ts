@@ -27,7 +27,7 @@ import { CheckinQueue, checkinKey } from './checkin-queue.ts';
 import { prefetchReplay, pruneCache, readManifest, type CachedReplay } from './media-cache.ts';
 import type { CheckinCode, KioskSession, KioskState, PresentLearner, Roster, RosterConfirmed, StationInfo, StationPlayback } from './types.ts';
 
-const POLL_MS = 10_000;
+const POLL_MS = 5_000;
 const CODE_REFRESH_MS = 20_000;
 const PREFETCH_DAYS = 3;
 const STATE_KEY = 'kiosk:state';
