@@ -32,9 +32,11 @@ export default fp(
     const notify = (event: ProcessingEvent) => {
       app.io?.to(`lecture:${event.lectureId}`).emit('lecture:processing', event);
     };
-    const jobs = new JobQueue(store.models, config.jobs, app.log, (job, outcome, error) =>
-      job.type === 'transcode' ? recordTranscodeOutcome(store.models, notify, job, outcome, error) : Promise.resolve(),
-    );
+    const jobs = new JobQueue(store.models, config.jobs, app.log, async (job, outcome, error) => {
+      if (job.type === 'transcode') return recordTranscodeOutcome(store.models, notify, job, outcome, error);
+      // A live replay that failed for good: the room keeps saying the replay is pending, so say why here.
+      if (outcome === 'failed') app.log.error({ jobId: String(job._id), type: job.type, payload: job.payload, err: error }, 'jobs | failed for good');
+    });
     const workDir = join(config.dataDir, 'work');
     mkdirSync(workDir, { recursive: true });
     jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
