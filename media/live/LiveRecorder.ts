@@ -4,12 +4,15 @@
 // - One PlainTransport per stream on 127.0.0.1, rtcpMux off, comedia off, connect()ed to the
 //   RTP/RTCP pair ffmpeg listens on (udp-ports.ts); one consumer per stream, with the codec
 //   alone (recording-args.ts), created paused.
-// - Order: consumers paused -> ffmpeg spawned -> its ports bound -> consumers resumed. From
-//   then on a keyframe is requested every second until the first segment is listed, so that
-//   the first segment starts promptly even when the first keyframe was lost.
+// - Order: consumers paused -> ffmpeg spawned -> its ports bound -> (video on simulcast: top
+//   layers preferred, up to TOP_LAYER_WAIT_MS for the top one to be sent; recorder-layers.ts)
+//   -> consumers resumed. From then on a keyframe is requested every second until the first
+//   segment is listed, and on every layer change, so that the first segment starts promptly
+//   even when the first keyframe was lost.
 // - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() sends
 //   SIGINT (ffmpeg then writes its trailer and #EXT-X-ENDLIST), SIGKILL after killTimeoutMs:
-//   ffmpeg that gave up probing a stream spins and ignores SIGINT. When ffmpeg could not write
+//   ffmpeg that gave up probing a stream spins and ignores SIGINT. An ffmpeg that has not begun
+//   its first segment has nothing to save and is SIGKILLed at once. When ffmpeg could not write
 //   ENDLIST itself, stop() appends it, so a stopped recording is always a complete playlist.
 // - The recorder ends exactly once, by stop(), by ffmpeg exiting on its own (`error` first,
 //   when someone listens), or when every recorded producer (or the router) is gone. `exit` is
@@ -18,6 +21,7 @@
 //   rebuild goes to a new folder, so nothing recorded is ever overwritten.
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -28,46 +32,25 @@ import { LiveRecorderError } from './errors';
 import {
   DEFAULT_RECORDER_SEGMENT_SEC,
   RECORDER_PLAYLIST,
+  RECORDER_SEGMENT_PATTERN,
   buildRecorderArgs,
   buildRecorderSdp,
   recorderRtpCapabilities,
   type RecorderStream,
 } from './recording-args';
+import { RecorderLayers } from './recorder-layers';
+import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
 import { allocateUdpPortPair, waitForUdpBound, type PortPair } from './udp-ports';
 
-export interface LiveRecorderSegment {
-  name: string;
-  durationSec: number;
-}
-
-export interface LiveRecorderExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-export interface LiveRecorderResult {
-  playlistPath: string;
-  durationSec: number;
-  segments: number;
-}
-
-export interface LiveRecorderEvents {
-  segment: [LiveRecorderSegment];
-  exit: [LiveRecorderExit];
-  error: [Error];
-}
-
-export interface LiveRecorderSources {
-  audio?: Producer;
-  video?: Producer;
-}
+export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 
 interface Leg {
   kind: 'audio' | 'video';
   ports: PortPair;
   transport: PlainTransport;
   consumer: Consumer | null;
+  layers: RecorderLayers | null;
 }
 
 const STDERR_TAIL_CHARS = 2_000;
@@ -76,6 +59,9 @@ const KEYFRAME_INTERVAL_MS = 1_000;
 const PLAYLIST_POLL_MS = 250;
 const BIND_WAIT_MS = 3_000;
 const START_ATTEMPTS = 3;
+const FIRST_SEGMENT = RECORDER_SEGMENT_PATTERN.replace(/%0(\d)d/, (_, n: string) => '0'.repeat(Number(n)));
+/** How long a recording may wait, before it starts, for the sender's top simulcast layer. */
+const TOP_LAYER_WAIT_MS = 2_000;
 
 export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   readonly outDir: string;
@@ -196,6 +182,12 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
       this.#stopRequested = true;
       const child = this.#child;
       if (child && this.#exit === null) {
+        // Nothing written yet (no keyframe, still probing): there is no trailer to wait for,
+        // and such an ffmpeg ignores SIGINT anyway.
+        if (!existsSync(join(this.outDir, FIRST_SEGMENT))) {
+          child.kill('SIGKILL');
+          return this.#whenFinished();
+        }
         child.kill('SIGINT');
         this.#killTimer = setTimeout(() => {
           if (this.#exit === null) child.kill('SIGKILL');
@@ -233,11 +225,14 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
         ports.release();
         throw error;
       }
-      const leg: Leg = { kind: producer.kind, ports, transport, consumer: null };
+      const leg: Leg = { kind: producer.kind, ports, transport, consumer: null, layers: null };
       this.#legs.push(leg);
       await transport.connect({ ip: '127.0.0.1', port: ports.port, rtcpPort: ports.rtcpPort });
       const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
       leg.consumer = consumer;
+      if (producer.kind === 'video') {
+        leg.layers = new RecorderLayers(consumer, producer, (from, to) => this.emit('layers-raised', { from, to }));
+      }
       const used = consumer.rtpParameters.codecs[0]!;
       streams.push({
         kind: producer.kind,
@@ -282,8 +277,12 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
         if (this.#legs.every((l) => l.consumer?.closed ?? true)) void this.stop();
       });
     }
+    // ffmpeg keeps the size of the first frame: start on the top layer when it comes soon.
+    await Promise.all(this.#legs.map((leg) => leg.layers?.prepare(TOP_LAYER_WAIT_MS, () => this.#exit !== null)));
+    if (this.#exit !== null) throw this.#failure('ffmpeg exited while starting');
     this.#startedAt = Date.now();
     await Promise.all(this.#legs.map((leg) => leg.consumer!.resume()));
+    for (const leg of this.#legs) leg.layers?.start();
     this.#keyframeTimer = setInterval(() => this.#requestKeyFrames(), KEYFRAME_INTERVAL_MS);
     this.#pollTimer = setInterval(() => void this.#poll(), PLAYLIST_POLL_MS);
   }
@@ -394,6 +393,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
 
   #clearTimers(): void {
     for (const timer of [this.#pollTimer, this.#keyframeTimer]) if (timer) clearInterval(timer);
+    for (const leg of this.#legs) leg.layers?.stop();
     if (this.#killTimer) clearTimeout(this.#killTimer);
     this.#pollTimer = this.#keyframeTimer = this.#killTimer = null;
   }

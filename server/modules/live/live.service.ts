@@ -40,6 +40,8 @@ import { LIVE_REPLAY_JOB, liveReplayPayload, makeLiveReplayHandler } from './rep
 
 const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
+/** How long a new part waits for the host's other track (camera and microphone come back one at a time). */
+const SETTLE_MS = 1_500;
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -57,6 +59,8 @@ interface Part {
   ready: boolean;
   stopped: boolean;
   described?: boolean;
+  /** The host's video rose above the layer this part started on. */
+  raised?: boolean;
 }
 
 export interface LiveState {
@@ -295,13 +299,22 @@ export class LiveService {
 
   private async doSyncRecording(e: LiveEntry) {
     if (e.state.state !== 'live' || !e.room || this.closed) return;
-    const hostIds = new Set(e.session.list().filter((p) => p.role === 'host').map((p) => p.peerId));
-    const mine = e.room.producers().filter((p) => hostIds.has(p.peerId));
-    const video = mine.find((p) => p.source === 'camera') ?? mine.find((p) => p.source === 'screen');
-    const audio = mine.find((p) => p.source === 'mic');
+    const pick = (room: LiveRoom) => {
+      const hostIds = new Set(e.session.list().filter((p) => p.role === 'host').map((p) => p.peerId));
+      const mine = room.producers().filter((p) => hostIds.has(p.peerId));
+      return { video: mine.find((p) => p.source === 'camera') ?? mine.find((p) => p.source === 'screen'), audio: mine.find((p) => p.source === 'mic') };
+    };
+    let { video, audio } = pick(e.room);
     const cur = e.parts.at(-1);
-    if (cur && !cur.stopped && cur.videoProducerId === video?.id && cur.audioProducerId === audio?.id) return;
-    if (cur) await this.stopPart(cur);
+    // After a rebuild the host's tracks come back one at a time: a part that ended with both waits a moment for the other one.
+    for (const settleUntil = Date.now() + SETTLE_MS; cur && (video || audio) && ((cur.videoProducerId && !video) || (cur.audioProducerId && !audio)) && Date.now() < settleUntil && e.room; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (e.room) ({ video, audio } = pick(e.room));
+    }
+    if (!e.room || e.state.state !== 'live' || this.closed) return;
+    if (cur && !cur.stopped && !cur.raised && cur.videoProducerId === video?.id && cur.audioProducerId === audio?.id) return;
+    // Not awaited: an ffmpeg slow to stop does not hold up the next part.
+    if (cur) void this.stopPart(cur);
     if (!video && !audio) return;
     // A lecture started before the folder was kept in the store records beside its start.
     e.recordingPrefix ??= `live/${e.lectureId}/${e.state.startedAt ?? Date.now()}`;
@@ -313,6 +326,11 @@ export class LiveService {
     await mkdir(outDir, { recursive: true });
     const recorder = await e.room.startRecording({ videoProducerId: video?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
     const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, audioProducerId: audio?.id, ready: false, stopped: false };
+    // Its size is pinned below the host's top layer, which came later: a new part records it.
+    recorder.once('layers-raised', () => {
+      part.raised = true;
+      this.syncRecording(e);
+    });
     // A recorder also ends on its own (its room was rebuilt): the next sync starts a new part.
     recorder.once('exit', () => {
       part.stopped = true;

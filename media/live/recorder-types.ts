@@ -1,0 +1,34 @@
+// What a live recording (LiveRecorder) reports: its segments, its end, its layers.
+import type { Producer } from 'mediasoup/lib/types';
+
+export interface LiveRecorderSegment {
+  name: string;
+  durationSec: number;
+}
+
+export interface LiveRecorderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LiveRecorderResult {
+  playlistPath: string;
+  durationSec: number;
+  segments: number;
+}
+
+export interface LiveRecorderEvents {
+  segment: [LiveRecorderSegment];
+  exit: [LiveRecorderExit];
+  error: [Error];
+  /**
+   * The video rose above the simulcast layer the recording started on (the sender's bandwidth
+   * allowed its top layer only later): this recording keeps the smaller size, a new one would not.
+   */
+  'layers-raised': [{ from: number; to: number }];
+}
+
+export interface LiveRecorderSources {
+  audio?: Producer;
+  video?: Producer;
+}
