@@ -8,7 +8,7 @@ import { bestActiveLayer, topLayers } from '../../media/live/recorder-layers';
 
 describe('bestActiveLayer', () => {
   it('is the highest encoding with a positive score, by index, rid or ssrc', () => {
-    expect(bestActiveLayer([{ encodingIdx: 0, score: 10 }, { encodingIdx: 1, score: 8 }, { encodingIdx: 2, score: 0 }])).toBe(1);
+    expect(bestActiveLayer([{ encodingIdx: 0, ssrc: 1, score: 10 }, { encodingIdx: 1, ssrc: 2, score: 8 }, { encodingIdx: 2, ssrc: 3, score: 0 }])).toBe(1);
     const encodings = [{ rid: 'r0' }, { rid: 'r1' }, { rid: 'r2' }];
     expect(bestActiveLayer([{ rid: 'r2', score: 5 }, { rid: 'r0', score: 9 }] as never, encodings)).toBe(2);
     expect(bestActiveLayer([{ ssrc: 22, score: 3 }] as never, [{ ssrc: 11 }, { ssrc: 22 }])).toBe(1);
@@ -16,7 +16,7 @@ describe('bestActiveLayer', () => {
 
   it('is -1 while nothing is sent', () => {
     expect(bestActiveLayer([])).toBe(-1);
-    expect(bestActiveLayer([{ encodingIdx: 0, score: 0 }])).toBe(-1);
+    expect(bestActiveLayer([{ encodingIdx: 0, ssrc: 1, score: 0 }])).toBe(-1);
   });
 });
 
