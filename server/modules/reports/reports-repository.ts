@@ -29,6 +29,7 @@ import type { SummaryChange } from '../study/repositories';
 import type { FlatNode, OrgKind } from '../org/org-tree';
 import type { Cadre, CadreStudy, LedgerFact } from './report-rules';
 import { UnitRosters } from './unit-rosters';
+import { eachLimited } from './each-limited';
 
 /** At most this many unseen entries (a large unit's year) are read by `_id`; more in one read of their years. */
 const ONE_BY_ONE = 20_000;
@@ -41,14 +42,6 @@ const CACHED_ENTRIES = 400_000;
 const CACHED_STUDIES = 25_000;
 /** How long a kept roster or study is trusted without a change seen in this process. */
 const KEEP_MS = 10 * 60_000;
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
 
 interface LedgerRow {
   _id: string;

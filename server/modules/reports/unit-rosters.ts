@@ -13,6 +13,7 @@ import { Types } from 'mongoose';
 import { changeSignal } from '../../store/change-signal';
 import type { Models } from '../../store/models';
 import type { Cadre } from './report-rules';
+import { eachLimited } from './each-limited';
 
 /** More users changed at once than this: forget all units rather than re-read them one by one. */
 const MAX_PATCH = 200;
@@ -97,13 +98,9 @@ export class UnitRosters {
       this.stale = new Set();
       const rows = new Map<string, UserRow | null>();
       try {
-        let next = 0;
-        await Promise.all(Array.from({ length: Math.min(PARALLEL, ids.length) }, async () => {
-          while (next < ids.length) {
-            const id = ids[next++]!;
-            rows.set(id, Types.ObjectId.isValid(id) ? await this.models.User.findById(id, PROJECTION).lean<UserRow>() : null);
-          }
-        }));
+        await eachLimited(ids, PARALLEL, async (id) => {
+          rows.set(id, Types.ObjectId.isValid(id) ? await this.models.User.findById(id, PROJECTION).lean<UserRow>() : null);
+        });
       } catch (err) {
         for (const id of ids) this.stale.add(id);
         throw err;

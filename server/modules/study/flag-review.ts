@@ -13,22 +13,9 @@ import type { Models } from '../../store/models';
 import type { OrgService } from '../org/org.service';
 import type { UserDoc } from '../users/user.model';
 import { flagReason } from './flag-reasons';
+import type { FlagView } from './schemas';
 
 export type FlagState = 'open' | 'reviewed' | 'all';
-
-export interface FlagView {
-  id: string;
-  userId?: string;
-  userName?: string;
-  lectureId?: string;
-  playbackId?: string;
-  kind: string;
-  count: number;
-  seconds: number;
-  reason: string;
-  at: string;
-  review?: { at: string; byName: string; note: string };
-}
 
 interface FlagRow {
   _id: Types.ObjectId;

@@ -11,7 +11,7 @@ import type { UserDoc } from '../users/user.model';
 import { policyProblem } from './credit-rules';
 import { StudyService } from './study.service';
 import { FlagReviewService } from './flag-review';
-import { BeatBatchSchema, checkBeats } from './schemas';
+import { BeatBatchSchema, checkBeats, FlagSchema } from './schemas';
 import { xapiRange } from './xapi';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
@@ -230,20 +230,6 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const flagReview = new FlagReviewService(store.models, org);
-  const FlagReview = Type.Object({ at: Type.String({ format: 'date-time' }), byName: Type.String(), note: Type.String() });
-  const Flag = Type.Object({
-    id: Type.String(),
-    userId: Type.Optional(Type.String()),
-    userName: Type.Optional(Type.String()),
-    lectureId: Type.Optional(Type.String()),
-    playbackId: Type.Optional(Type.String()),
-    kind: Type.String(),
-    count: Type.Integer(),
-    seconds: Type.Number(),
-    reason: Type.String(),
-    at: Type.String({ format: 'date-time' }),
-    review: Type.Optional(FlagReview),
-  });
 
   app.get(
     '/flags',
@@ -253,7 +239,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['study'],
         summary: '可疑学习记录 / suspicious patterns: open (not yet reviewed), reviewed or all',
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }), state: Type.Optional(StringEnum(['open', 'reviewed', 'all'] as const)) }),
-        response: { 200: Type.Object({ items: Type.Array(Flag) }), ...errorResponses },
+        response: { 200: Type.Object({ items: Type.Array(FlagSchema) }), ...errorResponses },
       },
     },
     async (req) => ({ items: await flagReview.list(req.user!, req.query.limit, req.query.state ?? 'all') }),
@@ -268,7 +254,7 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: '标记已处理 / mark a flag reviewed with a note (once; a unit admin only their units\' flags)',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'what was found or done, 1-500 characters' }) }),
-        response: { 200: Flag, ...errorResponses },
+        response: { 200: FlagSchema, ...errorResponses },
       },
     },
     async (req) => flagReview.review(req.user!, req.params.id, req.body.note),

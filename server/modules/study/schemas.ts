@@ -47,3 +47,23 @@ export function checkBeats(items: unknown[]): { valid: ValidBeat[]; rejected: { 
   }
   return { valid, rejected };
 }
+
+/** A flagged study record as the admins' list shows it (GET /api/study/flags; flag-review.ts). */
+export const FlagSchema = Type.Object({
+  id: Type.String(),
+  /** The cadre, or the station for station-side flags. */
+  userId: Type.Optional(Type.String()),
+  userName: Type.Optional(Type.String()),
+  lectureId: Type.Optional(Type.String()),
+  playbackId: Type.Optional(Type.String()),
+  kind: Type.String(),
+  count: Type.Integer(),
+  /** Seconds of credit refused. */
+  seconds: Type.Number(),
+  /** "中文 / English" */
+  reason: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  /** Set once an admin marked the flag reviewed. */
+  review: Type.Optional(Type.Object({ at: Type.String({ format: 'date-time' }), byName: Type.String(), note: Type.String() })),
+});
+export type FlagView = Static<typeof FlagSchema>;

@@ -5,6 +5,7 @@
  * get none. The server's `reason` is "中文 / English"; the panel shows the half of the UI language.
  */
 import type { Lang } from '../i18n/index.ts';
+import type { FlagView } from '../../../../server/modules/study/schemas.ts';
 
 /** The kinds the server records, in the order the panel lists them (server/modules/study/flag-reasons.ts). */
 export const FLAG_KINDS = [
@@ -23,24 +24,8 @@ export const FLAG_KINDS = [
 
 export type FlagKind = (typeof FLAG_KINDS)[number];
 
-export interface StudyFlag {
-  id: string;
-  /** The cadre, or the station for station-side flags. */
-  userId?: string;
-  userName?: string;
-  lectureId?: string;
-  playbackId?: string;
-  kind: string;
-  count: number;
-  /** Seconds of credit refused. */
-  seconds: number;
-  /** "中文 / English" */
-  reason: string;
-  /** ISO time */
-  at: string;
-  /** Set once an admin marked the flag reviewed. */
-  review?: { at: string; byName: string; note: string };
-}
+/** One flag as the server sends it (the schema is the server's, one contract). */
+export type StudyFlag = FlagView;
 
 /** Which flags the list shows: not yet reviewed (the default), reviewed, or all. */
 export type FlagState = 'open' | 'reviewed' | 'all';
