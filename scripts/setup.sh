@@ -28,6 +28,7 @@ command -v ffprobe >/dev/null 2>&1 || apt_missing+=(ffmpeg)
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 # The portal adds FerretDB's missed `_id` index with it at start (server/store/sqlite-id-index.ts).
 command -v sqlite3 >/dev/null 2>&1 || apt_missing+=(sqlite3)
+command -v pdftotext >/dev/null 2>&1 || apt_missing+=(poppler-utils)   # the tests read the PDFs they print
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_missing+=(fonts-noto-cjk)
 [ -x "$MEDIASOUP_WORKER_BIN" ] || apt_missing+=(mediasoup-worker)
 if [ ${#apt_missing[@]} -gt 0 ]; then
