@@ -14,15 +14,16 @@
  * whose log commit failed is taken back (`release`). A clock idle past the retention is dropped.
  * In-memory, synchronous: callers in one process never interleave inside `grant()`.
  */
-import { covered, intersect, normalize, type Interval } from './intervals';
+import { addInterval, covered, intersect, isNormalized, normalize, type Interval } from './intervals';
 
 export const DEFAULT_CLOCK_RETENTION_MS = 7 * 24 * 3600_000;
 
 /** Parts of `a` not in `b` (both normalized). */
 export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
-  const bs = normalize(b);
-  for (const [a0, a1] of normalize(a)) {
+  // A clock's intervals are normalized already: read them in place rather than copy them per beat.
+  const bs = isNormalized(b) ? b : normalize(b);
+  for (const [a0, a1] of isNormalized(a) ? a : normalize(a)) {
     let lo = a0;
     for (const [b0, b1] of bs) {
       if (b1 <= lo) continue;
@@ -73,7 +74,8 @@ export class CadreClock {
   grant(userId: string, offer: readonly Interval[]): Grant {
     const floor = this.now() - this.retentionMs;
     const wanted = normalize(offer);
-    const tooOld = intersect(wanted, [[Number.NEGATIVE_INFINITY, floor]]);
+    // Bounded below by the earliest offer: normalize() drops an interval with an infinite end.
+    const tooOld = wanted.length && wanted[0]![0] < floor ? intersect(wanted, [[wanted[0]![0], floor]]) : [];
     const fresh = subtract(wanted, tooOld);
     const c = this.clocks.get(userId);
     const granted = c ? subtract(fresh, c.iv) : fresh;
@@ -104,12 +106,24 @@ export class CadreClock {
     return { granted, refusedMs: left, tooOldMs };
   }
 
-  /** Adds pieces without asking (replay of the log: they were granted before). */
+  /**
+   * Adds pieces without asking (replay of the log: they were granted before). A clock lives as
+   * long as its cadre studies, so it is changed in place rather than replaced on every beat (a
+   * replaced record outlives the young generation and becomes old-generation garbage); pieces
+   * that continue the clock (the usual case) are appended without sorting it again.
+   */
   add(userId: string, pieces: readonly Interval[]) {
     if (!pieces.length) return;
     const c = this.clocks.get(userId);
-    const iv = normalize([...(c?.iv ?? []), ...pieces]);
-    this.clocks.set(userId, { iv, changedAt: this.now(), dirty: true });
+    if (!c) {
+      this.clocks.set(userId, { iv: normalize(pieces), changedAt: this.now(), dirty: true });
+      return;
+    }
+    let iv = c.iv;
+    for (const p of pieces) iv = addInterval(iv, p);
+    c.iv = iv;
+    c.changedAt = this.now();
+    c.dirty = true;
   }
 
   /** Takes back pieces granted by a grant() whose log commit failed. */
@@ -152,6 +166,11 @@ export class CadreClock {
   /** Forgets a clock (written back, or past the retention). */
   drop(userId: string) {
     this.clocks.delete(userId);
+  }
+
+  /** When the newest credit of a clock was granted (undefined when not in memory). */
+  changedAt(userId: string): number | undefined {
+    return this.clocks.get(userId)?.changedAt;
   }
 
   get size() {

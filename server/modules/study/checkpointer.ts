@@ -118,8 +118,10 @@ export class Checkpointer {
     left = await this.evict(progress, (p) => p.lastWatchedAt, 30 * 60_000, left, (p) => this.repos.progress.writeBack(p));
     for (const { userId, iv } of clock.idle(30 * 60_000)) {
       if (left-- <= 0) break;
-      await this.repos.clocks.writeBack(userId, iv);
-      clock.drop(userId);
+      const at = clock.changedAt(userId);
+      await this.repos.clocks.writeBack(userId, iv.slice());
+      // A cadre who came back while it was written keeps the clock (its new credit is not written yet).
+      if (clock.changedAt(userId) === at) clock.drop(userId);
     }
   }
 
