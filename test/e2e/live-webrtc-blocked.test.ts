@@ -29,7 +29,7 @@ function blockIce() {
   const setRemote = proto.setRemoteDescription;
   proto.setRemoteDescription = function (this: RTCPeerConnection, desc?: RTCSessionDescriptionInit) {
     const sdp = desc?.sdp?.split('\r\n').filter((line) => !line.startsWith('a=candidate:')).join('\r\n');
-    return setRemote.call(this, desc ? { type: desc.type, sdp } : desc) as Promise<void>;
+    return (setRemote as (d?: RTCSessionDescriptionInit) => Promise<void>).call(this, desc ? { type: desc.type, sdp } : desc);
   } as typeof proto.setRemoteDescription;
   proto.addIceCandidate = function () {
     return Promise.resolve();
