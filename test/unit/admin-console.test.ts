@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CountyCalendar } from '../../server/calendar';
 import { policyProblem } from '../../server/modules/study/credit-rules';
 import { manualReminderId, reminderText, reminderYear } from '../../server/modules/study/reminders';
-import { xapiRange } from '../../server/modules/study/xapi';
+import { xapiRange } from '../../server/modules/xapi/range';
 import { checkDraft, draftOf } from '../../client/src/lib/admin/console/policy';
 import { screenOfApi, screensFor } from '../../client/src/lib/admin/console/screens';
 

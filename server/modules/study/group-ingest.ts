@@ -149,7 +149,7 @@ export class GroupCredits {
     const now = e.now();
     const entries: WalEntry[] = [];
     const reserved: Reservation[] = [];
-    const staged: { p: Progress; intervals: Interval[]; wallSec: number }[] = [];
+    const staged: { p: Progress; intervals: Interval[]; wallSec: number; wall: Interval[] }[] = [];
     for (const c of credits) {
       const wall = normalize(c.wall ?? []);
       const wallLen = covered(wall);
@@ -163,13 +163,15 @@ export class GroupCredits {
       if (!intervals.length) continue;
       const p = await e.loadProgress(c.userId, content?.id ?? s.lectureId);
       if (content?.durationSec) p.durationSec = content.durationSec;
-      staged.push({ p, intervals, wallSec });
+      staged.push({ p, intervals, wallSec, wall: g.granted });
       entries.push({ k: 'c', u: c.userId, l: p.lectureId, iv: flatten(intervals), w: wallSec, pos: p.lastPosition, at: now, wf: flatten(g.granted), src: 'station' });
     }
     await e.commit(entries, reserved);
     const out: GroupLearnerView[] = [];
     for (const c of staged) {
       e.credit(c.p, c.intervals, c.wallSec, 'station', c.p.lastPosition, now);
+      // Its log entries name no playback (no beats): the xAPI trail is told here.
+      e.xapiTrail.note(playbackId, c.p.userId, c.p.lectureId, c.intervals, c.wall, now, true);
       out.push(await this.learnerView(c.p));
     }
     return out;

@@ -12,7 +12,7 @@ import { policyProblem } from './credit-rules';
 import { StudyService } from './study.service';
 import { FlagReviewService } from './flag-review';
 import { BeatBatchSchema, checkBeats, FlagSchema } from './schemas';
-import { xapiRange } from './xapi';
+import { xapiRoutes } from '../xapi/routes';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 const Year = Type.Integer({ minimum: 2000, maximum: 2100 });
@@ -260,31 +260,6 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req) => flagReview.review(req.user!, req.params.id, req.body.note),
   );
 
-  // xAPI 导出: statements stored in a range of county days (both ends included), counted or downloaded.
-  const rangeFields = { from: Type.Optional(Type.String({ format: 'date' })), to: Type.Optional(Type.String({ format: 'date' })) };
-  const XapiRange = Type.Object(rangeFields);
-  const storedIn = (q: { from?: string; to?: string }) => {
-    const range = xapiRange(q, app.calendar);
-    if ('error' in range) throw new AppError(400, 'RANGE_INVALID', range.error.zh, range.error.en);
-    return range.filter;
-  };
-
-  app.get(
-    '/xapi/count',
-    { config: { access: ['orgAdmin'] }, schema: { tags: ['study'], summary: 'xAPI 学习记录条数 / how many statements a range holds', querystring: XapiRange, response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses } } },
-    async (req) => ({ count: await store.models.Xapi.countDocuments(storedIn(req.query)) }),
-  );
-
-  app.get(
-    '/xapi',
-    {
-      config: { access: ['orgAdmin'] },
-      schema: { tags: ['study'], summary: 'xAPI 学习记录导出 / export xAPI statements', querystring: Type.Object({ ...rangeFields, limit: Type.Integer({ minimum: 1, maximum: 100000, default: 10000 }) }) },
-    },
-    async (req, reply) => {
-      const rows = await store.models.Xapi.find(storedIn(req.query)).sort({ stored: 1 }).limit(req.query.limit).lean();
-      const name = `xapi-statements${req.query.from ? `-${req.query.from}` : ''}${req.query.to ? `-${req.query.to}` : ''}.json`;
-      return reply.header('content-disposition', `attachment; filename="${name}"`).header('x-total-count', String(rows.length)).send(rows.map((r) => JSON.parse(r.json) as unknown));
-    },
-  );
+  // xAPI: the export and the delivery to an LRS (server/modules/xapi), same URLs as before.
+  await app.register(xapiRoutes, { prefix: '/xapi' });
 };

@@ -42,7 +42,8 @@ import { addInterval, covered, intersect, normalize, progressOf, segmentCoverage
 import { addFlag, type FlagKind, type LectureInfo, type PlaybackSession, type Progress } from './records';
 import { CadreClockRepository, FlagRepository, LectureFactsRepository, PlaybackRepository, ProgressRepository } from './repositories';
 import { WalWriter, type WalEntry } from './wal';
-import { XapiRecorder } from './xapi';
+import { CreditTrail } from '../xapi/credit-trail';
+import type { XapiService } from '../xapi/xapi.service';
 
 export type { GroupCredit, GroupShare, GroupView, GroupLearnerView } from './group-ingest';
 export type { PlacedSpan as GroupSpan } from './heartbeat-policy';
@@ -110,6 +111,10 @@ export class StudyEngine {
   private readonly group: GroupCredits;
   private checkpointTimer?: NodeJS.Timeout;
   private closed = false;
+  /** What was credited per playback, for the xAPI statements (server/modules/xapi); fed off the answer's path. */
+  readonly xapiTrail: CreditTrail;
+  /** The xAPI statements and their delivery, once the xapi module started. */
+  xapi?: XapiService;
 
   constructor(
     models: Models,
@@ -124,8 +129,8 @@ export class StudyEngine {
     this.calendar = new CountyCalendar(cfg.timeZone ?? 'Asia/Shanghai');
     this.clock = new CadreClock(now);
     this.repos = { lectures: new LectureFactsRepository(models), playbacks: new PlaybackRepository(models), progress: new ProgressRepository(models), clocks: new CadreClockRepository(models), flags: new FlagRepository(models) };
-    const xapi = new XapiRecorder(models, cfg, log);
-    this.ledger = new CreditLedger(models, this.calendar, this.policy.completionThreshold, log, now, (entry, p) => xapi.completed(entry, p));
+    this.xapiTrail = new CreditTrail((userId, contentId) => this.progress.get(`${userId}:${contentId}`)?.intervals);
+    this.ledger = new CreditLedger(models, this.calendar, this.policy.completionThreshold, log, now, async (_entry, p) => this.xapiTrail.completed(p.userId, p.lectureId, now()));
     this.attention = new AttentionChecks(cfg, random);
     this.facts = new LectureFacts(this.repos.lectures, now);
     this.place = new CountingPlace(this.policy.staleSessionSec, this.sessions, this.repos.flags, this.calendar, now);
@@ -144,6 +149,7 @@ export class StudyEngine {
         await replayEntry(this, e);
         n++;
       }
+      this.xapiTrail.noteEntries(batch.entries);
     }
     this.wal.adopt(generations);
     if (batches.length) {
@@ -230,6 +236,7 @@ export class StudyEngine {
     const info = await this.lecture(lectureId);
     const content = await this.content(info);
     const p = await this.loadProgress(userId, content?.id ?? lectureId);
+    this.xapiTrail.open(id, userId, p.intervals);
     // Listed in the yearly summary now (the archive page shows it), off the answer's path.
     void this.ledger.indexStudy(userId, p.lectureId, now).catch((err: unknown) => this.log.warn({ err }, 'study.open() | summary listing failed; the checkpoint retries'));
     const duration = content?.durationSec || lecture.durationSec || 0;
@@ -296,7 +303,10 @@ export class StudyEngine {
 
   /** Hands an applied batch to the log (applied-batches.ts); resolves once it is stored. */
   commitApplied(entries: WalEntry[], undo: () => void, credited: Progress[]): Promise<void> {
-    return this.applied.commit(entries, undo, credited);
+    const done = this.applied.commit(entries, undo, credited);
+    // The xAPI trail takes the durable credit after the answer (a pass over the batch's entries).
+    done.then(() => setImmediate(() => this.xapiTrail.noteEntries(entries)), () => {});
+    return done;
   }
 
   /** Batches of a cadre's beats whose credit to `p` is not durable yet. */
@@ -331,6 +341,7 @@ export class StudyEngine {
   async commit(entries: WalEntry[], reserved: Reservation[]) {
     try {
       await this.wal.commit(entries);
+      setImmediate(() => this.xapiTrail.noteEntries(entries));
     } catch (err) {
       for (const r of reserved) this.clock.release(r.userId, r.pieces);
       this.log.error({ err }, 'study.ingest() | the log commit failed; nothing of the batch was applied');

@@ -8,6 +8,7 @@
  * database of its own (wal.ts); a start still replays and empties it.
  */
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { defineXapiModels } from '../xapi/xapi.model';
 
 const playbackSchema = new Schema({
   _id: { type: String, required: true }, // playbackId
@@ -158,14 +159,6 @@ const cadreClockSchema = new Schema({
   at: { type: Date },
 });
 
-const xapiSchema = new Schema({
-  _id: { type: String, required: true }, // statement id (uuid)
-  ledgerId: { type: String, required: true },
-  json: { type: String, required: true }, // the statement as JSON text (its IRI keys contain dots)
-  stored: { type: Date, required: true },
-  forwardedAt: { type: Date },
-});
-
 export function defineStudyModels(conn: Connection) {
   return {
     Playback: conn.model('Playback', playbackSchema) as Model<InferSchemaType<typeof playbackSchema>>,
@@ -180,6 +173,7 @@ export function defineStudyModels(conn: Connection) {
     StudyWal: conn.model('StudyWal', walSchema) as Model<InferSchemaType<typeof walSchema>>,
     StudyFlag: conn.model('StudyFlag', flagSchema) as Model<InferSchemaType<typeof flagSchema>>,
     CadreClock: conn.model('CadreClock', cadreClockSchema) as Model<InferSchemaType<typeof cadreClockSchema>>,
-    Xapi: conn.model('XapiStatement', xapiSchema) as Model<InferSchemaType<typeof xapiSchema>>,
+    // xAPI statements and trails (server/modules/xapi).
+    ...defineXapiModels(conn),
   };
 }

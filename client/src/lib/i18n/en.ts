@@ -16,6 +16,8 @@ import * as liveFallback from './areas/live-fallback.ts';
 import * as stations from './areas/stations.ts';
 import * as studio from './areas/studio.ts';
 import * as kioskOffline from './areas/kiosk-offline.ts';
+import * as studyRecord from './areas/study-record.ts';
+import * as xapi from './areas/xapi.ts';
 
 const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
@@ -349,4 +351,4 @@ const base = {
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
 
-export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en };
+export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en };
