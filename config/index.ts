@@ -108,6 +108,11 @@ export const configKeys = {
   STATION_CHECKIN_ROTATE_SECONDS: key(Type.Integer({ minimum: 10, maximum: 300, description: 'seconds from 10 to 300' }), 30),
   // A QR scan at a station evidences presence this long (unless a later scan or the check-out comes first).
   STATION_PRESENCE_RESCAN_MINUTES: key(Type.Integer({ minimum: 1, maximum: 240, description: 'minutes from 1 to 240' }), 30),
+
+  // The printable study record (学习档案, server/modules/study-record): a CJK font for its PDFs,
+  // and the face to use when the file is a collection (.ttc). Checked at start.
+  STUDY_RECORD_FONT: key(NonEmpty, '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'),
+  STUDY_RECORD_FONT_FACE: key(NonEmpty, 'NotoSansCJKsc-Regular'),
 } satisfies Record<string, KeyDef>;
 
 export type ConfigKey = keyof typeof configKeys;
@@ -243,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       checkinRotateSec: r.STATION_CHECKIN_ROTATE_SECONDS,
       rescanMinutes: r.STATION_PRESENCE_RESCAN_MINUTES,
     },
+    studyRecord: { fontPath: resolve(r.STUDY_RECORD_FONT), fontFace: r.STUDY_RECORD_FONT_FACE },
     jobs: {
       concurrency: r.JOB_CONCURRENCY,
       maxAttempts: r.JOB_MAX_ATTEMPTS,

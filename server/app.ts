@@ -42,6 +42,7 @@ import { studyRoutes } from './modules/study/routes';
 import { noticeRoutes } from './modules/notices/routes';
 import { reportsRoutes } from './modules/reports/routes';
 import { planRoutes } from './modules/plans/routes';
+import { studyRecordRoutes } from './modules/study-record/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import { LiveService } from './modules/live/live.service';
 import { registerLiveSocket } from './modules/live/socket';
@@ -193,6 +194,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(reportsRoutes, { prefix: '/api/reports' });
   await app.register(noticeRoutes, { prefix: '/api/notices' });
   await app.register(planRoutes, { prefix: '/api/plans' });
+  await app.register(studyRecordRoutes, { prefix: '/api/study-record', secret: cookieSecret });
   registerCatalogSocket(app);
   const live = new LiveService({ models: store.models, pool: app.media.pool, storage: app.storage, catalog: app.catalog, study: app.study, jobs: app.jobs, config, io: () => app.io, log: app.log });
   app.decorate('live', live);

@@ -11,6 +11,7 @@ import { defineUserModel } from '../modules/users/user.model';
 import { defineStationModels } from '../modules/stations/station.model';
 import { defineRosterImportModel } from '../modules/roster-import/roster-import.model';
 import { definePlanModels } from '../modules/plans/plan.model';
+import { defineRecordExportModel } from '../modules/study-record/study-record.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -28,6 +29,8 @@ export function defineModels(conn: Connection) {
     RosterImport: defineRosterImportModel(conn),
     // Learning-plan assignments (server/modules/plans).
     ...definePlanModels(conn),
+    // Unit exports of the printable study record (server/modules/study-record).
+    StudyRecordExport: defineRecordExportModel(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

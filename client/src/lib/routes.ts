@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord';
 
 export interface RouteDef {
   name: RouteName;
@@ -31,6 +31,9 @@ export const STUDY_ROLES: readonly Role[] = ['cadre'];
 /** 单位学习统计 is for the unit's admin and the organisation department. */
 export const UNIT_REPORT_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
 
+/** 学习档案 (a cadre's printable record): the cadre, and the admins who may read their unit (the server checks). */
+export const STUDY_RECORD_ROLES: readonly Role[] = ['cadre', 'unitAdmin', 'orgAdmin'];
+
 /** 管理控制台 (users, plans, review, reminders): the organisation department and, scoped to their units, unit admins. */
 export const ADMIN_ROLES: readonly Role[] = ['unitAdmin', 'orgAdmin'];
 
@@ -48,6 +51,10 @@ export const routes: readonly RouteDef[] = [
   { name: 'studio', path: '/studio', auth: true, roles: STUDIO_ROLES },
   { name: 'study', path: '/study', auth: true, roles: STUDY_ROLES },
   { name: 'unitReport', path: '/admin/unit', auth: true, roles: UNIT_REPORT_ROLES },
+  { name: 'recordExports', path: '/admin/unit/records', auth: true, roles: UNIT_REPORT_ROLES },
+  { name: 'studyRecord', path: '/study-record/:userId/:year', auth: true, roles: STUDY_RECORD_ROLES },
+  // Anyone who scans a printed record's QR code, signed in or not.
+  { name: 'verifyRecord', path: '/verify/:code', auth: false },
   { name: 'stations', path: '/admin/stations', auth: true, roles: STATION_ADMIN_ROLES },
   { name: 'admin', path: '/admin', auth: true, roles: ADMIN_ROLES },
   { name: 'adminUsers', path: '/admin/users', auth: true, roles: ADMIN_ROLES },

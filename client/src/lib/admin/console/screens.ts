@@ -6,7 +6,7 @@
  */
 import type { Role } from '../../api/types.ts';
 
-export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org';
+export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'records' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org';
 
 export interface AdminScreen {
   id: AdminScreenId;
@@ -26,6 +26,7 @@ export const ADMIN_SCREENS: readonly AdminScreen[] = [
   { id: 'import', path: '/admin/users/import', roles: BOTH, api: ['/api/users/import', '/api/roster-imports'] },
   { id: 'plans', path: '/admin/plans', roles: BOTH, api: ['/api/study/assignments', '/api/plans'] },
   { id: 'unitReport', path: '/admin/unit', roles: BOTH, api: ['/api/reports'] },
+  { id: 'records', path: '/admin/unit/records', roles: BOTH, api: ['/api/study-record/units', '/api/study-record/exports'] },
   { id: 'review', path: '/admin/review', roles: BOTH, api: ['/api/study/flags', '/api/auth/locks'] },
   { id: 'reminders', path: '/admin/reminders', roles: BOTH, api: ['/api/study/reminders'] },
   { id: 'policies', path: '/admin/policies', roles: ORG, api: ['/api/study/policies'] },
