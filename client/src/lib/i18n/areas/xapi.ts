@@ -19,6 +19,13 @@ export const zh = {
   'xapi.delivery.col.user': '学员',
   'xapi.delivery.col.attempts': '尝试次数',
   'xapi.delivery.col.error': '错误',
+  'xapi.verb.initialized': '开始',
+  'xapi.verb.played': '播放',
+  'xapi.verb.paused': '暂停',
+  'xapi.verb.seeked': '跳转',
+  'xapi.verb.interacted': '调整倍速',
+  'xapi.verb.completed': '完成',
+  'xapi.verb.terminated': '结束',
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -41,4 +48,11 @@ export const en: Record<keyof typeof zh, string> = {
   'xapi.delivery.col.user': 'Learner',
   'xapi.delivery.col.attempts': 'Attempts',
   'xapi.delivery.col.error': 'Error',
+  'xapi.verb.initialized': 'initialized',
+  'xapi.verb.played': 'played',
+  'xapi.verb.paused': 'paused',
+  'xapi.verb.seeked': 'seeked',
+  'xapi.verb.interacted': 'changed speed',
+  'xapi.verb.completed': 'completed',
+  'xapi.verb.terminated': 'terminated',
 };
