@@ -185,7 +185,7 @@ describe('the study record', () => {
 });
 
 describe('a large unit', () => {
-  it('renders 500 cadres into one PDF with progress, yielding the event loop between cadres', async () => {
+  it('renders 500 cadres into one PDF with progress, drawn in a worker thread off the event loop', async () => {
     const { User, Summary, Ledger, OrgUnit } = t.app.store.models;
     const big = await OrgUnit.create({ name: '大单位', kind: 'unit', parentId: new Types.ObjectId(ids.otherCommittee), ancestors: [new Types.ObjectId(ids.otherCommittee)] });
     const n = 500;
@@ -217,10 +217,11 @@ describe('a large unit', () => {
     expect(progress.some((d) => d > 0 && d < n)).toBe(true);
     const maxMs = loop.max / 1e6;
     console.info(`study-record export | ${n} cadres, ${view.pages} pages, ${view.bytes} bytes in ${ms} ms; event loop delay max ${maxMs.toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms`);
-    // Idle, the longest pauses are the font's first use and its subsetting at the end (~100 ms
-    // each); the bounds leave room for a busy 2-core machine.
-    expect(loop.percentile(99) / 1e6).toBeLessThan(500);
-    expect(maxMs).toBeLessThan(2000);
+    // Drawn in a worker thread, the font's load and subsetting (100-460 ms each) never hold the
+    // loop: measured max 60 ms, p99 21 ms with the machine shared; the bounds leave room for a
+    // busy 2-core machine (on the event loop the same run held it 219-374 ms at a time).
+    expect(loop.percentile(99) / 1e6).toBeLessThan(150);
+    expect(maxMs).toBeLessThan(400);
     expect(view.pages).toBeGreaterThanOrEqual(n);
     const file = await call('GET', view.downloadUrl, admin);
     const pdfPath = join(tmpdir(), `study-records-big-${id}.pdf`);

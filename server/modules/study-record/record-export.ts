@@ -5,8 +5,9 @@
  *   by unit path then name; each starts a new page (record-pdf.ts);
  * - progress (done / total) is written to the export's document at most every PROGRESS_MS and at
  *   the end; the screen polls it;
- * - between cadres the job yields to the event loop (setImmediate), so requests and heartbeats
- *   keep flowing while a big unit renders; a shutdown aborts it and the queue hands it back;
+ * - the pages are drawn in a worker thread (record-pdf-thread.ts): pdfkit's drawing and font
+ *   subsetting never hold the event loop, so requests and heartbeats keep flowing while a big
+ *   unit renders; a shutdown aborts it and the queue hands it back;
  * - the file is written beside its final name and renamed when complete, so a download never
  *   sees half a PDF; a rerun (crash, retry) starts the file again.
  * Only the unit's admins (scope as the unit report) and the organisation department start,
@@ -14,7 +15,6 @@
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldNow } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import { errors } from '../../errors';
 import { storeLock } from '../../store/keyed-lock';
@@ -22,7 +22,8 @@ import type { Models } from '../../store/models';
 import type { JobHandler, JobQueue } from '../jobs/job-queue';
 import type { UserDoc } from '../users/user.model';
 import { pathTo, subtreeIds } from '../org/org-tree';
-import { RecordPdf, type FontChoice } from './record-pdf';
+import type { FontChoice } from './record-pdf';
+import { RecordPdfThread } from './record-pdf-thread';
 import { exportStates, type RecordExportDoc } from './study-record.model';
 import type { StudyRecord, StudyRecordService } from './study-record.service';
 
@@ -136,7 +137,7 @@ export class RecordExports {
     await mkdir(this.dir, { recursive: true });
     const final = join(this.dir, `${id}.pdf`);
     const partial = `${final}.part`;
-    const pdf = new RecordPdf(partial, this.font, { title: `${doc.unitName} 干部学习档案 ${doc.year}` });
+    const pdf = new RecordPdfThread(partial, this.font, { title: `${doc.unitName} 干部学习档案 ${doc.year}` });
     let done = 0;
     let lastWrite = Date.now();
     let longestMs = 0;
@@ -159,7 +160,7 @@ export class RecordExports {
         if (i + READ_AHEAD < cadres.length) ahead[i + READ_AHEAD] = read(i + READ_AHEAD);
         spent.readWait += performance.now() - t;
         t = performance.now();
-        pdf.addRecord(record);
+        await pdf.addRecord(record);
         longestMs = Math.max(longestMs, performance.now() - t);
         spent.draw += performance.now() - t;
         done += 1;
@@ -168,10 +169,8 @@ export class RecordExports {
           await this.write(id, { done });
           await percent(Math.floor((done / cadres.length) * 99));
         }
-        // Let requests in between cadres (a 500-cadre unit is seconds of drawing).
-        await yieldNow();
       }
-      if (!cadres.length) pdf.addRecordless(doc.unitName, doc.year);
+      if (!cadres.length) await pdf.addRecordless(doc.unitName, doc.year);
       const t = performance.now();
       const pages = await pdf.finish();
       spent.end = performance.now() - t;
@@ -180,7 +179,7 @@ export class RecordExports {
       await this.write(id, { state: 'done', done, pages, bytes: size, file: final, finishedAt: new Date() });
       this.log.info({ exportId: id, cadres: done, pages, bytes: size, ms: Date.now() - started, longestCadreMs: Math.round(longestMs), spentMs: Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, Math.round(v)])) }, 'studyRecord.export() | done');
     } catch (err) {
-      await pdf.finish().catch(() => {});
+      await pdf.close().catch(() => {});
       await rm(partial, { force: true });
       throw err;
     }
