@@ -109,6 +109,8 @@ describe('delivery to an LRS', () => {
 
   it('counts a conflict on a known id as delivered, fails a refused statement, and an admin retries it', async () => {
     const m = app.store.models;
+    // The delivery job of the test before has finished: the rows this test makes wait for it.
+    await until('no delivery running', async () => !(await m.Job.exists({ type: 'xapi-deliver', state: { $in: ['queued', 'running'] } })));
     // The LRS already holds one of the next statements' ids (a resend after a lost answer).
     const made = await watchAndState(app, 1);
     const pending = await m.Xapi.find({ state: 'pending' }).sort({ stored: 1 }).lean();

@@ -92,6 +92,7 @@ export class XapiService {
   private ensuring: Promise<void> = Promise.resolve();
   private rerun = false;
   private closed = false;
+  private droppedAt = 0;
 
   constructor(
     private readonly models: Models,
@@ -109,13 +110,21 @@ export class XapiService {
 
   /** Loads the trails a restart left open, starts the sweep, and the delivery when statements wait. */
   async start() {
-    // Ended trails are kept a day, for credit the study log may still replay; then they go.
-    await this.models.XapiTrail.deleteMany({ done: true, at: { $lt: new Date(this.engine.now() - 86_400_000) } });
+    await this.dropEndedTrails();
     const open = await this.models.XapiTrail.find({ done: false }).lean();
     for (const doc of open) this.adopt(doc._id, JSON.parse(doc.json) as StoredTrail);
     this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'xapi.sweep() | failed; retried at the next sweep')), this.opts.sweepMs);
     this.timer.unref();
     if (this.opts.lrs && (await this.models.XapiOutbox.exists({}))) await this.ensureJob();
+  }
+
+  /**
+   * Ended trails are kept a day, for credit the study log may still replay; then they go (at
+   * start and hourly, so the collection holds about a day of playbacks: one scan per hour).
+   */
+  private async dropEndedTrails() {
+    this.droppedAt = this.engine.now();
+    await this.models.XapiTrail.deleteMany({ done: true, at: { $lt: new Date(this.engine.now() - 86_400_000) } });
   }
 
   async close() {
@@ -147,6 +156,7 @@ export class XapiService {
   }
 
   private async sweepOnce(o: { force?: boolean; persistOnly?: boolean }): Promise<number> {
+    if (this.engine.now() - this.droppedAt > 3_600_000) await this.dropEndedTrails();
     let made = 0;
     for (const t of [...this.trail.trails.values()]) {
       if (!this.loaded.has(t.key)) {
