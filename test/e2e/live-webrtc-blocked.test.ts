@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, apiLogin } from '../helpers/api';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { startServer } from '../helpers/server';
+import { signIn } from '../helpers/ui-login';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let lecturerBrowser: Browser;
@@ -75,11 +76,7 @@ async function newPage(browser: Browser): Promise<Page> {
 
 async function openLive(browser: Browser, username: string): Promise<Page> {
   const page = await newPage(browser);
-  await page.goto(`${server.url}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('tongyu2026');
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((url) => url.pathname === '/');
+  await signIn(page, server.url, username);
   await page.goto(`${server.url}/live/${lectureId}`);
   return page;
 }

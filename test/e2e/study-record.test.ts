@@ -16,8 +16,8 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed/demo';
 import { SummaryRepository } from '../../server/modules/study/repositories';
+import { signIn } from '../helpers/ui-login';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { startServer } from '../helpers/server';
 
@@ -42,13 +42,7 @@ async function pdfFacts(file: string) {
   return { pages: Number(/Pages:\s+(\d+)/.exec(info)![1]), a4: /\(A4\)/.test(info), text };
 }
 
-async function loginAs(page: Page, username: string) {
-  await page.goto(`${server.url}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((url) => url.pathname === '/');
-}
+const loginAs = (page: Page, username: string) => signIn(page, server.url, username);
 
 beforeAll(async () => {
   await buildClient();

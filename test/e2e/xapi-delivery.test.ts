@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed/demo';
+import { signIn } from '../helpers/ui-login';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { startServer } from '../helpers/server';
 import { startMiniLrs, type MiniLrs } from '../helpers/mini-lrs';
@@ -43,22 +43,18 @@ afterAll(async () => {
   await lrs?.close();
 });
 
-async function signIn(username: string): Promise<Page> {
+async function openAs(username: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
   context.setDefaultTimeout(20_000);
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((url) => url.pathname === '/');
+  await signIn(page, server.url, username);
   return page;
 }
 
 describe('xAPI delivery panel', () => {
   it('shows pending, sent and failed statements with the error, and retries the failed one', async () => {
-    const page = await signIn('orgadmin');
+    const page = await openAs('orgadmin');
     await page.goto(`${server.url}/admin/xapi`);
     const panel = page.getByTestId('xapi-delivery');
     await expect.poll(() => panel.getByTestId('xapi-failed').innerText()).toBe('1');
