@@ -17,6 +17,11 @@
 // - The recorder ends exactly once, by stop(), by ffmpeg exiting on its own (`error` first,
 //   when someone listens), or when every recorded producer (or the router) is gone. `exit` is
 //   emitted once, after transports, ports, timers and the SDP folder have been released.
+// - Sources: the camera (`video`) or a screen share (`screen`) is the picture; with both, the
+//   screen is the picture and the camera a small inset (picture-in-picture, composited by this
+//   recording's ffmpeg; recording-args.ts), each on its best layer. The picture's size is its
+//   first frame's: a change of layout or of the picture's size is a new recording (its owner
+//   starts one), never a change inside this one.
 // - outDir must not already hold a recording (index.m3u8): a recording restarted after a room
 //   rebuild goes to a new folder, so nothing recorded is ever overwritten.
 import type { ChildProcess } from 'node:child_process';
@@ -25,7 +30,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import type { Consumer, PlainTransport, Producer, Router } from 'mediasoup/lib/types';
+import type { Router } from 'mediasoup/lib/types';
 import { spawnTied } from '../child';
 import { parseMediaPlaylist } from '../hls/playlist';
 import { LiveRecorderError } from './errors';
@@ -35,23 +40,14 @@ import {
   RECORDER_SEGMENT_PATTERN,
   buildRecorderArgs,
   buildRecorderSdp,
-  recorderRtpCapabilities,
   type RecorderStream,
 } from './recording-args';
-import { RecorderLayers } from './recorder-layers';
+import { openLeg, releaseLegs, type Leg } from './recorder-legs';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
-import { allocateUdpPortPair, waitForUdpBound, type PortPair } from './udp-ports';
+import { waitForUdpBound } from './udp-ports';
 
 export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
-
-interface Leg {
-  kind: 'audio' | 'video';
-  ports: PortPair;
-  transport: PlainTransport;
-  consumer: Consumer | null;
-  layers: RecorderLayers | null;
-}
 
 const STDERR_TAIL_CHARS = 2_000;
 const DEFAULT_KILL_TIMEOUT_MS = 4_000;
@@ -101,7 +97,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
    * flows to it; rejects (having released everything) when that cannot happen.
    */
   static async create(router: Router, sources: LiveRecorderSources, opts: RecordingOptions): Promise<LiveRecorder> {
-    if (!sources.audio && !sources.video) {
+    if (!sources.audio && !sources.video && !sources.screen) {
       throw new LiveRecorderError('invalid-options', 'a recording needs an audio or a video producer');
     }
     if (!isAbsolute(opts.outDir)) throw new LiveRecorderError('invalid-options', `outDir must be absolute: ${opts.outDir}`);
@@ -114,8 +110,8 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     if (sources.audio && sources.audio.kind !== 'audio') {
       throw new LiveRecorderError('invalid-options', `producer ${sources.audio.id} is not audio`);
     }
-    if (sources.video && sources.video.kind !== 'video') {
-      throw new LiveRecorderError('invalid-options', `producer ${sources.video.id} is not video`);
+    for (const video of [sources.video, sources.screen]) {
+      if (video && video.kind !== 'video') throw new LiveRecorderError('invalid-options', `producer ${video.id} is not video`);
     }
     for (let attempt = 1; ; attempt++) {
       const recorder = new LiveRecorder(opts);
@@ -209,41 +205,17 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     }
     this.#sdpDir = await mkdtemp(join(tmpdir(), 'cadre-live-rec-'));
 
+    // The SDP's first video is the picture, its second (if any) the inset.
+    const picture = sources.screen ?? sources.video;
+    const inset = sources.screen && sources.video ? sources.video : undefined;
     const streams: RecorderStream[] = [];
-    for (const producer of [sources.video, sources.audio]) {
+    for (const producer of [picture, inset, sources.audio]) {
       if (!producer) continue;
-      const codec = producer.rtpParameters.codecs[0];
-      const caps = codec && recorderRtpCapabilities(router.rtpCapabilities, codec);
-      if (!caps || !router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
-        throw new LiveRecorderError('invalid-options', `producer ${producer.id} (${codec?.mimeType}) cannot be recorded`);
-      }
-      const ports = await allocateUdpPortPair('127.0.0.1');
-      let transport: PlainTransport;
-      try {
-        transport = await router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: false });
-      } catch (error) {
-        ports.release();
-        throw error;
-      }
-      const leg: Leg = { kind: producer.kind, ports, transport, consumer: null, layers: null };
-      this.#legs.push(leg);
-      await transport.connect({ ip: '127.0.0.1', port: ports.port, rtcpPort: ports.rtcpPort });
-      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
-      leg.consumer = consumer;
-      if (producer.kind === 'video') {
-        leg.layers = new RecorderLayers(consumer, producer, (from, to) => this.emit('layers-raised', { from, to }));
-      }
-      const used = consumer.rtpParameters.codecs[0]!;
-      streams.push({
-        kind: producer.kind,
-        port: ports.port,
-        rtcpPort: ports.rtcpPort,
-        payloadType: used.payloadType,
-        mimeType: used.mimeType,
-        clockRate: used.clockRate,
-        channels: used.channels,
-        parameters: used.parameters as Record<string, unknown> | undefined,
-      });
+      // The inset is scaled to a share of the picture: only the picture's layer sets the size.
+      const onRaised = (from: number, to: number) => {
+        if (producer === picture) this.emit('layers-raised', { from, to });
+      };
+      streams.push(await openLeg(router, producer, this.#legs, onRaised));
     }
 
     const sdpPath = join(this.#sdpDir, 'input.sdp');
@@ -253,6 +225,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
       outDir: this.outDir,
       hasVideo: streams.some((s) => s.kind === 'video'),
       hasAudio: streams.some((s) => s.kind === 'audio'),
+      inset: inset !== undefined,
       segmentSec: this.segmentSec,
     });
     this.#spawn(args);
@@ -399,10 +372,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   #releaseMedia(): void {
-    for (const leg of this.#legs) {
-      leg.transport.close();
-      leg.ports.release();
-    }
+    releaseLegs(this.#legs);
   }
 
   /** create() failed half-way: undo everything without emitting anything. */

@@ -22,19 +22,31 @@
 //   Up to one interval of bytes of a transport that closes is not counted.
 import { EventEmitter } from 'node:events';
 import type {
-  Consumer,
   DtlsParameters,
   IceParameters,
   PlainTransport,
-  Producer,
-  Router,
   RtpCapabilities,
   RtpParameters,
   WebRtcTransport,
 } from 'mediasoup/lib/types';
-import { WorkerPoolError, type WorkerPool } from '../worker-pool';
+import type { WorkerPool } from '../worker-pool';
 import { LiveRoomError } from './errors';
 import { LiveRecorder } from './LiveRecorder';
+import {
+  countConsumers,
+  openRouter,
+  pipeOnce,
+  sampleRecvBytes,
+  placementLoad,
+  producerInfo,
+  safeCanConsume,
+  type ConsumerEntry,
+  type PeerState,
+  type ProducerEntry,
+  type RouterEntry,
+  type TransportEntry,
+} from './room-state';
+import { recordingSources } from './room-recording';
 import { pickRecvRouter } from './router-placement';
 import type {
   ConsumerInfo,
@@ -71,51 +83,6 @@ export const DEFAULT_OUTGOING_BITRATE = 1_000_000;
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 export const DEFAULT_REBUILD_TIMEOUT_MS = 10_000;
 
-interface RouterEntry {
-  router: Router;
-  workerPid: number;
-  /** Every consumer on the router, pipe and recorder consumers included. */
-  consumers: number;
-  /** Transports the room placed here (ids). */
-  transports: Set<string>;
-  /** Placements whose transport is being created. */
-  reservations: number;
-  /** producerId -> its pipe from the origin (extra routers only). */
-  piped: Map<string, Promise<void>>;
-}
-
-interface TransportEntry {
-  peerId: string;
-  transport: WebRtcTransport | PlainTransport;
-  type: 'webrtc' | 'plain';
-  direction: TransportDirection;
-  router: RouterEntry;
-  /** Room consumers on this transport. */
-  consumers: number;
-  /** Last sampled RTP + RTX bytes sent. */
-  bytesSent: number;
-}
-
-interface ProducerEntry {
-  producer: Producer;
-  peerId: string;
-  source: ProducerSource;
-}
-
-interface ConsumerEntry {
-  consumer: Consumer;
-  transport: TransportEntry;
-  source: ProducerSource;
-  producerPeerId: string;
-}
-
-interface PeerState {
-  id: string;
-  transports: Map<string, TransportEntry>;
-  producers: Map<string, ProducerEntry>;
-  consumers: Map<string, ConsumerEntry>;
-}
-
 type RoomState = 'open' | 'rebuilding' | 'closed';
 
 const SOURCES: readonly ProducerSource[] = ['camera', 'mic', 'screen'];
@@ -147,7 +114,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     this.#opts = opts;
     this.#routers = [origin];
     this.#rtpCapabilities = origin.router.rtpCapabilities;
-    this.#watchRouter(origin);
+    countConsumers(origin);
     const interval = opts.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     this.#statsTimer = setInterval(() => void this.samplePeerBytes(), interval);
     this.#statsTimer.unref();
@@ -339,7 +306,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
       throw new LiveRoomError('cannot-consume', `these capabilities cannot consume producer ${producerId}`);
     }
     if (t.router !== origin) {
-      await this.#guard(gen, this.#pipe(t.router, producerId));
+      await this.#guard(gen, pipeOnce(this.#origin().router, t.router, producerId));
     }
     if (t.transport.closed) throw new LiveRoomError('no-transport', `transport ${transportId} closed while consuming`);
     if (!this.#producers.has(producerId)) throw new LiveRoomError('no-producer', `producer ${producerId} closed`);
@@ -426,7 +393,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
 
   /** Refreshes peerBytesReceived() now (it is otherwise sampled every statsIntervalMs). */
   samplePeerBytes(): Promise<void> {
-    this.#sampling ??= this.#sample().finally(() => {
+    this.#sampling ??= sampleRecvBytes(this.#peers.values()).finally(() => {
       this.#sampling = null;
     });
     return this.#sampling;
@@ -440,17 +407,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
 
   async startRecording(opts: RecordingOptions): Promise<LiveRecorder> {
     const gen = await this.#enter();
-    const pick = (id: string | undefined, kind: MediaKind): Producer | undefined => {
-      if (id === undefined) return undefined;
-      const entry = this.#producers.get(id);
-      if (!entry) throw new LiveRoomError('no-producer', `no producer ${id} in room ${this.id}`);
-      if (entry.producer.kind !== kind) throw new LiveRoomError('no-producer', `producer ${id} is not ${kind}`);
-      return entry.producer;
-    };
-    const audio = pick(opts.audioProducerId, 'audio');
-    const video = pick(opts.videoProducerId, 'video');
-    if (!audio && !video) throw new LiveRoomError('no-producer', 'a recording needs audioProducerId or videoProducerId');
-    const recorder = await this.#guard(gen, LiveRecorder.create(this.#origin().router, { audio, video }, opts), (late) => {
+    const sources = recordingSources(this.id, opts, (id) => this.#producers.get(id)?.producer);
+    const recorder = await this.#guard(gen, LiveRecorder.create(this.#origin().router, sources, opts), (late) => {
       void late.stop();
     });
     this.#recorders.add(recorder);
@@ -517,7 +475,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
         }
         this.#routers = [origin];
         this.#rtpCapabilities = origin.router.rtpCapabilities;
-        this.#watchRouter(origin);
+        countConsumers(origin);
         // A worker may have died again while we waited (the new router with it).
         if (origin.router.closed) this.#rebuildAgain = true;
       } while (this.#rebuildAgain);
@@ -540,15 +498,6 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     }
     this.#peers.clear();
     this.#producers.clear();
-  }
-
-  #watchRouter(entry: RouterEntry): void {
-    entry.router.observer.on('newtransport', (transport) => {
-      transport.observer.on('newconsumer', (consumer: Consumer) => {
-        entry.consumers++;
-        consumer.observer.once('close', () => entry.consumers--);
-      });
-    });
   }
 
   /** Router for a new transport; reserves a place on it (undone by #unreserve or #adopt). */
@@ -577,7 +526,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
           throw this.#late(gen) ?? new LiveRoomError('no-live-worker', 'the new router closed at once');
         }
         this.#routers.push(opened);
-        this.#watchRouter(opened);
+        countConsumers(opened);
         entry = opened;
       }
       entry.reservations++;
@@ -641,45 +590,6 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     if (entry.transports.size > 0 || entry.reservations > 0) return;
     this.#routers.splice(index, 1);
     entry.router.close();
-  }
-
-  /** Pipes a producer from the origin to `entry` once; concurrent callers share the pipe. */
-  #pipe(entry: RouterEntry, producerId: string): Promise<void> {
-    let piping = entry.piped.get(producerId);
-    if (piping) return piping;
-    const forget = (): void => {
-      if (entry.piped.get(producerId) === piping) entry.piped.delete(producerId);
-    };
-    piping = this.#origin()
-      .router.pipeToRouter({ producerId, router: entry.router })
-      .then(({ pipeProducer }) => {
-        if (!pipeProducer || pipeProducer.closed) {
-          forget();
-          throw new LiveRoomError('no-producer', `producer ${producerId} closed while piping`);
-        }
-        pipeProducer.observer.once('close', forget);
-      });
-    piping.catch(forget);
-    entry.piped.set(producerId, piping);
-    return piping;
-  }
-
-  async #sample(): Promise<void> {
-    const recv = [...this.#peers.values()].flatMap((peer) =>
-      [...peer.transports.values()].filter((t) => t.direction === 'recv' && !t.transport.closed),
-    );
-    await Promise.all(
-      recv.map(async (t) => {
-        try {
-          const [stat] = await t.transport.getStats();
-          if (!stat) return;
-          const bytes = (stat.rtpBytesSent ?? 0) + (stat.rtxBytesSent ?? 0) || stat.bytesSent || 0;
-          if (bytes > t.bytesSent && !t.transport.closed) t.bytesSent = bytes;
-        } catch {
-          // Closed meanwhile: its last sample stands.
-        }
-      }),
-    );
   }
 
   /** Waits out a rebuild in progress; throws when the room is closed. Returns the generation. */
@@ -761,79 +671,4 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     if (!c) throw new LiveRoomError('no-transport', `no consumer ${consumerId} for peer ${peerId}`);
     return c;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function producerInfo(e: ProducerEntry): ProducerInfo {
-  return { id: e.producer.id, peerId: e.peerId, kind: e.producer.kind, source: e.source, paused: e.producer.paused };
-}
-
-function safeCanConsume(router: Router, producerId: string, rtpCapabilities: RtpCapabilities): boolean {
-  try {
-    return router.canConsume({ producerId, rtpCapabilities });
-  } catch {
-    // Malformed capabilities make mediasoup throw: they cannot consume anything either.
-    return false;
-  }
-}
-
-/** Consumers, plus one per placement in flight and per recv transport still without consumers. */
-function placementLoad(entry: RouterEntry, peers: ReadonlyMap<string, PeerState>): number {
-  let waiting = entry.reservations;
-  for (const peer of peers.values()) {
-    for (const t of peer.transports.values()) {
-      if (t.router === entry && t.direction === 'recv' && t.consumers === 0) waiting++;
-    }
-  }
-  return entry.consumers + waiting;
-}
-
-/**
- * A router on the least loaded live worker. While the pool has no live worker (it is replacing
- * a dead one) it retries with a short backoff, waking up early when a worker is replaced, until
- * `deadline` (ms epoch; a past deadline means one attempt).
- */
-async function openRouter(pool: WorkerPool, deadline: number): Promise<RouterEntry> {
-  let delay = 50;
-  for (;;) {
-    let failure: unknown;
-    try {
-      const { router, workerIndex } = await pool.createRouter();
-      const workerPid = pool.getWorker(workerIndex)?.pid;
-      if (!router.closed && workerPid !== undefined) {
-        return { router, workerPid, consumers: 0, transports: new Set(), reservations: 0, piped: new Map() };
-      }
-      router.close();
-      failure = new Error('the worker died while the router was being created');
-    } catch (error) {
-      if (error instanceof WorkerPoolError && error.code === 'pool-closed') {
-        throw new LiveRoomError('closed', 'the worker pool is closed', { cause: error });
-      }
-      failure = error;
-    }
-    if (Date.now() + delay > deadline) {
-      throw new LiveRoomError('no-live-worker', `no mediasoup worker could open a router: ${errorMessage(failure)}`, {
-        cause: failure,
-      });
-    }
-    await waitForWorker(pool, delay);
-    delay = Math.min(delay * 2, 1_000);
-  }
-}
-
-function waitForWorker(pool: WorkerPool, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      pool.off('worker-replaced', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    pool.once('worker-replaced', done);
-  });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@ export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveReco
 export { LiveRoomError, LiveRecorderError } from './errors';
 export type { LiveRoomErrorCode, LiveRecorderErrorCode } from './errors';
 export { pickRecvRouter } from './router-placement';
+export { recordedSources } from './room-recording';
 export type { RouterLoad } from './router-placement';
 export {
   buildRecorderSdp,
@@ -16,6 +17,10 @@ export {
   RECORDER_PLAYLIST,
   RECORDER_SEGMENT_PATTERN,
   DEFAULT_RECORDER_SEGMENT_SEC,
+  RECORDER_MAX_WIDTH,
+  RECORDER_MAX_HEIGHT,
+  pictureFilter,
+  pictureInPictureFilter,
 } from './recording-args';
 export type { RecorderStream, RecorderArgsOptions } from './recording-args';
 export { allocateUdpPortPair, isUsablePair, parseProcNetUdp, reservedUdpPorts, waitForUdpBound } from './udp-ports';

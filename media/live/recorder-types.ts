@@ -22,7 +22,7 @@ export interface LiveRecorderEvents {
   exit: [LiveRecorderExit];
   error: [Error];
   /**
-   * The video rose above the simulcast layer the recording started on (the sender's bandwidth
+   * The picture's video rose above the simulcast layer the recording started on (the sender's bandwidth
    * allowed its top layer only later): this recording keeps the smaller size, a new one would not.
    */
   'layers-raised': [{ from: number; to: number }];
@@ -30,5 +30,8 @@ export interface LiveRecorderEvents {
 
 export interface LiveRecorderSources {
   audio?: Producer;
+  /** The camera: the picture, or the inset when `screen` is given too. */
   video?: Producer;
+  /** A screen share: the picture (with `video` as the inset when both are given). */
+  screen?: Producer;
 }

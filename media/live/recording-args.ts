@@ -13,12 +13,39 @@
 //   EVENT playlist that keeps every segment and gets #EXT-X-ENDLIST when ffmpeg ends cleanly.
 // - Live sources have gaps (muted mic, paused camera): audio gaps are filled with silence
 //   (aresample async) so audio stays on the clock; video is resampled to a constant RECORDER_FPS (see the -r comment below).
+// - The picture keeps the size of the first frame (ffmpeg's autoscale), within 1920x1080 (a
+//   larger screen share is scaled down, keeping its shape) and with even sides (yuv420p).
+// - Picture-in-picture (`inset`): the SDP's first video is the picture (the screen share), its
+//   second the inset (the camera), scaled to a quarter of the picture's width, keeping its own
+//   shape, at the bottom right with a margin of ~3% of the picture's width / height.
 import type { RtpCapabilities, RtpCodecCapability } from 'mediasoup/lib/types';
 
 export const RECORDER_PLAYLIST = 'index.m3u8';
 export const RECORDER_SEGMENT_PATTERN = 'seg_%05d.ts';
 export const RECORDER_FPS = 30;
 export const DEFAULT_RECORDER_SEGMENT_SEC = 2;
+export const RECORDER_MAX_WIDTH = 1920;
+export const RECORDER_MAX_HEIGHT = 1080;
+
+/** The picture's filter: within RECORDER_MAX_WIDTH x RECORDER_MAX_HEIGHT, even sides, square pixels. */
+export function pictureFilter(): string {
+  const width = `trunc(min(iw\\,min(${RECORDER_MAX_WIDTH}\\,${RECORDER_MAX_HEIGHT}*iw/ih))/2)*2`;
+  return `scale=w=${width}:h=-2,setsar=1`;
+}
+
+/**
+ * The picture-in-picture graph: [0:v:0] (the screen) is the picture, [0:v:1] (the camera) the
+ * inset, out as [v]. In scale2ref, iw/ih are the reference's (the picture's) and main_w/main_h
+ * the scaled input's (the camera's).
+ */
+export function pictureInPictureFilter(): string {
+  return [
+    `[0:v:0]${pictureFilter()}[picture]`,
+    `[0:v:1][picture]scale2ref=w=trunc(iw/8)*2:h=trunc(ow*main_h/main_w/2)*2[inset][base]`,
+    `[inset]setsar=1[inset1]`,
+    `[base][inset1]overlay=x=main_w-overlay_w-trunc(main_w/64)*2:y=main_h-overlay_h-trunc(main_h/64)*2[v]`,
+  ].join(';');
+}
 
 export interface RecorderStream {
   kind: 'audio' | 'video';
@@ -88,6 +115,8 @@ export interface RecorderArgsOptions {
   outDir: string;
   hasVideo: boolean;
   hasAudio: boolean;
+  /** The SDP's second video is the camera inset on the first (picture-in-picture). */
+  inset?: boolean;
   segmentSec?: number;
 }
 
@@ -97,6 +126,7 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   if (o.outDir.includes('%')) throw new RangeError(`outDir must not contain '%' (ffmpeg output pattern): ${o.outDir}`);
   const seg = o.segmentSec ?? DEFAULT_RECORDER_SEGMENT_SEC;
   if (!(seg >= 1)) throw new RangeError(`segmentSec must be >= 1 (got ${seg})`);
+  if (o.inset && !o.hasVideo) throw new RangeError('buildRecorderArgs: an inset needs the video it is set on');
   const outDir = o.outDir.replace(/\/+$/, '');
   const args = [
     '-nostdin',
@@ -112,9 +142,9 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
     o.sdpPath,
   ];
   if (o.hasVideo) {
+    if (o.inset) args.push('-filter_complex', pictureInPictureFilter(), '-map', '[v]');
+    else args.push('-map', '0:v:0', '-vf', pictureFilter());
     args.push(
-      '-map',
-      '0:v:0',
       '-c:v',
       'libx264',
       '-preset',

@@ -84,6 +84,11 @@ export interface RouterLoadInfo {
 export interface RecordingOptions {
   audioProducerId?: string;
   videoProducerId?: string;
+  /**
+   * A screen share. With videoProducerId too, the recording is picture-in-picture: the screen is
+   * the picture and the camera (videoProducerId) a small inset at the bottom right.
+   */
+  screenProducerId?: string;
   /** Absolute; receives index.m3u8 and seg_NNNNN.ts. Must not contain '%'. */
   outDir: string;
   /** Default 'ffmpeg'. */

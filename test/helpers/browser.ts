@@ -16,6 +16,8 @@ export interface LaunchOptions {
   fakeMedia?: boolean;
   /** Show the window (debugging); default headless. */
   headed?: boolean;
+  /** More Chromium flags (e.g. a fake camera from a file, an auto-selected screen to share). */
+  args?: string[];
 }
 
 const BASE_ARGS = [
@@ -32,7 +34,7 @@ export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: !options.headed,
-    args: options.fakeMedia ? [...BASE_ARGS, ...FAKE_MEDIA_ARGS] : BASE_ARGS,
+    args: [...BASE_ARGS, ...(options.fakeMedia ? FAKE_MEDIA_ARGS : []), ...(options.args ?? [])],
   });
 }
 

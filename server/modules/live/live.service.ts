@@ -7,8 +7,12 @@
  *   microphone through ffmpeg into an HLS playlist under `live/<lecture>/<stamp>/part-N`: the
  *   lecture's media points at it, so viewers without WebRTC play it with hls.js through the
  *   ordinary playback tokens, and their segment fetches are the evidence for study credits.
- *   When the host's recorded producers change (camera off and on, a rebuilt room), a new part
- *   starts; each part knows its offset on the timeline.
+ *   When the host's recorded producers change (camera off and on, a screen share started or
+ *   stopped, a rebuilt room), a new part starts; each part knows its offset on the timeline.
+ * - What is recorded is what the room sees: the camera, or the screen share with the camera as a
+ *   small inset (picture-in-picture) while both are on; a paused one of the two is left out. The
+ *   next part starts before the current one stops: a change of layout leaves no gap when the
+ *   current part's tracks still flow, and less than a segment when one of them went away.
  * - WebRTC viewers' evidence is the bytes the SFU sent them: sampled every 2 s and recorded as
  *   delivered seconds of the live timeline for their playback session. Live HLS viewers' evidence
  *   is the segment bytes sent to them, placed on the timeline by their part's offset
@@ -28,7 +32,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import type { Server as IoServer } from 'socket.io';
 import type { AppConfig } from '../../../config';
-import { LiveRoomManager, probeRecordedPart, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
+import { LiveRoomManager, probeRecordedPart, recordedSources, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
 import type { Models } from '../../store/models';
 import { writeLecture, type CatalogService } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
@@ -56,6 +60,7 @@ interface Part {
   recorder: LiveRecorder;
   audioProducerId?: string;
   videoProducerId?: string;
+  screenProducerId?: string;
   ready: boolean;
   stopped: boolean;
   described?: boolean;
@@ -213,8 +218,15 @@ export class LiveService {
           this.emit(e, 'live:producer-closed', p);
           this.syncRecording(e);
         });
-        room.on('producer-paused', (p) => this.emit(e, 'live:producer-paused', p));
-        room.on('producer-resumed', (p) => this.emit(e, 'live:producer-resumed', p));
+        // A paused camera or screen leaves the picture-in-picture (recordedSources).
+        room.on('producer-paused', (p) => {
+          this.emit(e, 'live:producer-paused', p);
+          this.syncRecording(e);
+        });
+        room.on('producer-resumed', (p) => {
+          this.emit(e, 'live:producer-resumed', p);
+          this.syncRecording(e);
+        });
         return room;
       },
       (err: unknown) => {
@@ -301,21 +313,33 @@ export class LiveService {
     if (e.state.state !== 'live' || !e.room || this.closed) return;
     const pick = (room: LiveRoom) => {
       const hostIds = new Set(e.session.list().filter((p) => p.role === 'host').map((p) => p.peerId));
-      const mine = room.producers().filter((p) => hostIds.has(p.peerId));
-      return { video: mine.find((p) => p.source === 'camera') ?? mine.find((p) => p.source === 'screen'), audio: mine.find((p) => p.source === 'mic') };
+      return recordedSources(room.producers().filter((p) => hostIds.has(p.peerId)));
     };
-    let { video, audio } = pick(e.room);
+    let { video, screen, audio } = pick(e.room);
     const cur = e.parts.at(-1);
-    // After a rebuild the host's tracks come back one at a time: a part that ended with both waits a moment for the other one.
-    for (const settleUntil = Date.now() + SETTLE_MS; cur && (video || audio) && ((cur.videoProducerId && !video) || (cur.audioProducerId && !audio)) && Date.now() < settleUntil && e.room; ) {
+    // After a rebuild the host's tracks come back one at a time (all new, none of the part's): a
+    // part that ended with both waits a moment for the other one. A track stopped by hand (the
+    // others still the part's) is not waited for.
+    const missing = () =>
+      ((cur?.videoProducerId && !video) || (cur?.screenProducerId && !screen) || (cur?.audioProducerId && !audio)) &&
+      ![video, screen, audio].some((p) => p && [cur?.videoProducerId, cur?.screenProducerId, cur?.audioProducerId].includes(p.id));
+    for (const settleUntil = Date.now() + SETTLE_MS; cur && (video || screen || audio) && missing() && Date.now() < settleUntil && e.room; ) {
       await new Promise((r) => setTimeout(r, 100));
-      if (e.room) ({ video, audio } = pick(e.room));
+      if (e.room) ({ video, screen, audio } = pick(e.room));
     }
     if (!e.room || e.state.state !== 'live' || this.closed) return;
-    if (cur && !cur.stopped && !cur.raised && cur.videoProducerId === video?.id && cur.audioProducerId === audio?.id) return;
-    // Not awaited: an ffmpeg slow to stop does not hold up the next part.
-    if (cur) void this.stopPart(cur);
-    if (!video && !audio) return;
+    if (cur && !cur.stopped && !cur.raised && cur.videoProducerId === video?.id && cur.screenProducerId === screen?.id && cur.audioProducerId === audio?.id) return;
+    // The current part goes on until the next part has its first segment, so the live HLS and the
+    // timeline switch without a gap. One that lost a track (a paused camera, a stopped share)
+    // stands still from that moment (ffmpeg's overlay waits for both pictures), but ffmpeg runs
+    // behind real time and what it received before is still being encoded: stopped at once, that
+    // tail would be lost (ffmpeg drops it on SIGINT). Not awaited: an ffmpeg slow to stop does
+    // not hold up the next part.
+    const stopCurrent = () => {
+      if (cur && !cur.stopped) void this.stopPart(cur);
+    };
+    const handOver = cur && !cur.stopped;
+    if (!video && !screen && !audio) return stopCurrent();
     // A lecture started before the folder was kept in the store records beside its start.
     e.recordingPrefix ??= `live/${e.lectureId}/${e.state.startedAt ?? Date.now()}`;
     // A folder already holding a recording (its part was not stored before the portal stopped) is skipped, never reused.
@@ -324,8 +348,16 @@ export class LiveService {
     const prefix = `${e.recordingPrefix}/part-${index}`;
     const outDir = this.deps.storage.path(prefix);
     await mkdir(outDir, { recursive: true });
-    const recorder = await e.room.startRecording({ videoProducerId: video?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
-    const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, audioProducerId: audio?.id, ready: false, stopped: false };
+    let recorder: LiveRecorder;
+    try {
+      recorder = await e.room.startRecording({ videoProducerId: video?.id, screenProducerId: screen?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
+    } catch (error) {
+      stopCurrent();
+      throw error;
+    }
+    if (handOver) void recorder.waitForFirstSegment(20_000).catch(() => undefined).finally(stopCurrent);
+    else stopCurrent();
+    const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, screenProducerId: screen?.id, audioProducerId: audio?.id, ready: false, stopped: false };
     // Its size is pinned below the host's top layer, which came later: a new part records it.
     recorder.once('layers-raised', () => {
       part.raised = true;
@@ -345,7 +377,7 @@ export class LiveService {
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
         part.ready = true;
-        await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video } } }));
+        await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video && !screen } } }));
         if (e.parts.at(-1) === part && e.state.state === 'live') {
           e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: true } };
           this.emit(e, 'live:state', e.state);
