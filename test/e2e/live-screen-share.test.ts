@@ -90,15 +90,15 @@ describe('live lecture with a screen share', () => {
     await host.goto(`${server.url}/live/${lectureId}`);
     await host.locator('[data-testid="live-page"][data-status="joined"][data-role="host"]').waitFor();
     await host.getByTestId('live-preview').click();
-    // Camera, microphone and screen share, all on before 开始直播 (one after the other: clicks
-    // made in the same instant race for the page's send transport).
+    // Camera, microphone and screen share turned on in the same instant, before 开始直播: the
+    // three share the page's one send transport (opened once, not raced for).
     const entry = () => server.app.live.get(lectureId)!;
     const sources = () => entry().room?.producers().map((p) => p.source).sort().join(',');
-    await host.getByTestId('live-camera-toggle').click();
-    await expect.poll(sources, { timeout: 20_000 }).toBe('camera');
-    await host.getByTestId('live-mic-toggle').click();
-    await host.getByTestId('live-screen-toggle').click();
+    await host.evaluate(() => {
+      for (const id of ['live-camera-toggle', 'live-mic-toggle', 'live-screen-toggle']) document.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`)!.click();
+    });
     await expect.poll(sources, { timeout: 20_000 }).toBe('camera,mic,screen');
+    expect(await host.evaluate(() => Object.values(window.__live!.local).every((t) => Boolean(t?.producerId)))).toBe(true);
     await host.getByTestId('live-start').click();
     await host.locator('[data-testid="live-page"][data-state="live"]').waitFor();
 

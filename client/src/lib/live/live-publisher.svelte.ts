@@ -47,6 +47,10 @@ export class LivePublisher {
 
   readonly #link: PublishLink;
   #send: Transport | null = null;
+  /** The send transport being opened: camera, microphone and screen started at once share it. */
+  #opening: Promise<Transport | null> | null = null;
+  /** Counts tear-downs: a transport opened for media torn down meanwhile is closed, not kept. */
+  #generation = 0;
   #producers = new Map<ProducerSource, Producer>();
 
   constructor(link: PublishLink) {
@@ -74,8 +78,10 @@ export class LivePublisher {
   async #produce(source: ProducerSource) {
     const entry = this.local[source];
     if (!entry || !this.#link.device()?.loaded || !this.#link.mayPublish()) return;
-    if (!this.#send) await this.#openSend();
-    const producer = await this.#send!.produce({
+    const send = this.#send ?? (await (this.#opening ??= this.#openSend().finally(() => (this.#opening = null))));
+    // Unpublished or replaced meanwhile (compared by track: entries are re-proxied state objects).
+    if (!send || this.local[source]?.track !== entry.track) return;
+    const producer = await send.produce({
       track: entry.track,
       ...(source === 'camera' ? { encodings: CAMERA_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
       // The page owns its tracks: a producer closed by a rebuild must not end them, so they can
@@ -88,9 +94,11 @@ export class LivePublisher {
     this.local = { ...this.local, [source]: { ...entry, producerId: producer.id } };
   }
 
-  async #openSend() {
+  async #openSend(): Promise<Transport | null> {
+    const generation = this.#generation;
     const socket = this.#link.socket()!;
     const { transport } = await request<{ transport: never }>(socket, 'live:transport:create', { direction: 'send' });
+    if (generation !== this.#generation) return null; // the room's media were torn down meanwhile
     const t = this.#link.device()!.createSendTransport(transport);
     this.#link.wire(t);
     t.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
@@ -100,6 +108,7 @@ export class LivePublisher {
       );
     });
     this.#send = t;
+    return t;
   }
 
   /** Sends every kept track again (after a rebuild or reconnection). */
@@ -150,6 +159,7 @@ export class LivePublisher {
   /** Taken off stage: everything stops and the send transport closes. */
   async leaveStage(): Promise<void> {
     for (const source of Object.keys(this.local) as ProducerSource[]) await this.unpublish(source);
+    this.#generation++;
     this.#send?.close();
     this.#send = null;
   }
@@ -158,6 +168,7 @@ export class LivePublisher {
   closeMedia(): void {
     for (const p of this.#producers.values()) p.close();
     this.#producers.clear();
+    this.#generation++;
     this.#send?.close();
     this.#send = null;
     const local = { ...this.local };
