@@ -11,6 +11,7 @@ import { openStore } from '../server/store';
 import { DEMO_PASSWORD, demoUsers, seedDemo } from '../server/seed/demo';
 import { seedDemoLectures } from '../server/seed/demo-lectures';
 import { seedDemoStations } from '../server/seed/demo-stations';
+import { seedDemoTraining } from '../server/seed/demo-training';
 import { CountyCalendar } from '../server/calendar';
 
 const config = loadConfig(process.env);
@@ -24,6 +25,9 @@ try {
   // Terminal stations, their timetable and a year of air-classroom statistics (server/modules/stations).
   const stations = await seedDemoStations(store.models, new CountyCalendar(config.timeZone));
   if (stations.stations) console.log(`终端站点已写入 / demo stations seeded (${stations.stations} stations, ${stations.sessions} sessions, ${stations.historicRuns} past runs)`);
+  // The article's training classes (server/modules/training).
+  const training = await seedDemoTraining(store.models, new CountyCalendar(config.timeZone));
+  if (training.classes) console.log(`培训班已写入 / demo training classes seeded (${training.classes})`);
   console.log('\n演示账号 / demo accounts (密码 / password: %s)', DEMO_PASSWORD);
   for (const u of demoUsers) console.log(`  ${u.username.padEnd(10)} ${u.labelZh} / ${u.labelEn} — ${u.displayName}`);
 } finally {

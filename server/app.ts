@@ -43,6 +43,7 @@ import { noticeRoutes } from './modules/notices/routes';
 import { reportsRoutes } from './modules/reports/routes';
 import { planRoutes } from './modules/plans/routes';
 import { studyRecordRoutes } from './modules/study-record/routes';
+import { trainingRoutes } from './modules/training/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import { LiveService } from './modules/live/live.service';
 import { registerLiveSocket } from './modules/live/socket';
@@ -195,6 +196,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(noticeRoutes, { prefix: '/api/notices' });
   await app.register(planRoutes, { prefix: '/api/plans' });
   await app.register(studyRecordRoutes, { prefix: '/api/study-record', secret: cookieSecret });
+  await app.register(trainingRoutes, { prefix: '/api/training' });
   registerCatalogSocket(app);
   const live = new LiveService({ models: store.models, pool: app.media.pool, storage: app.storage, catalog: app.catalog, study: app.study, jobs: app.jobs, config, io: () => app.io, log: app.log });
   app.decorate('live', live);

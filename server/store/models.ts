@@ -12,6 +12,7 @@ import { defineStationModels } from '../modules/stations/station.model';
 import { defineRosterImportModel } from '../modules/roster-import/roster-import.model';
 import { definePlanModels } from '../modules/plans/plan.model';
 import { defineRecordExportModel } from '../modules/study-record/study-record.model';
+import { defineTrainingModels } from '../modules/training/training.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -31,6 +32,8 @@ export function defineModels(conn: Connection) {
     ...definePlanModels(conn),
     // Unit exports of the printable study record (server/modules/study-record).
     StudyRecordExport: defineRecordExportModel(conn),
+    // Training classes, enrolments and external training hours (server/modules/training).
+    ...defineTrainingModels(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

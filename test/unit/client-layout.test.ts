@@ -93,7 +93,7 @@ describe('navigation by role', () => {
     for (const role of ['lecturer', 'unitAdmin', 'orgAdmin'] as const) {
       expect(bottomNav(role).map((i) => i.route)).toEqual(['home', 'timetable', 'checkin']);
     }
-    expect(primaryNav('cadre').map((i) => i.route)).toEqual(['home', 'plan', 'study', 'timetable']);
+    expect(primaryNav('cadre').map((i) => i.route)).toEqual(['home', 'plan', 'training', 'study', 'timetable']);
     expect(primaryNav('lecturer').map((i) => i.route)).toEqual(['home', 'timetable', 'studio']);
     expect(primaryNav('orgAdmin').map((i) => i.route)).toEqual(['home', 'unitReport', 'timetable', 'stations', 'admin', 'studio']);
   });

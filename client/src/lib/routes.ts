@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord' | 'training' | 'adminTraining' | 'adminTrainingHours';
 
 export interface RouteDef {
   name: RouteName;
@@ -65,6 +65,10 @@ export const routes: readonly RouteDef[] = [
   { name: 'adminXapi', path: '/admin/xapi', auth: true, roles: ORG_ADMIN_ROLES },
   { name: 'adminPlans', path: '/admin/plans', auth: true, roles: ADMIN_ROLES },
   { name: 'plan', path: '/plan', auth: true, roles: STUDY_ROLES },
+  // 培训班 (issue 17): a cadre's classes and external training; the admins' classes and hours decisions.
+  { name: 'training', path: '/training', auth: true, roles: STUDY_ROLES },
+  { name: 'adminTraining', path: '/admin/training', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminTrainingHours', path: '/admin/training/hours', auth: true, roles: ADMIN_ROLES },
   { name: 'timetable', path: '/timetable', auth: true },
   { name: 'checkin', path: '/checkin', auth: true },
   // The station's own page: it signs in with its station credential, not a user session.

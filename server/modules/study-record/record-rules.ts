@@ -5,7 +5,8 @@
  * - selfStudy (自主选学): the cadre's own playback (ledger source `individual`, or none);
  * - live (直播论坛): a live lecture followed live (source `live`);
  * - airClassroom (空中课堂): group study at a terminal station (source `station`);
- * - training (培训班): training classes; no entry carries it until issue 17 adds them, so it shows 0.
+ * - training (培训班): training classes (source `training`) and approved training taken elsewhere
+ *   (外出培训, source `external`), both from server/modules/training.
  * The assessment is the unit report's (report-rules.ts): the rank's yearly requirement over the
  * whole year, 达标 when the hours earned reach it, 未达标 below.
  *
@@ -28,6 +29,7 @@ export function channelOf(source: string | null | undefined): Channel {
     case 'station':
       return 'airClassroom';
     case 'training':
+    case 'external':
       return 'training';
     default:
       return 'selfStudy';

@@ -10,7 +10,7 @@
 import { Types } from 'mongoose';
 import type { CountyCalendar } from '../../calendar';
 import type { Models } from '../../store/models';
-import { isDuplicateKey } from '../../store/errors';
+import { insertIfAbsent, isDuplicateKey } from '../../store/errors';
 import { KeyedLock } from '../../store/keyed-lock';
 import { capCredit, defaultPolicies, earnedHours, type CreditPolicy } from './credit-rules';
 import { covered, progressOf } from './intervals';
@@ -154,6 +154,30 @@ export class CreditLedger {
       [`byDay.${this.calendar.day(atMs)}`]: entry.hours,
     });
     await this.summaries.listYear(userId, entry.year);
+  }
+
+  /**
+   * Credits hours earned away from the player (a training class's completion, approved external
+   * training: server/modules/training) exactly once: the entry's `_id` decides (insert-if-absent),
+   * and the yearly summary lists it once. Not capped per day or topic and not added to `byDay`
+   * (those caps are for online study, which a class's hours must not use up). True when new.
+   */
+  creditOnce(entry: LedgerEntry): Promise<boolean> {
+    return this.serialUser(String(entry.userId), async () => {
+      const fresh = await insertIfAbsent(this.models.Ledger.collection.insertOne(entry as never));
+      const stored = fresh ? entry : await this.models.Ledger.findById(entry._id).lean<LedgerEntry>();
+      if (!stored) return false;
+      const atMs = new Date(stored.at).getTime();
+      await this.summaries.addEntry(String(stored.userId), stored.year, stored._id, {
+        total: stored.hours,
+        [stored.required ? 'required' : 'elective']: stored.hours,
+        [`byMonth.${this.calendar.month(atMs)}`]: stored.hours,
+        [`byCategory.${stored.category ?? 'other'}`]: stored.hours,
+      });
+      await this.summaries.listYear(String(stored.userId), stored.year);
+      if (fresh) this.log.info({ userId: String(stored.userId), entry: stored._id, hours: stored.hours, source: stored.source }, 'ledger.creditOnce() | credit recorded');
+      return fresh;
+    });
   }
 
   /** Lists a studied lecture in the cadre's yearly summary and the year in their index, once per process. */

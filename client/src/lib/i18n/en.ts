@@ -18,6 +18,8 @@ import * as studio from './areas/studio.ts';
 import * as kioskOffline from './areas/kiosk-offline.ts';
 import * as studyRecord from './areas/study-record.ts';
 import * as xapi from './areas/xapi.ts';
+import * as training from './areas/training.ts';
+import * as firstRung from './areas/first-rung.ts';
 
 const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
@@ -351,4 +353,4 @@ const base = {
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
 
-export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en };
+export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en, ...training.en, ...firstRung.en };

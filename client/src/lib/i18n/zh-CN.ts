@@ -18,6 +18,8 @@ import * as studio from './areas/studio.ts';
 import * as kioskOffline from './areas/kiosk-offline.ts';
 import * as studyRecord from './areas/study-record.ts';
 import * as xapi from './areas/xapi.ts';
+import * as training from './areas/training.ts';
+import * as firstRung from './areas/first-rung.ts';
 
 const base = {
   'app.name': '通榆县干部教育培训 · 远程学习平台',
@@ -354,7 +356,7 @@ const base = {
  * Areas keep their messages in areas/ (one file each, both languages). Those split out of `base`
  * (live, stations, studio) come right after it, so later areas still win on a shared key.
  */
-export const zhCN = { ...base, ...live.zh, ...liveFallback.zh, ...stations.zh, ...studio.zh, ...adminUsers.zh, ...adminConsole.zh, ...plans.zh, ...playerWeak.zh, ...reports.zh, ...layout.zh, ...stationsScale.zh, ...finding.zh, ...kioskOffline.zh, ...studyRecord.zh, ...xapi.zh } as const;
+export const zhCN = { ...base, ...live.zh, ...liveFallback.zh, ...stations.zh, ...studio.zh, ...adminUsers.zh, ...adminConsole.zh, ...plans.zh, ...playerWeak.zh, ...reports.zh, ...layout.zh, ...stationsScale.zh, ...finding.zh, ...kioskOffline.zh, ...studyRecord.zh, ...xapi.zh, ...training.zh, ...firstRung.zh } as const;
 
 export type MessageKey = keyof typeof zhCN;
 export type Messages = { readonly [K in MessageKey]: string };

@@ -19,6 +19,7 @@ export interface NavItem {
 const PRIMARY: readonly Omit<NavItem, 'href'>[] = [
   { route: 'home', label: 'nav.home', testid: 'nav-home' },
   { route: 'plan', label: 'plan.title', testid: 'nav-plan' },
+  { route: 'training', label: 'training.title', testid: 'nav-training' },
   { route: 'study', label: 'nav.study', testid: 'nav-study' },
   { route: 'unitReport', label: 'nav.unitReport', testid: 'nav-unit-report' },
   { route: 'timetable', label: 'timetable.title', testid: 'nav-timetable' },
