@@ -48,6 +48,7 @@ export { checkFfmpeg, parseEncoderList, parseVersion, hasRequiredEncoders } from
 export type { FfmpegCheck, FfmpegCheckOptions } from './tools';
 export {
   planLadder,
+  selectRungs,
   buildHlsArgs,
   buildMasterPlaylist,
   parseProgress,
@@ -99,6 +100,8 @@ export type {
   TranscodeStage,
   TranscodeErrorCode,
 } from './hls/TranscodeJob';
+export { ProgressiveTranscodeJob, planPasses } from './hls/ProgressiveTranscodeJob';
+export type { ProgressiveTranscodeOptions, ProgressiveProgress, ProgressiveResult, LadderSnapshot } from './hls/ProgressiveTranscodeJob';
 export { LocalStorage, StorageKeyError, checkKey, isSafeKey } from './storage';
 export type { Storage, StorageStat, PutOptions, ReadRange, LocalStorageOptions } from './storage';
 export { spawnTied, tiedArgv } from './child';

@@ -32,6 +32,7 @@ import {
   parseProgress,
   planLadder,
   rungPlaylist,
+  selectRungs,
 } from './ladder';
 import type { LadderPlan, PlanLadderOptions, RungBandwidth, VideoRung } from './ladder';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
@@ -50,6 +51,12 @@ export interface TranscodeJobOptions {
   /** Default 4. */
   segmentSec?: number;
   ladder?: PlanLadderOptions;
+  /**
+   * Names of the plan's rungs to make (default: all). The plan is cut down to them, in plan order;
+   * every subset keeps the same frame rate, GOP and forced keyframes, so rungs made by separate
+   * jobs from the same source switch at the same segment boundaries (ProgressiveTranscodeJob).
+   */
+  rungs?: readonly string[];
   /** Sprite layout; `false` skips poster and sprites (the bench times the ladder alone). */
   thumbnails?: ThumbnailOptions | false;
   /** Between SIGTERM and SIGKILL on abort(); default 3000. */
@@ -194,7 +201,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     if (opts.thumbnails) thumbnailLayout(opts.thumbnails);
     let plan: LadderPlan;
     try {
-      plan = planLadder(opts.probe, opts.ladder);
+      plan = selectRungs(planLadder(opts.probe, opts.ladder), opts.rungs);
     } catch (cause) {
       throw new TranscodeError('invalid-input', (cause as Error).message, { cause });
     }

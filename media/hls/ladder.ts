@@ -241,6 +241,16 @@ export function planLadder(probe: ProbeResult, opts: PlanLadderOptions = {}): La
   };
 }
 
+/** The plan cut down to the named rungs (plan order kept); throws on an unknown or empty selection. */
+export function selectRungs(plan: LadderPlan, names: readonly string[] | undefined): LadderPlan {
+  if (names === undefined) return plan;
+  const unknown = names.filter((n) => !plan.rungs.some((r) => r.name === n));
+  if (unknown.length) throw new RangeError(`rungs not in the plan: ${unknown.join(', ')}`);
+  const rungs = plan.rungs.filter((r) => names.includes(r.name));
+  if (rungs.length === 0) throw new RangeError('rungs: the selection is empty');
+  return { ...plan, rungs };
+}
+
 export interface HlsArgsOptions {
   /** Target segment length; default 4 s. */
   segmentSec?: number;

@@ -71,10 +71,11 @@ describe('live-replay job', () => {
       async () => {
         replay = await models.Lecture.findById(payload.replayLectureId).lean<LectureDoc>();
         if (replay?.processing?.state === 'failed') throw new Error(`transcode failed: ${JSON.stringify(replay.processing)}`);
-        return replay?.state === 'published';
+        // Published at its first rung (first rung first); the whole ladder a little later.
+        return replay?.state === 'published' && replay.processing?.state === 'ready';
       },
       45_000,
-      'the published replay',
+      'the published replay with its whole ladder',
     );
     expect(await jobNow()).toMatchObject({ state: 'done', attempts: 2 });
     expect(replay!).toMatchObject({ kind: 'recorded', title: '直播回放测试（回放）' });

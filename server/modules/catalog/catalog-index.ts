@@ -22,6 +22,8 @@ export interface CatalogEntry {
   durationSec: number;
   creditHours: number;
   hasPoster: boolean;
+  /** First rung first: playable, higher rungs still being made (高清版本处理中). */
+  higherRungsPending: boolean;
   watchCount: number;
   publishedAt: number;
   audience: string[];
@@ -118,6 +120,7 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     live: f.live,
     replayOf: f.replayOf,
     hasPoster: Boolean(l.media?.poster),
+    higherRungsPending: Boolean(l.media?.pending?.length),
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),
     seatsLeft: l.seatsLeft ?? undefined,

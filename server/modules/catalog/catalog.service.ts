@@ -2,7 +2,8 @@
  * Lecture editing and visibility. Who may edit: the organisation department and unit admins,
  * and a lecturer its own lectures. Who may watch: anyone logged in, for a published lecture
  * whose audience is empty (everyone) or includes the viewer's unit or a unit above it; editors
- * may always preview. Publishing a recorded lecture needs a finished HLS ladder.
+ * may always preview. Publishing a recorded lecture needs its HLS ladder's first rung (higher
+ * rungs may still be in the making, `media.pending`).
  * Every write of a lecture runs under its `lecture:<id>` key of the store's lock (`writeLecture`):
  * FerretDB rewrites the whole document on any update, so two concurrent writes (an edit and a
  * watch count, a seat recount, processing progress) would otherwise lose one.
@@ -76,8 +77,10 @@ export function toAdminView(l: LectureDoc) {
       error: l.processing?.error?.code ? { code: l.processing.error.code, message: l.processing.error.message ?? '', messageEn: l.processing.error.messageEn ?? '' } : undefined,
     },
     createdAt: new Date(l.createdAt).toISOString(),
-    /** The rungs of the finished ladder by name ("720p", "360p", "audio"), best first. */
+    /** The rungs of the ladder a player can use, by name ("720p", "360p", "audio"), best first. */
     renditions: (l.media?.renditions ?? []).map((r) => r.name ?? '').filter(Boolean),
+    /** Rungs still being made while the lecture already plays at the lower ones (高清版本处理中). */
+    pendingRungs: (l.media?.pending ?? []).filter(Boolean),
   };
 }
 export type LectureAdminView = ReturnType<typeof toAdminView>;
@@ -151,6 +154,7 @@ export class CatalogService extends EventEmitter<CatalogEvents> {
         durationSec: e.durationSec,
         creditHours: e.creditHours,
         coverUrl: e.hasPoster ? `/media/posters/${e.id}` : undefined,
+        higherRungsPending: e.higherRungsPending || undefined,
         watchCount: e.watchCount,
         publishedAt: e.publishedAt ? new Date(e.publishedAt).toISOString() : undefined,
         seatLimit: e.seatLimit,

@@ -1,7 +1,8 @@
 /**
  * Lectures (课程): recorded or live, with topic (专题) and one of the training needs
  * (服务能力 / 落实能力 / 发展能力, plus 党史党性). Only published lectures appear in the catalog.
- * `searchGrams` is kept on write (search.ts); `media` is set when the HLS ladder is ready;
+ * `searchGrams` is kept on write (search.ts); `media` is set when the lowest rung of the HLS ladder
+ * is ready (`media.pending` lists the higher rungs still being made);
  * `processing` mirrors the transcode job so the studio can show it without a join.
  */
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
@@ -53,6 +54,8 @@ const lectureSchema = new Schema(
           thumbnails: String,
           segmentSec: Number,
           audioOnly: Boolean,
+          // First rung first: rungs still being made while the master lists the lower ones (高清版本处理中).
+          pending: { type: [String], default: undefined },
         },
         { _id: false },
       ),

@@ -1,14 +1,17 @@
 /**
  * Turning an accepted upload into the HLS ladder: the `transcode` job. The ffmpeg work happens in
- * media/ (TranscodeJob); this module only moves state between the job, the lecture and the
- * uploader's socket. Progress is written at most once a second. The ladder is built in a work
- * folder and moved into storage under a new prefix only when complete, then the lecture points
- * at it and the previous ladder is removed, so viewers never see a half-written one.
+ * media/ (ProgressiveTranscodeJob); this module only moves state between the job, the lecture and
+ * the uploader's socket. Progress is written at most once a second. First rung first: the job
+ * writes into the lecture's new storage folder (`lectures/<id>/hls-<job>`, the same for every
+ * attempt of the job), whose master lists only complete rungs. When the lowest rung and the audio
+ * are listed the lecture points at that folder and can be watched (`media.pending` names the rungs
+ * to come, processing stays running), the previous ladder is removed; each later rung updates
+ * the lecture again, the last one marks processing ready. A retry resumes from the listed rungs.
  */
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Types } from 'mongoose';
-import { probeMedia, TranscodeJob, type Storage, type TranscodeProgress } from '../../../media';
+import { probeMedia, ProgressiveTranscodeJob, type LadderSnapshot, type ProgressiveProgress, type Storage } from '../../../media';
 import type { AppConfig } from '../../../config';
 import type { Models } from '../../store/models';
 import type { JobContext } from '../jobs/job-queue';
@@ -23,6 +26,8 @@ export interface ProcessingEvent {
   etaSec?: number;
   stage?: string;
   error?: { code: string; message: string; messageEn: string };
+  /** Sent when the master gained rungs: the rungs it lists now (the studio reloads the lecture). */
+  rungs?: string[];
 }
 
 export type Notify = (event: ProcessingEvent) => void;
@@ -36,21 +41,22 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
     if (!lecture?.sourceKey) throw new Error(`lecture ${lectureId} has no source to transcode`);
     const input = storage.path(lecture.sourceKey);
     const probe = await probeMedia(input, { ffprobePath: config.ffmpeg.ffprobePath });
-    const outDir = join(deps.workDir, String(job._id));
-    await rm(outDir, { recursive: true, force: true });
+    const workDir = join(deps.workDir, String(job._id));
+    // One folder per job, kept across its attempts: a retry finds the rungs already listed there.
+    const prefix = `lectures/${lectureId}/hls-${String(job._id)}`;
     await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': 'running', 'processing.percent': 0, 'processing.attempts': ctx.attempt, 'processing.jobId': job._id }, $unset: { 'processing.error': 1 } }));
-    const tj = await TranscodeJob.create({ input, outDir, probe, ffmpegPath: config.ffmpeg.ffmpegPath, preset: config.media.transcodePreset, segmentSec: config.media.segmentSec });
-    // The ladder stage names the rungs being made ("ladder:720p,360p,audio"), so the studio can say them in words.
-    const stageOf = (stage: string) => (stage === 'ladder' ? `ladder:${tj.plan.rungs.map((r) => r.name).join(',')}` : stage);
-    notify({ lectureId, state: 'running', percent: 0, stage: stageOf('ladder') });
+    const tj = await ProgressiveTranscodeJob.create({ input, outDir: storage.path(prefix), workDir, probe, ffmpegPath: config.ffmpeg.ffmpegPath, preset: config.media.transcodePreset, segmentSec: config.media.segmentSec });
+    // The stage names the rungs being made ("ladder:720p,480p"), so the studio can say them in words.
+    const stageOf = (stage: string, rungs: readonly string[]) => (stage === 'ladder' ? `ladder:${rungs.join(',')}` : stage);
+    notify({ lectureId, state: 'running', percent: 0, stage: stageOf('ladder', tj.passes[0] ?? []) });
 
     const onAbort = () => void tj.abort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let lastWrite = 0;
-    tj.on('progress', (p: TranscodeProgress) => {
+    tj.on('progress', (p: ProgressiveProgress) => {
       const percent = Math.min(99, Math.round(p.percent));
       const etaSec = p.etaSec === null ? undefined : Math.round(p.etaSec);
-      const stage = stageOf(p.stage);
+      const stage = stageOf(p.stage, p.rungs);
       notify({ lectureId, state: 'running', percent, etaSec, stage });
       const now = Date.now();
       if (now - lastWrite < 1000) return;
@@ -60,44 +66,70 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
       void writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': stage } })).catch(() => {});
       void ctx.progress(percent, etaSec).catch(() => {});
     });
-    try {
-      const result = await tj.wait();
-      const prefix = `lectures/${lectureId}/hls-${String(job._id)}`;
-      await storage.putDir(outDir, prefix);
-      const previous = lecture.media?.prefix;
-      const updated = await writeLecture(models, lectureId, async () => {
-        // The state now, not at the job's start: an editor may have published or withdrawn it meanwhile.
-        const current = (await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1 }).lean<LectureDoc>()) ?? lecture;
-        return models.Lecture.findByIdAndUpdate(
-          lectureId,
-          {
-            $set: {
-              media: {
-                prefix,
-                master: result.masterPath,
-                renditions: result.renditions,
-                poster: result.posterPath ?? undefined,
-                thumbnails: result.thumbnailsVtt ?? undefined,
-                segmentSec: result.segmentSec,
-                audioOnly: !probe.video,
-              },
-              durationSec: Math.round(result.durationSec),
-              // A replay of a live lecture is published as soon as it is ready; an upload waits for its editor.
-              ...(publish ? { state: 'published', publishedAt: current.publishedAt ?? new Date() } : { state: current.state === 'processing' ? 'draft' : current.state }),
-              processing: { state: 'ready', percent: 100, attempts: ctx.attempt, jobId: job._id as Types.ObjectId },
-            },
-          },
-          { returnDocument: 'after' },
-        ).lean<LectureDoc>();
+    // Each time the master gains rungs, the lecture points at them, one write after another.
+    let listed: Promise<void> = Promise.resolve();
+    let switched = false;
+    tj.on('rungs', (snapshot) => {
+      listed = listed.then(async () => {
+        const updated = await writeLecture(models, lectureId, () => setMedia(models, lectureId, prefix, snapshot, { publish, audioOnly: !probe.video, attempt: ctx.attempt, jobId: job._id as Types.ObjectId }));
+        if (updated) catalog.changed(updated);
+        // The previous ladder goes once this one is playable (a player on it then stops at its next segment, as before).
+        const previous = lecture.media?.prefix;
+        if (!switched && previous && previous !== prefix) await storage.remove(previous).catch(() => {});
+        switched = true;
+        const rungs = snapshot.renditions.map((r) => r.name);
+        if (snapshot.pending.length) notify({ lectureId, state: 'running', percent: Math.min(99, Math.round(updated?.processing?.percent ?? 0)), stage: stageOf('ladder', snapshot.pending), rungs });
       });
-      if (updated) catalog.changed(updated);
-      if (previous && previous !== prefix) await storage.remove(previous).catch(() => {});
+    });
+    try {
+      await tj.wait();
+      await listed;
       notify({ lectureId, state: 'ready', percent: 100 });
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
-      await rm(outDir, { recursive: true, force: true }).catch(() => {});
+      await listed.catch(() => {});
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
   };
+}
+
+/**
+ * Points the lecture at the rungs its master lists now. The first time it becomes watchable a
+ * replay is published (once: a later rung does not undo a withdrawal); an upload becomes a draft
+ * its editor may publish (an edited state is kept).
+ * While rungs remain, `media.pending` names them and processing stays running; the last write
+ * marks processing ready.
+ */
+async function setMedia(models: Models, lectureId: string, prefix: string, s: LadderSnapshot, o: { publish: boolean; audioOnly: boolean; attempt: number; jobId: Types.ObjectId }) {
+  // The state now, not at the job's start: an editor may have published or withdrawn it meanwhile.
+  const current = await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1, processing: 1, 'media.prefix': 1 }).lean<LectureDoc>();
+  if (!current) return null;
+  const complete = s.pending.length === 0;
+  // A replay is published when it first becomes watchable; later rungs keep what an editor did since.
+  const publish = o.publish && current.media?.prefix !== prefix;
+  return models.Lecture.findByIdAndUpdate(
+    lectureId,
+    {
+      $set: {
+        media: {
+          prefix,
+          master: s.masterPath,
+          renditions: s.renditions,
+          poster: s.posterPath ?? undefined,
+          thumbnails: s.thumbnailsVtt ?? undefined,
+          segmentSec: s.segmentSec,
+          audioOnly: o.audioOnly,
+          ...(complete ? {} : { pending: s.pending }),
+        },
+        durationSec: Math.round(s.durationSec),
+        ...(publish ? { state: 'published', publishedAt: current.publishedAt ?? new Date() } : { state: current.state === 'processing' ? 'draft' : current.state }),
+        processing: complete
+          ? { state: 'ready', percent: 100, attempts: o.attempt, jobId: o.jobId }
+          : { state: 'running', percent: current.processing?.percent ?? 0, stage: current.processing?.stage, attempts: o.attempt, jobId: o.jobId },
+      },
+    },
+    { returnDocument: 'after' },
+  ).lean<LectureDoc>();
 }
 
 /** Records a failed attempt on the lecture: retrying (shown as queued with the error) or failed for good. */
@@ -110,6 +142,8 @@ export async function recordTranscodeOutcome(models: Models, notify: Notify, job
     messageEn: outcome === 'failed' ? `Transcoding failed after ${job.attempts} attempts: ${error?.message ?? ''}` : `Transcoding failed and will be retried: ${error?.message ?? ''}`,
   };
   const state = outcome === 'failed' ? 'failed' : 'queued';
-  await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts } }));
+  // Failed for good: no higher rung is coming; the lecture stays watchable at the rungs it has.
+  const unset = outcome === 'failed' ? { $unset: { 'media.pending': 1 } } : {};
+  await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts }, ...unset }));
   notify({ lectureId, state, percent: 0, error: err });
 }

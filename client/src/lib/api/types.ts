@@ -55,6 +55,8 @@ export interface Lecture {
   live?: LiveInfo;
   /** A replay: the live lecture it was recorded from. */
   replayOf?: string;
+  /** First rung first: playable now, higher qualities still being made (高清版本处理中). */
+  higherRungsPending?: boolean;
 }
 
 export interface LiveInfo {
@@ -95,6 +97,10 @@ export interface LectureAdmin extends Lecture {
   audienceUnitIds: string[];
   processing: Processing;
   createdAt: string;
+  /** Rungs a player can use now, best first ("720p", "360p", "audio"). */
+  renditions?: string[];
+  /** Rungs still being made while the lecture plays at the lower ones (高清版本处理中). */
+  pendingRungs?: string[];
 }
 
 /** Body of POST /api/lectures and PATCH /api/lectures/:id. */
@@ -140,6 +146,8 @@ export interface ProcessingEvent {
   etaSec?: number;
   stage?: string;
   error?: ErrorInfo;
+  /** The master gained rungs: the ones it lists now (the studio reloads the lecture). */
+  rungs?: string[];
 }
 
 export interface SubtitleTrack {

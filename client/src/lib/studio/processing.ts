@@ -19,6 +19,7 @@ export function isProcessingEvent(value: unknown): value is ProcessingEvent {
     const e = v.error as Record<string, unknown>;
     if (typeof e !== 'object' || typeof e.code !== 'string') return false;
   }
+  if (v.rungs !== undefined && !(Array.isArray(v.rungs) && v.rungs.every((r) => typeof r === 'string'))) return false;
   return true;
 }
 
@@ -33,7 +34,8 @@ export function applyProcessing(lecture: LectureAdmin, event: ProcessingEvent): 
     stage: event.stage ?? undefined,
     error: event.error ?? undefined,
   };
-  const state = lecture.state === 'draft' && (event.state === 'queued' || event.state === 'running') ? 'processing' : lecture.state;
+  // A draft already playable at its first rung stays a draft while the higher rungs are made.
+  const state = lecture.state === 'draft' && !hasHigherRungsPending(lecture) && (event.state === 'queued' || event.state === 'running') ? 'processing' : lecture.state;
   return { ...lecture, state, processing };
 }
 
@@ -42,8 +44,14 @@ export function isProcessingActive(state: ProcessingState): boolean {
   return state === 'queued' || state === 'running';
 }
 
+/** First rung first: playable now, higher rungs still being made (高清版本处理中). */
+export function hasHigherRungsPending(lecture: Pick<LectureAdmin, 'pendingRungs'>): boolean {
+  return (lecture.pendingRungs?.length ?? 0) > 0;
+}
+
+/** Publishable once the ladder's first rung is listed (the higher rungs may still be in the making). */
 export function canPublish(lecture: LectureAdmin): boolean {
-  return lecture.state !== 'published' && lecture.processing.state === 'ready';
+  return lecture.state !== 'published' && (lecture.processing.state === 'ready' || hasHigherRungsPending(lecture));
 }
 
 export function canWithdraw(lecture: LectureAdmin): boolean {

@@ -117,7 +117,8 @@ export class Studio {
     const index = this.lectures.findIndex((l) => l.id === event.lectureId);
     if (index < 0) return;
     this.lectures[index] = applyProcessing(this.lectures[index]!, event);
-    if (event.state === 'ready' || event.state === 'failed' || event.state === 'rejected') void this.refresh(event.lectureId);
+    // `rungs`: the master gained rungs (first rung first), so the lecture's renditions and state changed.
+    if (event.state === 'ready' || event.state === 'failed' || event.state === 'rejected' || event.rungs) void this.refresh(event.lectureId);
   }
 }
 

@@ -1,0 +1,124 @@
+// First rung first (issue 20): how soon a recorded lecture is watchable, and how long the whole
+// ladder takes, against the single-pass ladder of the same run.
+//
+//   node --import tsx bench/first-rung.ts [--minutes 3] [--height 1080] [--rounds 1] [--preset veryfast] [--higher together|each]
+//
+// Uses (or generates) the same cached test lecture as bench/transcode.ts (testsrc2 + sine,
+// H.264 High yuv420p 25 fps + AAC, $TMPDIR/cadre-bench). Times, alternating the order per round:
+// - progressive: ProgressiveTranscodeJob to its first `rungs` event (master lists the lowest
+//   video rung + audio: watchable) and to `end` (every rung listed), poster and sprites included;
+// - single pass: TranscodeJob (every rung in one ffmpeg, poster and sprites), the portal before.
+// Wall time and CPU time (this process plus reaped children) for each, the load average at
+// start and end (the machine may be shared), and a linear extrapolation to 60 minutes (encoding
+// time grows with the length at a fixed speed). Human lines to stderr, one JSON line to stdout.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { ProgressiveTranscodeJob, TranscodeJob, planLadder, planPasses, probeMedia } from '../media/index';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '3' },
+    height: { type: 'string', default: '1080' },
+    rounds: { type: 'string', default: '1' },
+    preset: { type: 'string', default: 'veryfast' },
+    higher: { type: 'string', default: 'together' },
+    'skip-baseline': { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(values.minutes);
+const height = Number(values.height);
+const rounds = Number(values.rounds);
+const higher = values.higher === 'each' ? 'each' : 'together';
+const width = Math.round((height * 16) / 9 / 2) * 2;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+
+async function ensureLecture(): Promise<string> {
+  const dir = join(tmpdir(), 'cadre-bench');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `lecture-${minutes}min-${width}x${height}.mp4`);
+  if (await stat(file).then((s) => s.size > 0, () => false)) return file;
+  log(`first-rung bench | generating a ${minutes} min ${width}x${height} lecture (cached) ...`);
+  const partial = `${file}.partial.mp4`;
+  await run('ffmpeg', [
+    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(minutes * 60),
+    '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-ac', '2', '-b:a', '96k', '-movflags', '+faststart', partial,
+  ]);
+  await rename(partial, file);
+  return file;
+}
+
+const clockTicks = Number((await run('getconf', ['CLK_TCK']).catch(() => ({ stdout: '100' }))).stdout) || 100;
+/** CPU ms of this process plus the children it has reaped. */
+async function cpuMs(): Promise<number> {
+  const self = process.cpuUsage();
+  const rest = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ');
+  return (self.user + self.system) / 1000 + ((Number(rest[13]) + Number(rest[14])) * 1000) / clockTicks;
+}
+
+const input = await ensureLecture();
+const probe = await probeMedia(input);
+const plan = planLadder(probe);
+const work = join(tmpdir(), 'cadre-bench', `first-rung-${process.pid}`);
+const scale = 60 / minutes;
+interface Row { which: string; firstMs: number | null; firstCpuMs: number | null; fullMs: number; cpuMs: number; loadStart: number[]; loadEnd: number[] }
+const rows: Row[] = [];
+log(`first-rung bench | ${minutes} min ${width}x${height}, passes ${JSON.stringify(planPasses(plan, higher))} [preset:${values.preset} cpus:${availableParallelism()} load:${load().join(' ')}]`);
+
+try {
+  for (let round = 0; round < rounds; round++) {
+    const order = values['skip-baseline'] ? ['progressive'] : round % 2 === 0 ? ['progressive', 'single'] : ['single', 'progressive'];
+    for (const which of order) {
+      await rm(work, { recursive: true, force: true });
+      const loadStart = load();
+      const cpu0 = await cpuMs();
+      const t0 = performance.now();
+      let firstMs: number | null = null;
+      let firstCpuMs: number | null = null;
+      if (which === 'progressive') {
+        const job = await ProgressiveTranscodeJob.create({ input, probe, outDir: join(work, 'out'), workDir: join(work, 'tmp'), preset: values.preset, higherRungs: higher });
+        job.on('rungs', (s) => {
+          // The first pass's ffmpeg children have been reaped by now, so their CPU time counts.
+          if (firstMs === null) void cpuMs().then((c) => (firstCpuMs = c - cpu0));
+          firstMs ??= performance.now() - t0;
+          log(`first-rung bench | ${((performance.now() - t0) / 1000).toFixed(1)} s: listed ${s.renditions.map((r) => r.name).join(',')} (pending ${s.pending.join(',') || '-'})`);
+        });
+        await job.wait();
+      } else {
+        const job = await TranscodeJob.create({ input, probe, outDir: join(work, 'single'), preset: values.preset });
+        await job.wait();
+      }
+      const fullMs = performance.now() - t0;
+      const row = { which, firstMs, firstCpuMs, fullMs, cpuMs: (await cpuMs()) - cpu0, loadStart, loadEnd: load() };
+      rows.push(row);
+      log(
+        `first-rung bench | round ${round + 1} ${which.padEnd(11)} ` +
+          (firstMs === null ? '' : `first playable ${(firstMs / 1000).toFixed(1)} s (${((minutes * 60000) / firstMs).toFixed(2)}x real time, cpu ${((firstCpuMs ?? 0) / 1000).toFixed(1)} s), `) +
+          `full ladder ${(fullMs / 1000).toFixed(1)} s (${((minutes * 60000) / fullMs).toFixed(2)}x), cpu ${(row.cpuMs / 1000).toFixed(1)} s, load ${loadStart.join(' ')} -> ${row.loadEnd.join(' ')}`,
+      );
+    }
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+const best = (w: string, f: (r: Row) => number | null) => Math.min(...rows.filter((r) => r.which === w).map(f).filter((x): x is number => x !== null));
+const prog = { firstMs: best('progressive', (r) => r.firstMs), firstCpuMs: best('progressive', (r) => r.firstCpuMs), fullMs: best('progressive', (r) => r.fullMs), cpuMs: best('progressive', (r) => r.cpuMs) };
+const single = values['skip-baseline'] ? null : { fullMs: best('single', (r) => r.fullMs), cpuMs: best('single', (r) => r.cpuMs) };
+const min = (ms: number) => `${((ms * scale) / 60000).toFixed(1)} min`;
+log(
+  `first-rung bench | best: first playable ${(prog.firstMs / 1000).toFixed(1)} s, full ${(prog.fullMs / 1000).toFixed(1)} s` +
+    (single ? `; single pass ${(single.fullMs / 1000).toFixed(1)} s (full ratio ${(prog.fullMs / single.fullMs).toFixed(3)}, cpu ratio ${(prog.cpuMs / single.cpuMs).toFixed(3)}, first playable at ${(prog.firstMs / single.fullMs).toFixed(3)} of single)` : '') +
+    `; for 60 min: first playable ~${min(prog.firstMs)}, full ~${min(prog.fullMs)}` + (single ? `, single pass ~${min(single.fullMs)}` : '') +
+    // CPU time over the cores: what an otherwise idle machine of this kind would take (ffmpeg keeps both cores busy).
+    `; idle-machine estimate from cpu/${availableParallelism()}: first ~${min(prog.firstCpuMs / availableParallelism())}, full ~${min(prog.cpuMs / availableParallelism())}` + (single ? `, single ~${min(single.cpuMs / availableParallelism())}` : ''),
+);
+process.stdout.write(`${JSON.stringify({ bench: 'first-rung', minutes, width, height, preset: values.preset, higher, cpus: availableParallelism(), rows, progressive: prog, single, extrapolated60: { firstMin: (prog.firstMs * scale) / 60000, fullMin: (prog.fullMs * scale) / 60000, singleMin: single ? (single.fullMs * scale) / 60000 : null } })}\n`);

@@ -1,0 +1,368 @@
+// First rung first (issue 20): a recorded lecture becomes watchable when its lowest video rung and
+// its audio are done, and gains the higher rungs as they finish.
+//
+// Rules:
+// - Passes run one after another, each a TranscodeJob on a subset of the one ladder plan
+//   (planPasses): first the lowest video rung with the audio-only rung(s), poster and sprites;
+//   then the higher rungs (by default all in one ffmpeg, the source decoded once more). Every
+//   pass uses the same frame rate, GOP and forced keyframes, so all rungs cut at the same times.
+// - outDir is the folder players read. Its master.m3u8 lists only complete rungs: a pass is
+//   written in workDir, its rung folders (and thumbnails) are renamed into outDir, and only then
+//   is the master rewritten, through a temporary file and a rename, so a reader gets the old
+//   master or the new one, never half of one. A rung once listed is never changed or removed,
+//   so a player that loaded the master earlier keeps playing; new viewers get the new rungs.
+// - Restart-safe: create() reads outDir's master; a listed rung whose playlist is complete and
+//   whose segments are present counts as done and is not made again. Anything else in outDir
+//   (a rung moved in before a crash, before the master named it) is replaced when its pass ends.
+// - `rungs` is emitted after each master write (and at the start when a resumed job already has
+//   rungs), with every complete rung and the names still to come; `end` once all are done.
+//   On error or abort outDir is left as it is: its listed rungs are being watched.
+import { EventEmitter } from 'node:events';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ProbeResult } from '../probe';
+import { DEFAULT_SEGMENT_SEC, buildMasterPlaylist, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
+import type { LadderPlan, PlanLadderOptions, Rung, RungBandwidth } from './ladder';
+import { measureBandwidth, parseMediaPlaylist } from './playlist';
+import { TranscodeError, TranscodeJob } from './TranscodeJob';
+import type { TranscodeJobState, TranscodeRendition, TranscodeResult } from './TranscodeJob';
+import type { ThumbnailOptions } from './thumbnails';
+
+export interface ProgressiveTranscodeOptions {
+  input: string;
+  /** The served folder (created when missing); must not contain '%'. */
+  outDir: string;
+  /** Scratch folder for the passes; on the same file system as outDir for renames. */
+  workDir: string;
+  probe: ProbeResult;
+  ffmpegPath?: string;
+  preset?: string;
+  segmentSec?: number;
+  ladder?: PlanLadderOptions;
+  thumbnails?: ThumbnailOptions | false;
+  killTimeoutMs?: number;
+  /** 'together' (default): the higher rungs in one ffmpeg; 'each': one ffmpeg per rung, lowest first. */
+  higherRungs?: 'together' | 'each';
+}
+
+/** What outDir holds now: the rungs a player can use and the ones still to come. */
+export interface LadderSnapshot {
+  masterPath: 'master.m3u8';
+  audioMasterPath: 'audio.m3u8' | null;
+  /** Complete rungs, plan order (highest first). */
+  renditions: TranscodeRendition[];
+  /** Rung names still being made, plan order. */
+  pending: string[];
+  posterPath: string | null;
+  thumbnailsVtt: string | null;
+  durationSec: number;
+  segmentSec: number;
+}
+
+export interface ProgressiveProgress {
+  /** Whole job, 0..100, never decreases. */
+  percent: number;
+  /** The rungs of the pass running now. */
+  rungs: string[];
+  stage: 'ladder' | 'thumbnails';
+  etaSec: number | null;
+  speed: number | null;
+}
+
+export interface ProgressiveResult extends LadderSnapshot {
+  outDir: string;
+  sprites: string[];
+  /** From the start: first rung listed (null when it was already done), whole ladder. */
+  timings: { firstRungMs: number | null; ladderMs: number };
+}
+
+export interface ProgressiveTranscodeEvents {
+  rungs: [LadderSnapshot];
+  progress: [ProgressiveProgress];
+  end: [ProgressiveResult];
+  error: [TranscodeError];
+}
+
+/** The passes of a plan: [lowest video rung + audio-only rungs], then the higher rungs. Pure. */
+export function planPasses(plan: LadderPlan, higher: 'together' | 'each' = 'together'): string[][] {
+  const video = plan.rungs.filter((r) => r.kind === 'video').map((r) => r.name);
+  const audio = plan.rungs.filter((r) => r.kind === 'audio').map((r) => r.name);
+  if (video.length === 0) return [audio];
+  const lowest = video.at(-1)!;
+  const rest = video.slice(0, -1);
+  const first = [lowest, ...audio];
+  if (rest.length === 0) return [first];
+  return higher === 'each' ? [first, ...rest.reverse().map((n) => [n])] : [first, rest];
+}
+
+/** Relative encoding cost of a pass (decoding the source plus the pixels it encodes); for progress only. */
+function passCost(plan: LadderPlan, names: readonly string[], probe: ProbeResult): number {
+  const src = (probe.video?.width ?? 0) * (probe.video?.height ?? 0);
+  const pixels = plan.rungs.filter((r) => names.includes(r.name)).reduce((sum, r) => sum + (r.kind === 'video' ? r.width * r.height : 20_000), 0);
+  return src * 0.4 + pixels + 1;
+}
+
+/** Moves a folder or file, replacing what is at `to`; copies across file systems. */
+async function replaceWith(from: string, to: string): Promise<void> {
+  await rm(to, { recursive: true, force: true });
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await cp(from, to, { recursive: true });
+    await rm(from, { recursive: true, force: true });
+  }
+}
+
+/** Writes a file readers see whole or not at all: a temporary file beside it, then a rename. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** A rung in `dir` as a rendition, or null when its playlist is missing, unfinished or a segment is gone. */
+async function readRung(dir: string, rung: Rung, segmentSec: number): Promise<{ rendition: TranscodeRendition; bandwidth: RungBandwidth | null; durationSec: number } | null> {
+  const text = await readFile(join(dir, rungPlaylist(rung)), 'utf8').catch(() => null);
+  if (text === null) return null;
+  const playlist = parseMediaPlaylist(text);
+  if (!playlist.ended || playlist.segments.length === 0) return null;
+  const sized: { durationSec: number; bytes: number }[] = [];
+  for (const s of playlist.segments) {
+    const info = await stat(join(dir, rung.name, s.uri)).catch(() => null);
+    if (!info) return null;
+    sized.push({ durationSec: s.durationSec, bytes: info.size });
+  }
+  const bandwidth = measureBandwidth(sized, segmentSec);
+  return {
+    rendition: {
+      name: rung.name,
+      kind: rung.kind,
+      ...(rung.kind === 'video' ? { width: rung.width, height: rung.height } : {}),
+      bandwidth: bandwidth?.peak ?? nominalBandwidth(rung),
+      averageBandwidth: bandwidth?.average ?? nominalBandwidth(rung),
+      codecs: rung.codecs,
+      playlist: rungPlaylist(rung),
+      segments: playlist.segments.length,
+    },
+    bandwidth,
+    durationSec: playlist.segments.reduce((sum, s) => sum + s.durationSec, 0),
+  };
+}
+
+/** Rung names a master lists ("360p/index.m3u8" → "360p"). */
+function listedRungs(master: string): string[] {
+  return master
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.replace(/\/index\.m3u8$/, ''));
+}
+
+export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEvents> {
+  readonly outDir: string;
+  readonly workDir: string;
+  readonly plan: LadderPlan;
+  readonly segmentSec: number;
+  /** Rung names per pass still to run, in order. */
+  readonly passes: string[][];
+
+  readonly #opts: ProgressiveTranscodeOptions;
+  readonly #done = new Map<string, { rendition: TranscodeRendition; bandwidth: RungBandwidth | null }>();
+  #durationSec = 0;
+  #poster: string | null = null;
+  #thumbnailsVtt: string | null = null;
+  #sprites: string[] = [];
+  #current: TranscodeJob | null = null;
+  #aborted = false;
+  #state: TranscodeJobState = 'running';
+  #percent = 0;
+  #result: ProgressiveResult | null = null;
+  #error: TranscodeError | null = null;
+  #finished!: Promise<void>;
+
+  private constructor(opts: ProgressiveTranscodeOptions, plan: LadderPlan, outDir: string) {
+    super();
+    this.#opts = opts;
+    this.outDir = outDir;
+    this.workDir = resolve(opts.workDir);
+    this.plan = plan;
+    this.segmentSec = opts.segmentSec ?? DEFAULT_SEGMENT_SEC;
+    this.passes = [];
+  }
+
+  static async create(opts: ProgressiveTranscodeOptions): Promise<ProgressiveTranscodeJob> {
+    const outDir = resolve(opts.outDir);
+    if (outDir.includes('%') || resolve(opts.workDir).includes('%')) {
+      throw new TranscodeError('invalid-input', `outDir and workDir must not contain '%': ${outDir}`);
+    }
+    let plan: LadderPlan;
+    try {
+      plan = planLadder(opts.probe, opts.ladder);
+    } catch (cause) {
+      throw new TranscodeError('invalid-input', (cause as Error).message, { cause });
+    }
+    const job = new ProgressiveTranscodeJob(opts, plan, outDir);
+    try {
+      await mkdir(outDir, { recursive: true });
+      await rm(job.workDir, { recursive: true, force: true });
+      await mkdir(job.workDir, { recursive: true });
+      await job.#resume();
+    } catch (cause) {
+      if (cause instanceof TranscodeError) throw cause;
+      throw new TranscodeError('io-failed', `cannot prepare ${outDir}: ${(cause as Error).message}`, { cause });
+    }
+    for (const pass of planPasses(plan, opts.higherRungs)) {
+      const left = pass.filter((n) => !job.#done.has(n));
+      if (left.length) job.passes.push(left);
+    }
+    job.#finished = job.#run().then(
+      (result) => {
+        job.#result = result;
+        job.#state = 'ended';
+        job.emit('end', result);
+      },
+      (cause: unknown) => {
+        const error = cause instanceof TranscodeError ? cause : new TranscodeError('io-failed', (cause as Error)?.message ?? String(cause), { cause });
+        job.#error = error;
+        job.#state = error.code === 'aborted' ? 'aborted' : 'failed';
+        if (job.listenerCount('error') > 0) job.emit('error', error);
+      },
+    );
+    return job;
+  }
+
+  get state(): TranscodeJobState {
+    return this.#state;
+  }
+
+  /** Rung names already complete in outDir. */
+  get done(): string[] {
+    return this.plan.rungs.filter((r) => this.#done.has(r.name)).map((r) => r.name);
+  }
+
+  /** pid of the ffmpeg child running now, if any. */
+  get pid(): number | null {
+    return this.#current?.pid ?? null;
+  }
+
+  async wait(): Promise<ProgressiveResult> {
+    await this.#finished;
+    if (this.#error) throw this.#error;
+    return this.#result!;
+  }
+
+  async abort(): Promise<void> {
+    if (this.#state === 'running' && !this.#aborted) {
+      this.#aborted = true;
+      await this.#current?.abort();
+    }
+    await this.#finished;
+  }
+
+  /** The rungs outDir's master already lists, checked on disk. */
+  async #resume(): Promise<void> {
+    const master = await readFile(join(this.outDir, 'master.m3u8'), 'utf8').catch(() => null);
+    if (master === null) return;
+    for (const name of listedRungs(master)) {
+      const rung = this.plan.rungs.find((r) => r.name === name);
+      if (!rung) continue;
+      const found = await readRung(this.outDir, rung, this.segmentSec);
+      if (!found) continue;
+      this.#done.set(name, found);
+      this.#durationSec = Math.max(this.#durationSec, found.durationSec);
+    }
+    const exists = (f: string) => stat(join(this.outDir, f)).then(() => true, () => false);
+    if (await exists('poster.jpg')) this.#poster = 'poster.jpg';
+    if (await exists('thumbnails.vtt')) this.#thumbnailsVtt = 'thumbnails.vtt';
+  }
+
+  #snapshot(): LadderSnapshot {
+    return {
+      masterPath: 'master.m3u8',
+      audioMasterPath: this.plan.rungs.some((r) => r.kind === 'audio' && this.#done.has(r.name)) ? 'audio.m3u8' : null,
+      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? []),
+      pending: this.plan.rungs.filter((r) => !this.#done.has(r.name)).map((r) => r.name),
+      posterPath: this.#poster,
+      thumbnailsVtt: this.#thumbnailsVtt,
+      durationSec: Math.round(this.#durationSec * 1000) / 1000,
+      segmentSec: this.segmentSec,
+    };
+  }
+
+  async #run(): Promise<ProgressiveResult> {
+    const started = performance.now();
+    let firstRungMs: number | null = null;
+    // Let create()'s caller attach its listeners first (its await resumes in a microtask).
+    await new Promise((resolveTick) => setImmediate(resolveTick));
+    if (this.#done.size > 0) this.emit('rungs', this.#snapshot());
+    const costs = this.passes.map((p) => passCost(this.plan, p, this.#opts.probe));
+    const total = costs.reduce((a, b) => a + b, 0);
+    let before = 0;
+    const firstPass = planPasses(this.plan)[0]!;
+    for (const [i, names] of this.passes.entries()) {
+      this.#checkAborted();
+      const first = names.some((n) => firstPass.includes(n));
+      const passDir = join(this.workDir, `pass-${i + 1}`);
+      const job = await TranscodeJob.create({
+        input: this.#opts.input,
+        outDir: passDir,
+        probe: this.#opts.probe,
+        ffmpegPath: this.#opts.ffmpegPath,
+        preset: this.#opts.preset,
+        segmentSec: this.segmentSec,
+        ladder: this.#opts.ladder,
+        rungs: names,
+        // Poster and seek previews come with the first rung (sprites are made from it).
+        thumbnails: first ? this.#opts.thumbnails : false,
+        killTimeoutMs: this.#opts.killTimeoutMs,
+      });
+      this.#current = job;
+      if (this.#aborted) await job.abort();
+      const share = costs[i]! / total;
+      job.on('progress', (p) => {
+        const percent = Math.max(this.#percent, Math.min(99.9, Math.round((before + share * p.percent) * 10) / 10));
+        this.#percent = percent;
+        this.emit('progress', { percent, rungs: names, stage: p.stage, etaSec: p.etaSec, speed: p.speed });
+      });
+      const result: TranscodeResult = await job.wait();
+      this.#current = null;
+      before += share * 100;
+      this.#checkAborted();
+      await this.#take(result, names);
+      if (first) firstRungMs = performance.now() - started;
+      this.emit('rungs', this.#snapshot());
+    }
+    await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+    return { ...this.#snapshot(), outDir: this.outDir, sprites: this.#sprites, timings: { firstRungMs: firstRungMs === null ? null : Math.round(firstRungMs), ladderMs: Math.round(performance.now() - started) } };
+  }
+
+  /** Moves a finished pass into outDir, then writes the masters that list it. */
+  async #take(result: TranscodeResult, names: readonly string[]): Promise<void> {
+    for (const name of names) await replaceWith(join(result.outDir, name), join(this.outDir, name));
+    const extras = [result.posterPath, result.thumbnailsVtt, ...result.sprites].filter((f): f is string => Boolean(f));
+    // Sprites before the VTT that names them.
+    for (const f of extras.filter((f) => f !== result.thumbnailsVtt)) await replaceWith(join(result.outDir, f), join(this.outDir, f));
+    if (result.thumbnailsVtt) await replaceWith(join(result.outDir, result.thumbnailsVtt), join(this.outDir, result.thumbnailsVtt));
+    if (result.posterPath) this.#poster = result.posterPath;
+    if (result.thumbnailsVtt) {
+      this.#thumbnailsVtt = result.thumbnailsVtt;
+      this.#sprites = result.sprites;
+    }
+    for (const r of result.renditions) {
+      const bandwidth = { peak: r.bandwidth, average: r.averageBandwidth };
+      this.#done.set(r.name, { rendition: r, bandwidth });
+    }
+    this.#durationSec = Math.max(this.#durationSec, result.durationSec);
+    await rm(result.outDir, { recursive: true, force: true });
+    const done = this.plan.rungs.filter((r) => this.#done.has(r.name));
+    const bandwidth = Object.fromEntries([...this.#done].flatMap(([n, d]) => (d.bandwidth ? [[n, d.bandwidth]] : [])));
+    const plan = { ...this.plan, rungs: done };
+    if (done.some((r) => r.kind === 'audio')) await writeAtomic(join(this.outDir, 'audio.m3u8'), buildMasterPlaylist(plan, { bandwidth, rungs: 'audio' }));
+    await writeAtomic(join(this.outDir, 'master.m3u8'), buildMasterPlaylist(plan, { bandwidth }));
+  }
+
+  #checkAborted(): void {
+    if (this.#aborted) throw new TranscodeError('aborted', 'transcode aborted', { stage: 'ladder' });
+  }
+}
