@@ -5,10 +5,14 @@
  * the live HLS is recorded at the screen's size with the camera as a small inset at the bottom
  * right: checked on frames decoded from its segments by ffmpeg, and on the frame a cadre's page
  * shows when it plays the live HLS with hls.js. The share stops: the live HLS goes on with the
- * camera alone at its top size. The replay's source keeps the live timeline at the screen's size, the inset included.
+ * camera alone at its top size. Meanwhile a viewer watches over WebRTC; the lecturer's mediasoup
+ * worker is killed and later the portal restarts, mid-lecture: the recording goes on with the
+ * inset after each. The replay's source keeps the live timeline (within one segment) at the
+ * screen's size, the inset included; every live part and every rung of the transcoded replay
+ * passes a check of target duration, keyframe-aligned segments and browser-playable codecs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +22,7 @@ import { parseMediaPlaylist } from '../../media/hls/playlist';
 import { apiCall, apiLogin as login } from '../helpers/api';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { colourName, colourShare, decodeFrame, type DecodedFrame } from '../helpers/live-screen';
+import { checkRungs } from '../helpers/rung-check';
 import { startServer } from '../helpers/server';
 
 const run = promisify(execFile);
@@ -143,6 +148,43 @@ describe('live lecture with a screen share', () => {
     );
     await screenshot(viewer, 'live-screen-share-hls');
 
+    // A viewer over WebRTC at the same time: the lecturer's screen at its size, and the camera.
+    const rtc = await open('unitadmin');
+    await rtc.goto(`${server.url}/live/${lectureId}`);
+    await rtc.locator('[data-testid="live-page"][data-status="joined"][data-state="live"]').waitFor();
+    await expect.poll(() => rtc.getByTestId('live-page').getAttribute('data-path'), { timeout: 30_000 }).toBe('webrtc');
+    const rtcSizes = () => rtc.evaluate(() => Object.fromEntries([...document.querySelectorAll<HTMLVideoElement>('video[data-source][data-peer]')].map((v) => [v.dataset.source!, `${v.videoWidth}x${v.videoHeight}`])));
+    await expect.poll(async () => (await rtcSizes()).screen, { timeout: 30_000 }).toBe(`${SCREEN.width}x${SCREEN.height}`);
+    await expect.poll(async () => (await rtcSizes()).camera ?? '0x0', { timeout: 30_000 }).not.toBe('0x0');
+    await screenshot(rtc, 'live-screen-share-webrtc');
+
+    // The live HLS part on air now shows the screen with the camera inset, decoded from its playlist.
+    const store = () => server.app.store.models.Lecture;
+    const storedParts = async () => ((await store().findById(lectureId).lean())!.live?.parts ?? []).length;
+    const insetOnAir = async (since: number, what: string) => {
+      await expect.poll(async () => {
+        const e = server.app.live.get(lectureId);
+        const last = e?.parts.at(-1);
+        if (!e?.state.hls?.ready || !last || e.state.hls.part !== last.index || !last.screenProducerId || (await storedParts()) <= since) return false;
+        return (await stat(join(server.app.storage.path(last.prefix), 'index.m3u8')).then(() => true, () => false));
+      }, { timeout: 90_000, interval: 1_000 }).toBe(true);
+      expectInset(await decodeFrame(join(server.app.storage.path(server.app.live.get(lectureId)!.parts.at(-1)!.prefix), 'index.m3u8'), 0.5), what);
+    };
+
+    // The lecturer's mediasoup worker dies: the room heals, the page publishes camera, microphone
+    // and screen again, and the recording goes on in a new part, the inset included.
+    let since = await storedParts();
+    process.kill(entry().room!.routerLoads()[0]!.workerPid, 'SIGKILL');
+    await insetOnAir(since, 'after the worker died');
+    await expect.poll(async () => (await rtcSizes()).screen, { timeout: 30_000 }).toBe(`${SCREEN.width}x${SCREEN.height}`);
+
+    // The portal restarts mid-lecture: the pages reconnect by themselves, and the recording goes
+    // on into the same folder (the parts from before are kept in the store for the replay).
+    since = await storedParts();
+    await server.restart();
+    await insetOnAir(since, 'after the portal restarted');
+    await host.locator('[data-testid="live-page"][data-status="joined"][data-state="live"]').waitFor({ timeout: 30_000 });
+
     // The share stops: the next part is the camera alone, at the camera's top size (the camera's
     // top layer may come back only once the share's bandwidth is free: then a part more).
     await host.getByTestId('live-screen-toggle').click();
@@ -169,8 +211,32 @@ describe('live lecture with a screen share', () => {
     expect(Math.abs(duration - live.durationSec!)).toBeLessThanOrEqual(2);
     const parts = [...(live.live!.parts ?? [])].sort((x, y) => x.offsetSec! - y.offsetSec!);
     expectInset(await decodeFrame(source, parts[0]!.offsetSec! + 2), 'the replay while shared');
-    const after = await decodeFrame(source, parts[1]!.offsetSec! + 2);
+    const after = await decodeFrame(source, parts.at(-1)!.offsetSec! + 2);
     expect(`${after.width}x${after.height}`).toBe(`${SCREEN.width}x${SCREEN.height}`);
     expect(colourShare(after, [SCREEN.width / 2 - 200, 100, SCREEN.width / 2 + 200, SCREEN.height - 100], 'red'), 'the replay after the share').toBeGreaterThan(0.95);
-  }, 300_000);
+    // Every part of the live HLS (before and after the worker death and the restart) was one
+    // browser-playable rung.
+    // (A part stopped before its first segment, e.g. when the camera came back a moment after the
+    // screen, has no length and was never on air: the replay leaves it out too.)
+    const recorded = parts.filter((p) => (p.durationSec ?? 0) > 0);
+    expect(recorded.length, JSON.stringify(parts)).toBeGreaterThanOrEqual(4);
+    for (const p of recorded) {
+      const report = await checkRungs(join(server.app.storage.path(p.prefix!), 'index.m3u8'));
+      expect(report.problems, `live part ${p.index} of ${JSON.stringify(parts)}: ${(await readdir(server.app.storage.path(p.prefix!))).join(' ')}`).toEqual([]);
+    }
+
+    // The replay, transcoded by the queue, plays at the lecturer's top size; every rung passes.
+    const replayId = String(live.live!.replayLectureId);
+    // The whole ladder: rendered, and no rung still pending (the lowest is watchable first).
+    const ladderDone = async () => {
+      const media = (await store().findById(replayId).lean())?.media as { renditions?: unknown[]; pending?: string[] } | undefined;
+      return Boolean(media?.renditions?.length) && !media?.pending?.length;
+    };
+    await expect.poll(ladderDone, { timeout: 300_000, interval: 2_000 }).toBe(true);
+    const replay = (await store().findById(replayId).lean())!;
+    const ladder = await checkRungs(server.app.storage.path(`${replay.media!.prefix}/${replay.media!.master}`));
+    expect(ladder.problems).toEqual([]);
+    expect(ladder.rungs.map((r) => r.size)).toContain(`${SCREEN.width}x${SCREEN.height}`);
+    console.log(`live-screen-share e2e | ${parts.length} parts, replay ${duration.toFixed(1)} s for a ${live.durationSec} s timeline; replay rungs ${JSON.stringify(ladder.rungs.map((r) => [r.playlist, r.size ?? 'audio', r.segments, r.targetSec]))}`);
+  }, 720_000);
 });

@@ -42,8 +42,11 @@ export default fp(
     });
     app.decorate('io', io);
     // Sockets hold the HTTP server open: drop them first, then close socket.io with the app.
+    // Their connections are closed, not the sockets disconnected: a client told "io server
+    // disconnect" never reconnects by itself, whereas a closed transport reconnects to the next
+    // process (a restart or a deploy mid-lecture: pages and kiosks come back on their own).
     app.addHook('preClose', async () => {
-      io.local.disconnectSockets(true);
+      io.engine.close();
     });
     app.addHook('onClose', async () => {
       await io.close();
