@@ -28,7 +28,10 @@
  * - Loopback only; every wait is bounded.
  *
  * Human-readable lines to stderr, one JSON line to stdout.
- * Run: node --import tsx bench/live-glass.ts [--samples 45] [--every 250] [--hls-rounds 3] [--hls-settle 4] [--client dist/client] [--no-webrtc]
+ * `--screen`: the clock is the lecturer's screen share and Chromium's fake camera is on, so the
+ * live HLS is the composite (screen + camera inset, media/live/recording-args.ts) and WebRTC is
+ * read on the shared screen.
+ * Run: node --import tsx bench/live-glass.ts [--samples 45] [--every 250] [--hls-rounds 3] [--hls-settle 4] [--client dist/client] [--no-webrtc] [--screen]
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -49,6 +52,9 @@ const { values } = parseArgs({
     'hls-rounds': { type: 'string', default: '3' },
     client: { type: 'string' },
     'no-webrtc': { type: 'boolean', default: false },
+    // The clock as a screen share (getDisplayMedia) with Chromium's fake camera on: the live HLS
+    // is then the composite (screen + camera inset) and WebRTC is read on the shared screen.
+    screen: { type: 'boolean', default: false },
   },
 });
 const wanted = Number(values.samples);
@@ -92,6 +98,10 @@ function clockCamera() {
     setInterval(draw, 1000 / 30);
     return canvas;
   };
+  if ((window as unknown as { __clockAsScreen?: boolean }).__clockAsScreen) {
+    navigator.mediaDevices.getDisplayMedia = async () => start().captureStream(30);
+    return;
+  }
   const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (constraints?: MediaStreamConstraints) => {
     if (!constraints?.video) return original(constraints);
@@ -99,6 +109,11 @@ function clockCamera() {
     if (constraints.audio) for (const t of (await original({ audio: constraints.audio })).getAudioTracks()) stream.addTrack(t);
     return stream;
   };
+}
+
+/** The lecturer's page with --screen: the clock goes to the screen share, the camera stays Chromium's. */
+function clockScreen() {
+  (window as unknown as { __clockAsScreen?: boolean }).__clockAsScreen = true;
 }
 
 /**
@@ -280,9 +295,9 @@ const portal = await livePortal({ client: values.client });
 const browser = await launchChromium();
 try {
   const t0 = Date.now();
-  await hostLive(browser, portal, { initScript: clockCamera, waitHls: true });
+  await hostLive(browser, portal, values.screen ? { initScripts: [clockScreen, clockCamera], share: true, waitHls: true } : { initScript: clockCamera, waitHls: true });
   const hlsReadyAt = Date.now();
-  log(`live-glass: lecturer live with the clock canvas as camera; live HLS first segment ${((hlsReadyAt - t0) / 1000).toFixed(1)} s after the page opened`);
+  log(`live-glass: lecturer live with the clock canvas as ${values.screen ? 'screen share (camera inset)' : 'camera'}; live HLS first segment ${((hlsReadyAt - t0) / 1000).toFixed(1)} s after the page opened`);
   // HLS first: it is the figure asked for, and the recording is young (see docs/benchmarks.md:
   // the recorder's picture can turn grey after some tens of seconds). hls.js keeps the place it
   // chose when it started for as long as it plays, so each round is a fresh page.
@@ -326,7 +341,7 @@ try {
   let webrtc: Awaited<ReturnType<typeof sample>> | null = null;
   if (!values['no-webrtc']) {
     await page.getByTestId('live-mode').selectOption('webrtc');
-    const sel = 'video[data-source="camera"]:not([data-local])';
+    const sel = `video[data-source="${values.screen ? 'screen' : 'camera'}"]:not([data-local])`;
     await page.waitForFunction((s) => (document.querySelector<HTMLVideoElement>(s)?.videoWidth ?? 0) > 0, sel, { timeout: 30_000 });
     await sleep(2000);
     webrtc = await sample(page, sel);
@@ -336,7 +351,7 @@ try {
   log(`  ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   process.stdout.write(
     `${JSON.stringify({
-      bench: 'live-glass', samples: wanted, everyMs, segmentSec: segSec,
+      bench: 'live-glass', screen: values.screen, samples: wanted, everyMs, segmentSec: segSec,
       hls, recorder, webrtc,
       cpus: cpus().length, loadAvg1mBefore: Math.round(load0 * 100) / 100, loadAvg1mAfter: Math.round(loadavg()[0]! * 100) / 100,
     })}\n`,

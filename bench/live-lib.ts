@@ -117,8 +117,10 @@ export async function userContext(browser: Browser, portal: LivePortal, username
  * e2e flow). Resolves once the page says live and, with `waitHls`, once the live HLS output has
  * its first segment.
  */
-export async function hostLive(browser: Browser, portal: LivePortal, o: { initScript?: () => void; waitHls?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await userContext(browser, portal, 'lecturer', o.initScript);
+export async function hostLive(browser: Browser, portal: LivePortal, o: { initScript?: () => void; initScripts?: (() => void)[]; share?: boolean; waitHls?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const [first, ...more] = o.initScripts ?? (o.initScript ? [o.initScript] : []);
+  const context = await userContext(browser, portal, 'lecturer', first);
+  for (const script of more) await context.addInitScript(script);
   const page = await context.newPage();
   page.on('dialog', (d) => void d.accept());
   await page.goto(`${portal.url}/live/${portal.lectureId}`);
@@ -126,6 +128,10 @@ export async function hostLive(browser: Browser, portal: LivePortal, o: { initSc
   await page.getByTestId('live-camera-toggle').click();
   await page.getByTestId('live-mic-toggle').click();
   await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video[data-source="camera"][data-local="true"]')?.videoWidth ?? 0) > 0);
+  if (o.share) {
+    await page.getByTestId('live-screen-toggle').click();
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('video[data-source="screen"][data-local="true"]')?.videoWidth ?? 0) > 0);
+  }
   await page.getByTestId('live-start').click();
   await page.locator('[data-testid="live-page"][data-state="live"]').waitFor();
   if (o.waitHls) {
