@@ -195,9 +195,10 @@ describe('live lecture', () => {
     await expect.poll(() => v2.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
     // Watching live earned covered time on the live timeline for the cadres (delivery evidence:
     // the SFU's bytes to the WebRTC pages, the HLS segments to the HLS page).
+    // (Polled: a page's last beats after the end may still be on their way.)
     for (const username of ['cadre', 'zhaoli']) {
       const userId = String((await server.app.store.models.User.findOne({ username }).lean())!._id);
-      expect((await server.app.study.progressOf(userId, lectureId)).coveredSec).toBeGreaterThan(5);
+      await expect.poll(async () => (await server.app.study.progressOf(userId, lectureId)).coveredSec, { timeout: 20_000, interval: 500 }).toBeGreaterThan(5);
     }
     const replay = await api('GET', `/api/lectures/${replayId}`, cadre);
     expect(replay.replayOf).toBe(lectureId);
