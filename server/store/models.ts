@@ -13,6 +13,7 @@ import { defineRosterImportModel } from '../modules/roster-import/roster-import.
 import { definePlanModels } from '../modules/plans/plan.model';
 import { defineRecordExportModel } from '../modules/study-record/study-record.model';
 import { defineTrainingModels } from '../modules/training/training.model';
+import { defineTrainingSessionModels } from '../modules/training/session.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -34,6 +35,8 @@ export function defineModels(conn: Connection) {
     StudyRecordExport: defineRecordExportModel(conn),
     // Training classes, enrolments and external training hours (server/modules/training).
     ...defineTrainingModels(conn),
+    // A class's timetable and attendance at its sessions.
+    ...defineTrainingSessionModels(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;
