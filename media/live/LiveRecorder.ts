@@ -21,7 +21,9 @@
 //   screen is the picture and the camera a small inset (picture-in-picture, composited by this
 //   recording's ffmpeg; recording-args.ts), each on its best layer. The picture's size is its
 //   first frame's: a change of layout or of the picture's size is a new recording (its owner
-//   starts one), never a change inside this one.
+//   starts one), never a change inside this one. `layers-raised` (a higher simulcast layer) and
+//   `picture-grown` (ffmpeg decodes the picture wider or taller than its first frame: a screen
+//   share's size climbing; recorder-log.ts) say when that is worth doing.
 // - outDir must not already hold a recording (index.m3u8): a recording restarted after a room
 //   rebuild goes to a new folder, so nothing recorded is ever overwritten.
 import type { ChildProcess } from 'node:child_process';
@@ -43,6 +45,7 @@ import {
   type RecorderStream,
 } from './recording-args';
 import { openLeg, releaseLegs, type Leg } from './recorder-legs';
+import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
 import { waitForUdpBound } from './udp-ports';
@@ -69,7 +72,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   readonly #legs: Leg[] = [];
   #sdpDir: string | null = null;
   #child: ChildProcess | null = null;
-  #stderr = '';
+  readonly #log = new RecorderLog(STDERR_TAIL_CHARS, (from, to) => this.emit('picture-grown', { from, to }));
   #spawnError: NodeJS.ErrnoException | null = null;
   #exit: LiveRecorderExit | null = null;
   #exited!: Promise<LiveRecorderExit>;
@@ -268,13 +271,12 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     const child = spawnTied(this.#ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
-    });
+    child.stderr!.on('data', (chunk: string) => this.#log.push(chunk));
     let resolveExit!: (exit: LiveRecorderExit) => void;
     this.#exited = new Promise((resolve) => (resolveExit = resolve));
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (this.#exit) return;
+      this.#log.flush();
       this.#exit = { code, signal };
       resolveExit(this.#exit);
       this.#onExit();
@@ -395,7 +397,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   #tail(): string | undefined {
-    return this.#stderr.trim() || undefined;
+    return this.#log.tail.trim() || undefined;
   }
 
   #failure(what: string): LiveRecorderError {

@@ -26,6 +26,8 @@ export interface LiveRecorderEvents {
    * allowed its top layer only later): this recording keeps the smaller size, a new one would not.
    */
   'layers-raised': [{ from: number; to: number }];
+  /** ffmpeg decodes the picture larger than its first frame (the part keeps the first size). */
+  'picture-grown': [{ from: { width: number; height: number }; to: { width: number; height: number } }];
 }
 
 export interface LiveRecorderSources {

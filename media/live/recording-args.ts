@@ -131,8 +131,10 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   const args = [
     '-nostdin',
     '-hide_banner',
+    // Verbose, tagged: the picture's input size is read from it (recorder-log.ts), and only
+    // warnings and errors are kept.
     '-loglevel',
-    'warning',
+    'level+verbose',
     '-protocol_whitelist',
     'file,udp,rtp',
     // RTP has no container to read sizes from: fill them in as packets arrive.

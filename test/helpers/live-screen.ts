@@ -39,20 +39,22 @@ export async function feedColour(
     '-g', String(fps), '-keyint_min', String(fps), '-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-pix_fmt', 'yuv420p',
     '-f', 'rtp', '-ssrc', String(ssrc), '-payload_type', String(VIDEO_PT), `rtp://127.0.0.1:${t.port}?rtcpport=${t.rtcpPort}&pkt_size=1200`,
   ];
+  return { producer, source: spawnSource(args) };
+}
+
+/** ffmpeg with `args` as a test's media source: its stderr's tail kept, stop() kills and reaps it. */
+export function spawnSource(args: string[]): RtpSource {
   const child = spawnTied('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const exited = once(child, 'close');
   return {
-    producer,
-    source: {
-      child,
-      stderr: () => stderr,
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await exited;
-      },
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -6,66 +6,28 @@
  * before the previous one stops, so the parts stored on the lecture leave no gap longer than one
  * segment. Real store, mediasoup worker and ffmpeg; frames decoded from the parts.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config';
-import { buildApp, type App } from '../../server/app';
-import type { LectureDoc } from '../../server/modules/catalog/lecture.model';
-import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
-import { login, testEnv } from '../helpers/build';
-import { feedRoom, waitUntil, type FedProducers } from '../helpers/live-rtp';
-import { colourName, colourShare, decodeFrame, feedColour, type FedVideo } from '../helpers/live-screen';
-
-type Ack = { ok?: true; error?: { code: string; message: string } } & Record<string, any>;
-type StoredPart = { prefix: string; offsetSec?: number | null; durationSec?: number | null; width?: number | null; height?: number | null };
+import { liveHost, type Ack, type LiveHost, type StoredPart } from '../helpers/live-host';
+import { feedRoom } from '../helpers/live-rtp';
+import { colourName, colourShare, decodeFrame, feedColour } from '../helpers/live-screen';
 
 const SCREEN = { width: 1280, height: 720 };
 const CAMERA = { width: 640, height: 360 };
 
-const env = testEnv({ LIVE_SEGMENT_SECONDS: '2' });
-let app: App | undefined;
-let socket: Socket | undefined;
-const feeds: { source: { stop(): Promise<void> } }[] = [];
-
-afterAll(async () => {
-  socket?.close();
-  await Promise.all(feeds.map((f) => f.source.stop()));
-  await app?.store.conn.dropDatabase().catch(() => {});
-  await app?.close();
-  rmSync(env.DATA_DIR!, { recursive: true, force: true });
-});
+let host: (LiveHost & { feeds: { source: { stop(): Promise<void> } }[] }) | undefined;
+afterAll(async () => host?.close());
 
 describe('live recording through a screen share', () => {
   it('follows camera, screen with camera inset, screen alone while the camera is paused, and camera again, with no gap longer than a segment', async () => {
-    const a = await buildApp(loadConfig(env));
-    app = a;
-    await a.ready();
-    await seedDemo(a.store.models);
-    const url = await a.listen({ host: '127.0.0.1', port: 0 });
-    const cookie = await login(a, 'lecturer', DEMO_PASSWORD);
-    const created = await a.inject({ method: 'POST', url: '/api/lectures', headers: { cookie }, payload: { title: '带屏幕共享的直播', category: 'service', kind: 'live', scheduledAt: new Date().toISOString(), creditHours: 1 } });
-    const lectureId = created.json().id as string;
-    expect((await a.inject({ method: 'POST', url: `/api/lectures/${lectureId}/publish`, headers: { cookie } })).statusCode).toBe(200);
-
-    const s = ioClient(url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
-    socket = s;
-    await new Promise<void>((res, rej) => (s.on('connect', () => res()), s.on('connect_error', rej)));
-    expect(((await s.timeout(10_000).emitWithAck('live:join', { lectureId })) as Ack).you.role).toBe('host');
-    const room = a.live.get(lectureId)!.room!;
+    host = await liveHost('带屏幕共享的直播');
+    const { app: a, socket: s, room, feeds, onAir } = host;
     const segSec = a.config.mediasoup.liveSegmentSec;
-    const camera: FedVideo = await feedColour(room, s.id!, { source: 'camera', color: 'red', ...CAMERA });
+    const camera = await feedColour(room, s.id!, { source: 'camera', color: 'red', ...CAMERA });
     feeds.push(camera);
-    const mic: FedProducers = await feedRoom(room, s.id!, { audio: true });
-    feeds.push(mic);
-    expect(((await s.timeout(10_000).emitWithAck('live:start', {})) as Ack).state).toMatchObject({ state: 'live' });
-    /** Resolves with the ms from `since` until part `part` has its first segment (the live HLS switches to it). */
-    const onAir = async (part: number, since = Date.now()) => {
-      await waitUntil(() => (a.live.get(lectureId)?.state.hls?.part ?? 0) >= part && a.live.get(lectureId)!.state.hls!.ready, 25_000, `part ${part} on air`);
-      return Date.now() - since;
-    };
+    feeds.push(await feedRoom(room, s.id!, { audio: true }));
+    await host.start();
     await onAir(1);
     await sleep(3_000);
 
@@ -90,20 +52,11 @@ describe('live recording through a screen share', () => {
     await screen.source.stop();
     const stopOnAirMs = await onAir(5, stopAt);
     await sleep(3_000);
-    expect(((await s.timeout(15_000).emitWithAck('live:end', {})) as Ack).state.state).toBe('ended');
+    await host.end();
 
-    let parts: StoredPart[] = [];
-    await waitUntil(
-      async () => {
-        parts = ((await a.store.models.Lecture.findById(lectureId).lean<LectureDoc>())!.live!.parts ?? []) as StoredPart[];
-        return parts.length >= 5 && parts.every((p) => p.durationSec !== undefined);
-      },
-      15_000,
-      'the parts described',
-    );
-    expect(parts).toHaveLength(5);
-    const sorted = [...parts].sort((x, y) => x.offsetSec! - y.offsetSec!);
-    const [cam1, pip, screenOnly, pip2, cam2] = sorted as [StoredPart, StoredPart, StoredPart, StoredPart, StoredPart];
+    const sorted = await host.parts(5);
+    expect(sorted).toHaveLength(5);
+    const [, pip, screenOnly, pip2, cam2] = sorted as [StoredPart, StoredPart, StoredPart, StoredPart, StoredPart];
     const cam = `${CAMERA.width}x${CAMERA.height}`;
     const scr = `${SCREEN.width}x${SCREEN.height}`;
     expect(sorted.map((p) => `${p.width}x${p.height}`)).toEqual([cam, scr, scr, scr, cam]);

@@ -383,10 +383,14 @@ export class LiveService {
     else stopCurrent();
     const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, screenProducerId: screen?.id, audioProducerId: audio?.id, ready: false, stopped: false };
     // Its size is pinned below the host's top layer, which came later: a new part records it.
-    recorder.once('layers-raised', () => {
+    // Or the picture itself grew (a screen share's size climbs as the sender's bandwidth allows).
+    const raise = () => {
+      if (part.raised) return;
       part.raised = true;
       this.syncRecording(e);
-    });
+    };
+    recorder.once('layers-raised', raise);
+    recorder.once('picture-grown', raise);
     // A recorder also ends on its own (its room was rebuilt): the next sync starts a new part.
     recorder.once('exit', () => {
       part.stopped = true;
