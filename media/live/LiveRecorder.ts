@@ -14,6 +14,10 @@
 //   ffmpeg that gave up probing a stream spins and ignores SIGINT. An ffmpeg that has not begun
 //   its first segment has nothing to save and is SIGKILLed at once. When ffmpeg could not write
 //   ENDLIST itself, stop() appends it, so a stopped recording is always a complete playlist.
+//   ffmpeg heeds SIGINT only when its input yields a packet: with the input gone (a dead
+//   worker) it would wait for SIGKILL and lose what it had not written yet (~1–2 s behind real
+//   time). So while it has not exited, its audio leg is nudged every NUDGE_MS after the SIGINT
+//   (recorder-legs.ts nudgeLeg) and it ends cleanly, its last segment written.
 // - The recorder ends exactly once, by stop(), by ffmpeg exiting on its own (`error` first,
 //   when someone listens), or when every recorded producer (or the router) is gone. `exit` is
 //   emitted once, after transports, ports, timers and the SDP folder have been released.
@@ -44,7 +48,7 @@ import {
   buildRecorderSdp,
   type RecorderStream,
 } from './recording-args';
-import { openLeg, releaseLegs, type Leg } from './recorder-legs';
+import { nudgeLeg, openLeg, releaseLegs, type Leg } from './recorder-legs';
 import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
@@ -55,6 +59,8 @@ export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveReco
 const STDERR_TAIL_CHARS = 2_000;
 const DEFAULT_KILL_TIMEOUT_MS = 4_000;
 const KEYFRAME_INTERVAL_MS = 1_000;
+/** After SIGINT, how often an ffmpeg that has not exited is woken (its input may be silent). */
+const NUDGE_MS = 400;
 const PLAYLIST_POLL_MS = 250;
 const BIND_WAIT_MS = 3_000;
 const START_ATTEMPTS = 3;
@@ -83,6 +89,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   #pollTimer: NodeJS.Timeout | null = null;
   #keyframeTimer: NodeJS.Timeout | null = null;
   #killTimer: NodeJS.Timeout | null = null;
+  #nudgeTimer: NodeJS.Timeout | null = null;
   #polling = false;
   readonly #firstSegmentWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
@@ -188,6 +195,9 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
           return this.#whenFinished();
         }
         child.kill('SIGINT');
+        this.#nudgeTimer = setInterval(() => {
+          for (const leg of this.#legs) void nudgeLeg(leg).catch(() => undefined);
+        }, NUDGE_MS);
         this.#killTimer = setTimeout(() => {
           if (this.#exit === null) child.kill('SIGKILL');
         }, this.#killTimeoutMs);
@@ -370,7 +380,8 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     for (const timer of [this.#pollTimer, this.#keyframeTimer]) if (timer) clearInterval(timer);
     for (const leg of this.#legs) leg.layers?.stop();
     if (this.#killTimer) clearTimeout(this.#killTimer);
-    this.#pollTimer = this.#keyframeTimer = this.#killTimer = null;
+    if (this.#nudgeTimer) clearInterval(this.#nudgeTimer);
+    this.#pollTimer = this.#keyframeTimer = this.#killTimer = this.#nudgeTimer = null;
   }
 
   #releaseMedia(): void {

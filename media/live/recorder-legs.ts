@@ -2,6 +2,7 @@
 // port pair for ffmpeg (udp-ports.ts), a PlainTransport on 127.0.0.1 connect()ed to it (rtcpMux
 // off, comedia off), a paused consumer with the codec alone (recording-args.ts), and for video
 // the layer follower (recorder-layers.ts). /work/shared/notes/mediasoup-ffmpeg.md says why.
+import { createSocket } from 'node:dgram';
 import type { Consumer, PlainTransport, Producer, Router } from 'mediasoup/lib/types';
 import { LiveRecorderError } from './errors';
 import { RecorderLayers } from './recorder-layers';
@@ -63,5 +64,39 @@ export function releaseLegs(legs: readonly Leg[]): void {
   for (const leg of legs) {
     leg.transport.close();
     leg.ports.release();
+  }
+}
+
+/**
+ * Wakes an ffmpeg that was told to stop (one SIGINT) while its RTP input is silent (the worker
+ * died, the producers are gone): ffmpeg heeds SIGINT only when its demuxer returns a packet, and
+ * a second SIGINT would make every later write fail (no last segment, no ENDLIST). So a few RTP
+ * packets of the audio leg's payload type are sent to its port: sequence numbers X, X+1 and
+ * X+32768, X+32769 (ffmpeg's RTP demuxer resyncs after two sequential packets of a large jump and
+ * queues those ahead of the last one it emitted, releasing them after its reorder delay). Their
+ * payload is an Opus packet ffmpeg cannot parse (a code-3 TOC without its frame count): the
+ * decoder drops it, so no sound and no timestamp reaches the recording; the demuxer has returned.
+ * Only audio legs: VP8/H.264 depacketizers need a whole frame. Resolves once sent.
+ */
+export async function nudgeLeg(leg: Leg): Promise<void> {
+  const consumer = leg.consumer;
+  if (leg.kind !== 'audio' || !consumer) return;
+  const payloadType = consumer.rtpParameters.codecs[0]?.payloadType ?? 0;
+  const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
+  const base = Math.floor(Math.random() * 0x10000);
+  const socket = createSocket('udp4');
+  try {
+    for (const seq of [base, base + 1, base + 0x8000, base + 0x8001]) {
+      const packet = Buffer.alloc(13);
+      packet[0] = 0x80; // RTP version 2, no padding, extension or CSRC
+      packet[1] = payloadType & 0x7f;
+      packet.writeUInt16BE(seq & 0xffff, 2);
+      packet.writeUInt32BE(0, 4);
+      packet.writeUInt32BE(ssrc >>> 0, 8);
+      packet[12] = 0xfb; // Opus TOC: config 31, code 3, and no frame count byte follows
+      await new Promise<void>((resolve) => socket.send(packet, leg.ports.port, '127.0.0.1', () => resolve()));
+    }
+  } finally {
+    socket.close();
   }
 }

@@ -41,9 +41,9 @@ describe('live recording through a worker death', () => {
     expect(before!.durationSec!).toBeGreaterThan(2);
     expect(after!.durationSec!).toBeGreaterThan(2);
     const gapSec = after!.offsetSec! - (before!.offsetSec! + before!.durationSec!);
-    // Within one segment of the restart itself, plus the dead part's unfinished segment: ffmpeg
-    // heeds SIGINT only between packets, so with its input gone it is killed without writing it
-    // (a second SIGINT would end it at once but also abort its playlist write).
-    expect(gapSec).toBeLessThanOrEqual(a.config.mediasoup.liveSegmentSec + 1);
+    // At most one segment: the dead part's ffmpeg is woken after its SIGINT (its input is
+    // silent) and writes what it had not yet, so the gap is the restart itself.
+    console.info(`worker kill: timeline gap ${gapSec.toFixed(2)} s`);
+    expect(gapSec).toBeLessThanOrEqual(a.config.mediasoup.liveSegmentSec);
   }, 60_000);
 });
