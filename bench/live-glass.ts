@@ -12,7 +12,7 @@
  *   inverse disagree clearly (a damaged or blended picture is rejected, not misread).
  * - The path is the product's: LivePage publishes the canvas track as the camera (simulcast),
  *   mediasoup forwards it, LiveService records it through a PlainTransport to ffmpeg (VP8 in,
- *   H.264 + AAC out, LIVE_SEGMENT_SECONDS segments, 2 s by default) into the live HLS playlist,
+ *   H.264 + AAC out, LIVE_SEGMENT_SECONDS segments, 1 s by default) into the live HLS playlist,
  *   and a cadre's LivePage plays it with hls.js (`live-mode` = hls, LiveHlsPlayer's settings).
  * - The reading: in the viewer's page, on requestVideoFrameCallback of the playing video (at
  *   most every --every ms), the frame is drawn to a small canvas, the bar code decoded and
@@ -334,7 +334,7 @@ try {
     rejected: hlsRounds.reduce((a, r) => a + r.rejected, 0), flat: hlsRounds.reduce((a, r) => a + r.flat, 0), size: hlsRounds.at(-1)?.size ?? '',
     roundsP50: hlsRounds.map((r) => r.p50), samples: hlsRounds.flatMap((r) => r.samples),
   };
-  log(describe('HLS', hls, `, ${segSec} s segments, hls.js liveSyncDurationCount 2, ${rounds} players one after the other`, rounds * perRound));
+  log(describe('HLS', hls, `, ${segSec} s segments, hls.js liveSyncDuration 1.5 s (client/src/lib/player/hls-config.ts), ${rounds} players one after the other`, rounds * perRound));
   const recorder = await watcher.stop();
   log(`  of which the recorder: a segment is listed ${recorder.p50} ms (p50; p95 ${recorder.p95}, max ${recorder.max}) after the picture in its last frame, over ${recorder.n} segments (${recorder.unreadable} unreadable${recorder.flat ? `, ${recorder.flat} of them flat grey` : ''}${recorder.lastError ? `; ${recorder.lastError}` : ''})`);
 

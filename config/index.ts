@@ -74,7 +74,7 @@ export const configKeys = {
   MEDIASOUP_ENABLE_TCP: key(Bool, true),
   MEDIASOUP_PREFER_UDP: key(Bool, true),
   MEDIASOUP_MAX_CONSUMERS_PER_ROUTER: key(Type.Integer({ minimum: 1, maximum: 5000, description: 'a whole number from 1 to 5000' }), 400),
-  LIVE_SEGMENT_SECONDS: key(Type.Integer({ minimum: 1, maximum: 6, description: 'a whole number of seconds from 1 to 6' }), 2),
+  LIVE_SEGMENT_SECONDS: key(Type.Integer({ minimum: 1, maximum: 6, description: 'a whole number of seconds from 1 to 6' }), 1),
   MEDIASOUP_RTC_MAX_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 49999),
 
   FFMPEG_PATH: key(NonEmpty, 'ffmpeg'),

@@ -76,6 +76,7 @@ export type {
   ProgressSample,
 } from './hls/ladder';
 export { parseMediaPlaylist, measureBandwidth } from './hls/playlist';
+export { liveWindow } from './hls/live-window';
 export type { MediaPlaylist, MediaSegment, SizedSegment } from './hls/playlist';
 export {
   buildPosterArgs,

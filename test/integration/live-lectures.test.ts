@@ -6,6 +6,7 @@
  * from the segments served, and the end: the recording becomes a published replay, verified
  * with ffprobe.
  */
+import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,7 +121,11 @@ describe('live lectures', () => {
     expect(recording.live?.parts).toEqual([{ prefix: recording.media!.prefix, offsetSec: t.app.live.get(lectureId)!.state.hls!.offsetSec }]);
     const head = await fetch(playlistUrl);
     expect(head.headers.get('cache-control')).toBe('private, no-cache');
-    expect(await head.text()).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    // While live, a window of the newest segments (the recorder's file keeps them all for the replay).
+    const liveList = await head.text();
+    expect(liveList).toContain('#EXT-X-MEDIA-SEQUENCE:');
+    expect(liveList).not.toContain('#EXT-X-PLAYLIST-TYPE');
+    expect(await readFile(t.app.storage.path(`${recording.media!.prefix}/index.m3u8`), 'utf8')).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
 
     // A cadre watching the HLS output beats on the live timeline; served segments are the evidence.
     const playbackId = pb.body.playbackId;

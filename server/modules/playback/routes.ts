@@ -16,9 +16,15 @@ import { ObjectIdParam, errorResponses } from '../../schemas';
 import { canView } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import { delivered, segmentSpan } from './delivery';
-import { sendStored, storedPath } from './send-stored';
+import { sendLiveWindow, sendStored, storedPath } from './send-stored';
 import { signPlayback, verifyPlayback, type PlaybackClaims } from './token';
 import type { UserDoc } from '../users/user.model';
+
+/**
+ * How much of a live playlist a viewer is given: enough for a station on a weak link that has
+ * fallen behind the live edge to go on (hls.js keeps its place while its segment is listed).
+ */
+const LIVE_WINDOW_SEC = 60;
 
 export const playbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog, config } = app;
@@ -135,6 +141,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
       // A live lecture's playlist grows every couple of seconds: it is never cached.
       const playlistCache = lecture.kind === 'live' ? 'private, no-cache' : `private, max-age=${Math.min(60, remaining)}`;
+      // While live: the newest LIVE_WINDOW_SEC of the playlist, not every segment since the start.
+      if (isPlaylist && lecture.kind === 'live' && rel.endsWith('.m3u8') && !req.headers.range) {
+        if (await sendLiveWindow(reply, storedPath(storage, key), LIVE_WINDOW_SEC, playlistCache)) return reply;
+      }
       // Evidence for watch-time credit: the part of this segment's media that reached this playback.
       const seg = sub ? null : segmentSpan(key, lecture);
       return sendStored(req, reply, storedPath(storage, key), isPlaylist ? playlistCache : `private, max-age=${remaining}, immutable`, seg ? (carried) => {

@@ -10,15 +10,17 @@
  *   chunks flushed to the socket before it closed (a chunk in flight counts nothing). "Written"
  *   is as far as a server can see: handed to the kernel, which may still hold up to its socket
  *   buffers (a few MB) when the peer vanishes.
+ * - A live lecture's playlist that is still being written goes out as a window of its newest
+ *   segments (sendLiveWindow): the recorder's file keeps every segment for the replay.
  */
 import { createReadStream } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import send from '@fastify/send';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { StorageKeyError, type Storage } from '../../../media';
+import { StorageKeyError, liveWindow, type Storage } from '../../../media';
 import { errors } from '../../errors';
 import type { Carried } from './delivery';
 
@@ -128,4 +130,27 @@ function writeBody(req: FastifyRequest, reply: FastifyReply, status: number, hea
     }
   });
   return reply;
+}
+
+/** The live window of each playlist file, kept while the file is unchanged (size and mtime). */
+const windows = new Map<string, { size: number; mtimeMs: number; text: string | null }>();
+
+/**
+ * A live lecture's playlist as a sliding window of its newest `keepSec` seconds (media/hls/
+ * live-window.ts); false when the file is finished (ENDLIST) or missing: then it is served as a
+ * file. The window is cached per file until the recorder changes it.
+ */
+export async function sendLiveWindow(reply: FastifyReply, path: string, keepSec: number, cacheControl: string): Promise<boolean> {
+  const st = await stat(path).catch(() => null);
+  if (!st?.isFile()) return false;
+  let hit = windows.get(path);
+  if (!hit || hit.size !== st.size || hit.mtimeMs !== st.mtimeMs) {
+    const text = await readFile(path, 'utf8').catch(() => null);
+    hit = { size: st.size, mtimeMs: st.mtimeMs, text: text === null ? null : liveWindow(text, keepSec) };
+    if (windows.size >= 200) windows.clear();
+    windows.set(path, hit);
+  }
+  if (hit.text === null) return false;
+  reply.code(200).headers({ 'content-type': contentTypes['.m3u8']!, 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' }).send(hit.text);
+  return true;
 }

@@ -24,6 +24,23 @@ export const HLS_CONFIG: Partial<HlsConfig> = {
   fragLoadPolicy: loadPolicy(10_000, 60_000),
 };
 
+/**
+ * hls.js settings of a live lecture's HLS (1-s segments by default, LIVE_SEGMENT_SECONDS): play
+ * 1.5 s behind the newest listed segment and catch up (at most 10 % faster, inaudible) when a
+ * stall has put the player more than 4 s behind. `behindSec` sets the place behind the edge: a
+ * station's unattended kiosk keeps more (2.5 s), so a weak link stalls it less often.
+ */
+export function liveHlsConfig(behindSec = 1.5, retries = 10): Partial<HlsConfig> {
+  return {
+    liveSyncDuration: behindSec,
+    liveMaxLatencyDuration: behindSec + 2.5,
+    maxLiveSyncPlaybackRate: 1.1,
+    manifestLoadingMaxRetry: retries,
+    levelLoadingMaxRetry: retries,
+    fragLoadingMaxRetry: retries,
+  };
+}
+
 /** The timing of one loaded segment, or null when it came from a cache (no network to judge). */
 export function segmentSample(data: Pick<FragLoadedData, 'frag' | 'part'>): SegmentSample | null {
   const stats = data.part?.stats ?? data.frag.stats;
