@@ -104,17 +104,23 @@ export function registerLiveSocket(app: FastifyInstance, live: LiveService) {
         // joins, as a viewer, only live lectures scheduled to its station now.
         const station = socket.data.station as { id: string; name: string } | undefined;
         let who: { userId: string; name: string; host: boolean };
-        const lecture = await models.Lecture.findById(lectureId).lean<LectureDoc>();
+        // At a forum's start hundreds join at once: the lecture and the user are read together,
+        // and the viewer's units only when the lecture is not open to the whole county.
+        const [lecture, joiner] = await Promise.all([
+          models.Lecture.findById(lectureId).lean<LectureDoc>(),
+          station ? null : models.User.findById(socket.data.user?.id).lean<UserDoc>(),
+        ]);
         if (station) {
           if (!lecture || lecture.kind !== 'live') throw new AppError(404, 'NOT_FOUND', '直播讲座不存在', 'No such live lecture');
           if (!app.stations.attendance.mayJoinLive(station.id, lectureId)) throw new AppError(403, 'FORBIDDEN', '本站点课表中没有正在进行的这场直播', 'This live lecture is not on at this station now');
           who = { userId: `station:${station.id}`, name: station.name, host: false };
         } else {
-          user = await models.User.findById(socket.data.user?.id).lean<UserDoc>();
+          user = joiner;
           if (!user || user.disabled) throw new AppError(401, 'UNAUTHENTICATED', '请先登录', 'Please log in first');
           if (!lecture || lecture.kind !== 'live') throw new AppError(404, 'NOT_FOUND', '直播讲座不存在', 'No such live lecture');
           const host = canEdit(user, lecture);
-          if (!host && !canView(user, lecture, await app.catalog.viewerUnits(user))) throw new AppError(403, 'FORBIDDEN', '您不在此讲座的受众范围内', 'This lecture is not open to you');
+          const countyWide = !(lecture.audienceUnitIds ?? []).length;
+          if (!host && !canView(user, lecture, countyWide ? [] : await app.catalog.viewerUnits(user))) throw new AppError(403, 'FORBIDDEN', '您不在此讲座的受众范围内', 'This lecture is not open to you');
           who = { userId: String(user._id), name: user.displayName, host };
         }
         const e = await live.entry(lecture);
