@@ -7,6 +7,8 @@
  * digest was altered; a unit's records come out as one PDF from the queued job, with progress,
  * one cadre or more per page, each cadre's name and hours in its text.
  */
+import { existsSync } from 'node:fs';
+import { EXPORT_KEEP_DAYS, pruneExports } from '../../server/modules/study-record/record-export';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -181,6 +183,17 @@ describe('the study record', () => {
     const continued = pageTexts.filter((p) => p.includes('第70讲') || p.includes('第60讲'));
     expect(continued.length).toBeGreaterThan(0);
     expect(continued.every((p) => p.includes('课程') && p.includes('日期'))).toBe(true);
+
+    // A week later the PDF is deleted and the export says so; the download is refused.
+    const stored = (await t.app.store.models.StudyRecordExport.findById(id).lean())!;
+    const log = { info: () => {}, warn: () => {} };
+    expect(await pruneExports(t.app.store.models, log, Date.now() + (EXPORT_KEEP_DAYS - 1) * 86_400_000)).toBe(0);
+    expect(await pruneExports(t.app.store.models, log, Date.now() + (EXPORT_KEEP_DAYS + 1) * 86_400_000)).toBeGreaterThanOrEqual(1);
+    expect(existsSync(stored.file!)).toBe(false);
+    const expired = (await call('GET', `/api/study-record/exports/${id}`, cookies.unitAdmin)).json();
+    expect(expired.state).toBe('expired');
+    expect(expired.downloadUrl).toBeUndefined();
+    expect((await call('GET', view.downloadUrl, cookies.unitAdmin)).status).toBe(409);
   }, 120_000);
 });
 

@@ -10,6 +10,8 @@
  *   unit renders; a shutdown aborts it and the queue hands it back;
  * - the file is written beside its final name and renamed when complete, so a download never
  *   sees half a PDF; a rerun (crash, retry) starts the file again.
+ * - a finished PDF is kept EXPORT_KEEP_DAYS after it was made, then deleted (state `expired`,
+ *   swept hourly by prune()): the records themselves stay in the store and can be exported again.
  * Only the unit's admins (scope as the unit report) and the organisation department start,
  * watch and download exports.
  */
@@ -29,6 +31,8 @@ import type { StudyRecord, StudyRecordService } from './study-record.service';
 
 export const RECORD_EXPORT_JOB = 'study-record-export';
 const PROGRESS_MS = 500;
+/** How long a finished PDF is kept for download. */
+export const EXPORT_KEEP_DAYS = 7;
 /** Cadres whose records are being read while one is drawn. */
 const READ_AHEAD = 8;
 
@@ -95,6 +99,11 @@ export class RecordExports {
     const doc = await this.load(actor, id);
     if (doc.state !== 'done' || !doc.file) throw errors.conflict('EXPORT_NOT_READY', '导出尚未完成', 'The export is not finished yet');
     return { path: doc.file, name: `${doc.unitName.split(' / ').pop()}-学习档案-${doc.year}.pdf` };
+  }
+
+  /** Deletes the week-old PDFs (pruneExports). */
+  prune(now = Date.now()): Promise<number> {
+    return pruneExports(this.models, this.log, now);
   }
 
   private async load(actor: UserDoc, id: string): Promise<RecordExportDoc> {
@@ -184,6 +193,22 @@ export class RecordExports {
       throw err;
     }
   }
+}
+
+/**
+ * Deletes the PDFs finished more than EXPORT_KEEP_DAYS before `now` and marks their exports
+ * `expired`. Returns how many. A file already gone (deleted by hand) is no error.
+ */
+export async function pruneExports(models: Models, log: Log, now = Date.now()): Promise<number> {
+  const before = new Date(now - EXPORT_KEEP_DAYS * 24 * 3600_000);
+  const old = await models.StudyRecordExport.find({ state: 'done', finishedAt: { $lt: before } }, { file: 1 }).lean<Pick<RecordExportDoc, '_id' | 'file'>[]>();
+  for (const d of old) {
+    if (d.file) await rm(d.file, { force: true });
+    const id = String(d._id);
+    await storeLock(models).run(`studyRecordExport:${id}`, () => models.StudyRecordExport.updateOne({ _id: id }, { $set: { state: 'expired' }, $unset: { file: 1 } }).exec());
+  }
+  if (old.length) log.info({ expired: old.length, keepDays: EXPORT_KEEP_DAYS }, 'studyRecord.prune() | old exports deleted');
+  return old.length;
 }
 
 function view(d: RecordExportDoc): ExportView {

@@ -38,6 +38,16 @@ export const studyRecordRoutes: FastifyPluginAsyncTypebox<{ secret: string }> = 
   });
   const exports = new RecordExports(store.models, service, jobs, config.dataDir, { path: config.studyRecord.fontPath, face: config.studyRecord.fontFace }, app.log);
   jobs.register(RECORD_EXPORT_JOB, exports.handler());
+  // Finished PDFs are kept a week (EXPORT_KEEP_DAYS): swept once an hour and soon after start.
+  const prune = () => void exports.prune().catch((err: unknown) => app.log.warn({ err }, 'studyRecord.prune() | failed'));
+  const firstPrune = setTimeout(prune, 30_000);
+  const hourly = setInterval(prune, 3600_000);
+  firstPrune.unref();
+  hourly.unref();
+  app.addHook('onClose', async () => {
+    clearTimeout(firstPrune);
+    clearInterval(hourly);
+  });
 
   // The cadre (their own), an admin of the cadre's units, the organisation department: the service decides.
   const readers = { access: ['cadre', 'unitAdmin:own-units', 'orgAdmin'] } as const;

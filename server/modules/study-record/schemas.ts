@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { StringEnum } from '../../schemas';
+import { exportStates } from './study-record.model';
 import { CHANNELS, CODE_PATTERN } from './record-rules';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
@@ -63,7 +64,7 @@ export const ExportView = Type.Object({
   unitId: Type.String(),
   unitName: Type.String(),
   year: Type.Integer(),
-  state: StringEnum(['queued', 'running', 'done', 'failed'] as const),
+  state: StringEnum(exportStates),
   total: Type.Integer(),
   done: Type.Integer(),
   pages: Type.Optional(Type.Integer()),

@@ -6,7 +6,8 @@
  */
 import { Schema, type Connection, type InferSchemaType, type Model, type Types } from 'mongoose';
 
-export const exportStates = ['queued', 'running', 'done', 'failed'] as const;
+/** `expired`: a finished PDF kept EXPORT_KEEP_DAYS, then deleted (record-export.ts prune()). */
+export const exportStates = ['queued', 'running', 'done', 'failed', 'expired'] as const;
 
 const recordExportSchema = new Schema(
   {
