@@ -77,6 +77,9 @@ export const configKeys = {
   LIVE_SEGMENT_SECONDS: key(Type.Integer({ minimum: 1, maximum: 6, description: 'a whole number of seconds from 1 to 6' }), 1),
   MEDIASOUP_RTC_MAX_PORT: key(Type.Integer({ minimum: 1024, maximum: 65535, description: 'a port from 1024 to 65535' }), 49999),
 
+  /** Answers a lecture's or class's evaluation needs before its readers see more than the count. */
+  EVALUATION_MIN_ANSWERS: key(Type.Integer({ minimum: 1, maximum: 100, description: 'a whole number from 1 to 100' }), 5),
+
   FFMPEG_PATH: key(NonEmpty, 'ffmpeg'),
   FFPROBE_PATH: key(NonEmpty, 'ffprobe'),
 
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       liveSegmentSec: r.LIVE_SEGMENT_SECONDS,
     },
     ffmpeg: { ffmpegPath: r.FFMPEG_PATH, ffprobePath: r.FFPROBE_PATH },
+    evaluation: { minAnswers: r.EVALUATION_MIN_ANSWERS },
     media: {
       root: resolve(dataDir, 'media'),
       uploadDir: resolve(dataDir, 'uploads'),

@@ -14,6 +14,9 @@ import { definePlanModels } from '../modules/plans/plan.model';
 import { defineRecordExportModel } from '../modules/study-record/study-record.model';
 import { defineTrainingModels } from '../modules/training/training.model';
 import { defineTrainingSessionModels } from '../modules/training/session.model';
+import { defineEvaluationModels } from '../modules/evaluation/evaluation.model';
+import { defineQuizModels } from '../modules/quiz/quiz.model';
+import { defineExternalImportModels } from '../modules/training/external-import.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -37,6 +40,12 @@ export function defineModels(conn: Connection) {
     ...defineTrainingModels(conn),
     // A class's timetable and attendance at its sessions.
     ...defineTrainingSessionModels(conn),
+    // Course and class evaluations (教学评估), anonymous, with their tallies.
+    ...defineEvaluationModels(conn),
+    // Question banks, attempts and held credits of the effectiveness evaluation (server/modules/quiz).
+    ...defineQuizModels(conn),
+    // Batch imports of external training hours.
+    ...defineExternalImportModels(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord' | 'training' | 'adminTraining' | 'adminTrainingHours';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord' | 'training' | 'adminTraining' | 'adminTrainingHours' | 'adminTrainingReport' | 'classCheckin' | 'classManager' | 'certificate' | 'verifyCertificate' | 'adminTrainingNominations';
 
 export interface RouteDef {
   name: RouteName;
@@ -69,6 +69,14 @@ export const routes: readonly RouteDef[] = [
   { name: 'training', path: '/training', auth: true, roles: STUDY_ROLES },
   { name: 'adminTraining', path: '/admin/training', auth: true, roles: ADMIN_ROLES },
   { name: 'adminTrainingHours', path: '/admin/training/hours', auth: true, roles: ADMIN_ROLES },
+  // 推荐调训 (unit admins nominate), a cadre's 结业证书, and its public verification (scanned QR, signed out).
+  { name: 'adminTrainingNominations', path: '/admin/training/nominations', auth: true, roles: ADMIN_ROLES },
+  { name: 'certificate', path: '/training/certificates/:classId', auth: true, roles: STUDY_ROLES },
+  { name: 'verifyCertificate', path: '/verify-certificate/:code', auth: false },
+  { name: 'adminTrainingReport', path: '/admin/training/report', auth: true, roles: ORG_ADMIN_ROLES },
+  // A class's in-person sessions: the cadre's check-in link, the manager's (offline-capable) page.
+  { name: 'classCheckin', path: '/class-checkin', auth: true, roles: STUDY_ROLES },
+  { name: 'classManager', path: '/class-manager/:id', auth: true, roles: ADMIN_ROLES },
   { name: 'timetable', path: '/timetable', auth: true },
   { name: 'checkin', path: '/checkin', auth: true },
   // The station's own page: it signs in with its station credential, not a user session.

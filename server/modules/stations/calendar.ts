@@ -13,12 +13,15 @@ export interface CalendarItem {
   id: string;
   title: string;
   lecturer: string;
-  kind: 'live' | 'replay';
+  /** `class`: a session of a training class the cadre is on (training/session-calendar.ts). */
+  kind: 'live' | 'replay' | 'class';
   startAt: string | number;
   endAt: string | number;
   stationNames: string[];
   /** A cancelled booking (the lecture was withdrawn) stays in the feed as CANCELLED, so calendars drop it. */
   status?: string;
+  /** Where it happens, when not at stations (a class's venue or village). */
+  location?: string;
 }
 
 /** A year of offsets before the first event, so every event follows a declared onset. */
@@ -46,8 +49,8 @@ export function buildCalendar(name: string, items: readonly CalendarItem[], cale
       timezone: calendar.timeZone,
       stamp: new Date(now),
       summary: it.title,
-      description: [`${it.kind === 'live' ? '直播' : '回放'} · ${it.lecturer}`.trim(), it.stationNames.length ? `站点:${it.stationNames.join('、')}` : ''].filter(Boolean).join('\n'),
-      location: it.stationNames.join('、') || null,
+      description: [`${{ live: '直播', replay: '回放', class: '培训班' }[it.kind]} · ${it.lecturer}`.trim(), it.stationNames.length ? `站点:${it.stationNames.join('、')}` : ''].filter(Boolean).join('\n'),
+      location: it.location || it.stationNames.join('、') || null,
       ...(it.status === 'cancelled' ? { status: ICalEventStatus.CANCELLED } : {}),
     });
   }

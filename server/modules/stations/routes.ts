@@ -23,6 +23,7 @@ import { errors } from '../../errors';
 import { ObjectIdParam, errorResponses } from '../../schemas';
 import type { UserDoc } from '../users/user.model';
 import { buildCalendar } from './calendar';
+import { classSessionItems } from '../training/session-calendar';
 import * as S from './schemas';
 import { stationErrors } from './station-errors';
 import { sameKey, urlKey } from './station-rules';
@@ -268,7 +269,8 @@ export const timetableRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: { access: ['any-user'] }, schema: { tags: ['timetable'], summary: '我的学习台历 / sessions at my unit’s stations and my selected live lectures', querystring: S.Range, response: { 200: Type.Object({ items: Type.Array(S.SessionItem) }), ...errorResponses } } },
     async (req) => {
       const { from, to } = span(req.query, 7 * DAY, 35 * DAY);
-      return { items: await timetable.forLearner(req.user!, from, to) };
+      const classes = (await classSessionItems(app.store.models, app.calendar, String(req.user!._id), from, to)).map((c) => ({ ...c, lectureId: '', startAt: new Date(c.startAt).toISOString(), endAt: new Date(c.endAt).toISOString(), durationSec: (c.endAt - c.startAt) / 1000, status: 'scheduled' as const, stationIds: [], stationNames: c.location ? [c.location] : [], conflicts: [] }));
+      return { items: [...(await timetable.forLearner(req.user!, from, to)), ...classes].sort((a, b) => a.startAt.localeCompare(b.startAt)) };
     },
   );
 
@@ -324,7 +326,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const user = await app.store.models.User.findById(id).lean<UserDoc>();
     if (!user || user.disabled) throw errors.notFound('用户', 'User');
     const now = Date.now();
-    const items = await timetable.forLearner(user, now - 60 * DAY, now + 180 * DAY);
+    const items = [...(await timetable.forLearner(user, now - 60 * DAY, now + 180 * DAY)), ...(await classSessionItems(app.store.models, app.calendar, id, now - 60 * DAY, now + 180 * DAY))];
     return reply.headers(ics(`user-${id}`)).send(buildCalendar(`学习台历 · ${user.displayName}`, items, app.calendar, now));
   });
 

@@ -58,7 +58,8 @@ const sessionBrief = {
   lectureId: Type.String(),
   title: Type.String(),
   lecturer: Type.String(),
-  kind: StringEnum(['live', 'replay'] as const),
+  /** `class`: a session of a training class the cadre is on (a cadre's 学习台历 only). */
+  kind: StringEnum(['live', 'replay', 'class'] as const),
   startAt: Iso,
   endAt: Iso,
   durationSec: Type.Number(),

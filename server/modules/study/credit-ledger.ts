@@ -43,6 +43,12 @@ export class CreditLedger {
   readonly summaries: SummaryRepository;
   /** `${userId}:${lectureId}:${year}` already listed in the yearly summary. */
   private readonly indexed = new Set<string>();
+  /**
+   * Set by the quiz module (server/modules/quiz): true holds a completion's credit (its lecture's
+   * credit needs a passed test); the completion stays recorded and a later `checkCompletion`
+   * (after the pass) writes the entry. Runs under the cadre's lock: it must not take it.
+   */
+  creditGate?: (userId: string, contentId: string, completedAtMs: number) => Promise<boolean>;
 
   constructor(
     private readonly models: Models,
@@ -103,6 +109,7 @@ export class CreditLedger {
       await this.rollUp(existing);
       return existing.hours;
     }
+    if (this.creditGate && (await this.creditGate(p.userId, p.lectureId, at))) return undefined;
     const user = await this.models.User.findById(p.userId, { rank: 1 }).lean();
     if (!info || !user) return undefined;
     const policy = await this.creditPolicy(user.rank ?? 'township');

@@ -61,7 +61,9 @@ const ledgerSchema = new Schema({
   at: { type: Date, required: true },
   coveredSec: { type: Number },
   wallSec: { type: Number },
-  source: { type: String, default: 'individual' }, // individual | station
+  source: { type: String, default: 'individual' }, // individual | station | live | training | external
+  /** A training class's channel (county, university, provincial, visit, caravan), for source training. */
+  trainingChannel: { type: String },
 });
 
 const summarySchema = new Schema({

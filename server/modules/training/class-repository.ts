@@ -9,7 +9,9 @@ import { storeLock } from '../../store/keyed-lock';
 import type { Models } from '../../store/models';
 import type { TrainingClassDoc } from './training.model';
 
-export type ClassFields = Omit<TrainingClassDoc, '_id' | 'createdAt' | 'updatedAt' | 'createdBy' | 'completedAt'>;
+export type ClassFields = Omit<TrainingClassDoc, '_id' | 'createdAt' | 'updatedAt' | 'createdBy' | 'completedAt' | 'nomination' | 'completionRules' | 'certificateNo'>;
+/** Set apart from the class form's fields (nomination.service.ts, completion.service.ts, certificate-service.ts). */
+type ClassExtras = Partial<Pick<TrainingClassDoc, 'completedAt' | 'nomination' | 'completionRules' | 'certificateNo'>>;
 
 export class ClassRepository {
   constructor(private readonly models: Models) {}
@@ -46,7 +48,7 @@ export class ClassRepository {
   }
 
   /** Call under serial(id). */
-  async set(id: string, fields: Partial<ClassFields> & { completedAt?: Date | null }): Promise<TrainingClassDoc | null> {
+  async set(id: string, fields: Partial<ClassFields> & ClassExtras): Promise<TrainingClassDoc | null> {
     return this.models.TrainingClass.findByIdAndUpdate(id, { $set: fields }, { returnDocument: 'after' }).lean<TrainingClassDoc>();
   }
 

@@ -145,6 +145,9 @@ export class ClassesService {
     await this.classes.serial(id, async () => {
       if (!(await this.classes.find(id))) throw trainingErrors.classNotFound();
       if ((await this.enrolments.ofClass(id)).some((e) => e.state === 'completed')) throw trainingErrors.hasCompletions();
+      // Attendance is evidence: a class someone checked in at stays. Otherwise its timetable goes with it.
+      if (await this.models.TrainingAttendance.exists({ classId: id })) throw trainingErrors.hasAttendance();
+      await this.models.TrainingSession.deleteMany({ classId: id });
       await this.enrolments.removeClass(id);
       await this.classes.remove(id);
     });
@@ -178,6 +181,7 @@ export class ClassesService {
         placesLeft: Math.max(0, c.capacity - counts.enrolled - counts.completed),
         editable: s.user.role === 'orgAdmin',
         manageable: this.isManager(c, s),
+        nominationOpen: c.nomination?.open ?? false,
       };
     });
   }

@@ -78,7 +78,7 @@ export class EnrolmentRepository {
   }
 
   /** Changes an enrolment (by `_id`); `requeue` puts it at the end of the waiting order. Call under the class's lock. */
-  async set(id: string, fields: Partial<Pick<EnrolmentDoc, 'state' | 'via' | 'reason' | 'hours' | 'completedAt' | 'decidedAt' | 'decidedBy' | 'at' | 'unitId'>>, requeue?: number): Promise<void> {
+  async set(id: string, fields: Partial<Pick<EnrolmentDoc, 'state' | 'via' | 'reason' | 'hours' | 'completedAt' | 'decidedAt' | 'decidedBy' | 'at' | 'unitId' | 'override'>>, requeue?: number): Promise<void> {
     const change = { ...fields, ...(requeue !== undefined ? { seq: nextSeq(requeue) } : {}) };
     await this.models.TrainingEnrolment.updateOne({ _id: id }, { $set: change });
     const held = this.cache.get(id.slice(0, id.indexOf(':')))?.get(id);

@@ -2,9 +2,8 @@
  * Enrolment in training classes: by assignment (调训: the org admin or a class manager names
  * cadres) and by application (报名: a cadre of the audience applies; with approval a manager
  * approves or refuses with a reason; a full class puts the cadre on its waiting list; a cadre
- * withdraws an application until the class's deadline, county time). Completion (结业) credits
- * the class's hours to each completing cadre's ledger once (CreditLedger.creditOnce: the entry's
- * `_id` user:class:year decides), with source `training`.
+ * withdraws an application until the class's deadline, county time). Nominations by units are
+ * nomination.service.ts; completion (结业) and its certificates are completion.service.ts.
  * Seats are counted and taken only under the class's lock (ClassRepository.serial): FerretDB 1.24
  * has no atomic conditional update, and one enrolment per class and cadre is its `_id`. Notices
  * (the bell) are sent after the lock is released.
@@ -22,7 +21,7 @@ import type { EnrolmentDoc, EnrolmentState, TrainingClassDoc } from './training.
 import { ACTIVE, applicationState, applicationsOpen, completionOpen, creditInstant, openTo, seatsTaken, withdrawalOpen } from './training-rules';
 import { trainingErrors, type Scope } from './training-scope';
 
-type Send = { userId: string; id: string; title: string; titleEn: string; body: string; bodyEn: string };
+export type Send = { userId: string; id: string; title: string; titleEn: string; body: string; bodyEn: string; link?: string };
 
 export interface EnrolmentDeps {
   models: Models;
@@ -35,7 +34,20 @@ export interface EnrolmentDeps {
   now?: () => number;
 }
 
-const label = (c: TrainingClassDoc) => (c.cohort > 1 || /期/.test(c.name) ? `${c.name}(第${c.cohort}期)` : c.name);
+export const label = (c: TrainingClassDoc) => (c.cohort > 1 || /期/.test(c.name) ? `${c.name}(第${c.cohort}期)` : c.name);
+
+/** The bell's message to a cadre enrolled in a class (assigned, applied, nominated and confirmed). */
+export function enrolledNote(c: TrainingClassDoc, userId: string): Send {
+  const when = c.startDay === c.endDay ? c.startDay : `${c.startDay} 至 ${c.endDay}`;
+  return {
+    userId,
+    id: `training-enrolled-${String(c._id)}`,
+    title: `您已列入培训班:${label(c)}`,
+    titleEn: `You are enrolled in the class ${c.name}`,
+    body: `${when}${c.venue ? `,${c.venue}` : ''}。结业后计 ${c.creditHours} 学时。`,
+    bodyEn: `${c.startDay}–${c.endDay}${c.venue ? `, ${c.venue}` : ''}. Completion earns ${c.creditHours} hours.`,
+  };
+}
 
 export class EnrolmentService {
   private readonly classes: ClassRepository;
@@ -48,21 +60,13 @@ export class EnrolmentService {
     this.now = deps.now ?? Date.now;
   }
 
-  private async send(notes: Send[]) {
+  async send(notes: Send[]) {
     const at = new Date(this.now());
-    for (const n of notes) await this.deps.notices.send(n.userId, { id: n.id, kind: 'training', at, title: n.title, titleEn: n.titleEn, body: n.body, bodyEn: n.bodyEn, link: '/training' });
+    for (const n of notes) await this.deps.notices.send(n.userId, { id: n.id, kind: 'training', at, title: n.title, titleEn: n.titleEn, body: n.body, bodyEn: n.bodyEn, link: n.link ?? '/training' });
   }
 
   private enrolledNote(c: TrainingClassDoc, userId: string): Send {
-    const when = c.startDay === c.endDay ? c.startDay : `${c.startDay} 至 ${c.endDay}`;
-    return {
-      userId,
-      id: `training-enrolled-${String(c._id)}`,
-      title: `您已列入培训班:${label(c)}`,
-      titleEn: `You are enrolled in the class ${c.name}`,
-      body: `${when}${c.venue ? `,${c.venue}` : ''}。结业后计 ${c.creditHours} 学时。`,
-      bodyEn: `${c.startDay}–${c.endDay}${c.venue ? `, ${c.venue}` : ''}. Completion earns ${c.creditHours} hours.`,
-    };
+    return enrolledNote(c, userId);
   }
 
   /** Seats the first waiting cadres while places are left. Call under the class's lock. */
@@ -233,42 +237,6 @@ export class EnrolmentService {
     });
     await this.send(notes);
     return { state };
-  }
-
-  /** 结业: marks enrolled cadres (all, or those named) complete and credits the class's hours once each. */
-  async complete(actor: UserDoc, classId: string, userIds?: string[]): Promise<{ completed: number; credited: number; hours: number }> {
-    await this.managed(actor, classId);
-    return this.classes.serial(classId, async () => {
-      const c = await this.classes.find(classId);
-      if (!c) throw trainingErrors.classNotFound();
-      const now = this.now();
-      if (!completionOpen(this.deps.calendar, c.endDay, now)) throw trainingErrors.notEnded();
-      const named = userIds ? new Set(userIds) : null;
-      const rows = (await this.enrolments.ofClass(classId)).filter((e) => (e.state === 'enrolled' || e.state === 'completed') && (!named || named.has(String(e.userId))));
-      const at = creditInstant(this.deps.calendar, c.endDay, now);
-      const year = this.deps.calendar.year(at);
-      let credited = 0;
-      for (const e of rows) {
-        const entry: LedgerEntry = {
-          _id: `${String(e.userId)}:${classId}:${year}`,
-          userId: e.userId,
-          lectureId: c._id,
-          year,
-          hours: c.creditHours,
-          required: c.required ?? true,
-          category: c.contentCategory ?? 'service',
-          topic: 'training',
-          title: label(c),
-          at: new Date(at),
-          source: 'training',
-        };
-        // The ledger first: a crash between the two leaves a cadre to mark again, never hours twice.
-        if (await this.deps.ledger.creditOnce(entry)) credited++;
-        if (e.state !== 'completed') await this.enrolments.set(e._id, { state: 'completed', completedAt: new Date(now), hours: c.creditHours });
-      }
-      if (!c.completedAt && rows.length) await this.classes.set(classId, { completedAt: new Date(now) });
-      return { completed: rows.length, credited, hours: c.creditHours };
-    });
   }
 
   /** The roster: a manager sees everyone; another admin who may see the class only their units' cadres. */

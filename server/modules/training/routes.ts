@@ -1,5 +1,7 @@
 /**
- * /api/training: training classes (培训班), enrolment and completion, and external training hours
+ * /api/training: training classes (培训班), enrolment, nominations by units (推荐调训:
+ * nomination-routes.ts), completion with its rules, certificates and their public verification,
+ * sign-in sheets and class reports (completion-routes.ts), and external training hours
  * (学时登记与认定). Classes are the organisation department's to create and edit; their managers
  * (org admins, unit admins given the class) run the roster; unit admins see the classes open to
  * their units and decide their units' cadres' external claims; cadres apply, withdraw and record
@@ -14,11 +16,19 @@ import { OrgService } from '../org/org.service';
 import { ClassesService } from './classes.service';
 import { EnrolmentService } from './enrolment.service';
 import { ExternalTrainingService } from './external.service';
-import { AssignBody, ClaimBody, ClaimDecisionBody, ClaimView, ClassBody, ClassView, CompletionBody, DecisionBody, MyClass, ReviewView, Roster, StateReply, Year } from './schemas';
+import { AssignBody, ClaimBody, ClaimDecisionBody, ClaimView, ClassBody, ClassView, DecisionBody, MyClass, ReviewView, Roster, StateReply, Year } from './schemas';
+import { CertificateService } from './certificate-service';
+import { certificateKey } from './certificate-code';
+import { classAssessments } from './completion-assessments';
+import { completionRoutes } from './completion-routes';
+import { CompletionService } from './completion.service';
+import { nominationRoutes } from './nomination-routes';
+import { NominationService } from './nomination.service';
+import { SignInSheetService } from './sign-in-sheet.service';
 import { claimStates } from './training.model';
 import { scopeOf } from './training-scope';
 
-export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const trainingRoutes: FastifyPluginAsyncTypebox<{ secret?: string }> = async (app, opts) => {
   const { store, study, notices, calendar } = app;
   const org = new OrgService(store.models);
   const scope = (u: Parameters<typeof scopeOf>[1]) => scopeOf(org, u);
@@ -28,6 +38,14 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   enrol = new EnrolmentService({ models: store.models, calendar, ledger: study.ledger, notices, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s) });
   const external = new ExternalTrainingService({ models: store.models, calendar, ledger: study.ledger, notices, scope, storage: app.storage, workDir: join(app.config.dataDir, 'work') });
   const thisYear = () => calendar.year(Date.now());
+  // Completion, certificates, nominations and the sign-in sheet (completion-routes.ts, nomination-routes.ts).
+  const send = (notes: Parameters<EnrolmentService['promote']>[2]) => enrol!.send(notes ?? []);
+  const unitName = async (id: string | null) => (id ? ((await org.flat()).find((u) => u.id === id)?.name ?? '') : '');
+  const certificates = new CertificateService(store.models, calendar, certificateKey(opts.secret ?? app.playbackSecret), unitName);
+  const completion = new CompletionService({ models: store.models, calendar, ledger: study.ledger, progressOf: (u, l) => study.progressOf(u, l), send, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s), certificates, assessments: classAssessments(store.models, opts.secret ?? app.playbackSecret) });
+  const nominations = new NominationService({ models: store.models, calendar, send, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s) });
+  await app.register(completionRoutes, { completion, certificates, sheets: new SignInSheetService(store.models, calendar, completion, certificates) });
+  await app.register(nominationRoutes, { nominations, thisYear });
   const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
   const orgOnly = { access: ['orgAdmin'] } as const;
   const cadre = { access: ['cadre'] } as const;
@@ -52,7 +70,6 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/classes/:id/roster', { config: admins, schema: { tags, summary: '学员名单 / the roster', params: ObjectIdParam, response: { 200: Roster, ...errorResponses } } }, async (req) => enrol.roster(req.user!, req.params.id));
   app.post('/classes/:id/assignments', { config: admins, schema: { tags, summary: '调训 / assign cadres', params: ObjectIdParam, body: AssignBody, response: { 200: Type.Object({ assigned: Type.Integer(), already: Type.Integer() }), ...errorResponses } } }, async (req) => enrol.assign(req.user!, req.params.id, req.body.userIds));
   app.post('/classes/:id/enrolments/:userId/decision', { config: admins, schema: { tags, summary: '审核报名 / approve, refuse or remove', params: ClassUser, body: DecisionBody, response: { 200: StateReply, ...errorResponses } } }, async (req) => enrol.decide(req.user!, req.params.id, req.params.userId, req.body.action, req.body.reason));
-  app.post('/classes/:id/completion', { config: admins, schema: { tags, summary: '结业 / mark the roster complete', params: ObjectIdParam, body: CompletionBody, response: { 200: Type.Object({ completed: Type.Integer(), credited: Type.Integer(), hours: Type.Number() }), ...errorResponses } } }, async (req) => enrol.complete(req.user!, req.params.id, req.body.userIds));
 
   // ---- a cadre's classes ----
   app.get('/mine', { config: cadre, schema: { tags, summary: '我的培训班 / classes open to me', querystring: yearQuery, response: { 200: Type.Object({ year: Type.Integer(), today: Type.String(), items: Type.Array(MyClass) }), ...errorResponses } } }, async (req) => {

@@ -66,6 +66,8 @@ export const ClassView = Type.Object({
   counts: Type.Object({ enrolled: Type.Integer(), waitlisted: Type.Integer(), pending: Type.Integer(), completed: Type.Integer() }),
   editable: Type.Boolean(),
   manageable: Type.Boolean(),
+  /** Open to units' nominations (推荐调训, nomination.service.ts). */
+  nominationOpen: Type.Optional(Type.Boolean()),
 });
 
 const State = StringEnum(enrolmentStates);
@@ -98,7 +100,6 @@ export const Roster = Type.Object({
 
 export const AssignBody = Type.Object({ userIds: Type.Array(Id, { minItems: 1, maxItems: 500 }) }, { additionalProperties: false });
 export const DecisionBody = Type.Object({ action: StringEnum(['approve', 'refuse', 'remove'] as const), reason: Type.Optional(Text(200)) }, { additionalProperties: false });
-export const CompletionBody = Type.Object({ userIds: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 5000 })) }, { additionalProperties: false });
 export const StateReply = Type.Object({ state: State });
 
 export const ClaimBody = Type.Object(

@@ -55,6 +55,17 @@ const attendanceSchema = new Schema({
   note: { type: String, default: '' },
 });
 
+/**
+ * The outcome of one scan of a manager's offline batch, `_id` = `sessionId:clientKey`: a batch
+ * sent twice (the phone lost the answer) is answered from here and counts once.
+ */
+const syncKeySchema = new Schema({
+  _id: { type: String, required: true },
+  ok: { type: Boolean, required: true },
+  code: { type: String, default: null },
+  at: { type: Date, required: true },
+});
+
 export type TrainingSessionDoc = InferSchemaType<typeof sessionSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export type TrainingAttendanceDoc = InferSchemaType<typeof attendanceSchema> & { _id: string };
 
@@ -62,5 +73,6 @@ export function defineTrainingSessionModels(conn: Connection) {
   return {
     TrainingSession: conn.model('TrainingSession', sessionSchema) as Model<InferSchemaType<typeof sessionSchema>>,
     TrainingAttendance: conn.model('TrainingAttendance', attendanceSchema) as Model<InferSchemaType<typeof attendanceSchema>>,
+    TrainingSyncKey: conn.model('TrainingSyncKey', syncKeySchema) as Model<InferSchemaType<typeof syncKeySchema>>,
   };
 }

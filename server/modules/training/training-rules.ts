@@ -77,3 +77,20 @@ export function creditInstant(calendar: CountyCalendar, endDay: string, now: num
 export function defaultWithdrawBy(calendar: CountyCalendar, startDay: string): string {
   return calendar.addDays(startDay, -1);
 }
+
+/**
+ * 调训名额 (nominations): the quota a cadre's nomination counts against is the first unit, from
+ * their own upwards, that the class gives a quota to; with unit quotas set, a cadre under none of
+ * them has no place to be nominated for (null). Without unit quotas only the overall one applies.
+ */
+export function quotaUnitOf(unitQuotas: readonly { unitId: string; quota: number }[], cadrePath: readonly string[]): string | null | undefined {
+  if (!unitQuotas.length) return undefined;
+  return cadrePath.find((u) => unitQuotas.some((q) => q.unitId === u)) ?? null;
+}
+
+/** What is left of each quota after the live nominations (pending or confirmed). */
+export function quotaLeft(q: { overallQuota: number; unitQuotas: readonly { unitId: string; quota: number }[] }, live: readonly { quotaUnitId: string | null }[]) {
+  const overall = q.overallQuota > 0 ? q.overallQuota - live.length : Infinity;
+  const units = new Map(q.unitQuotas.map((u) => [u.unitId, u.quota - live.filter((n) => n.quotaUnitId === u.unitId).length]));
+  return { overall, units };
+}

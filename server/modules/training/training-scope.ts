@@ -61,6 +61,7 @@ export const trainingErrors = {
   nothingToWithdraw: () => errors.conflict('TRAINING_NOT_ENROLLED', '您没有报名该培训班', 'You have not applied to this class'),
   badTransition: () => errors.conflict('TRAINING_BAD_STATE', '该学员当前状态不能执行此操作', 'This cannot be done in the enrolment’s current state'),
   notEnded: () => errors.conflict('TRAINING_NOT_ENDED', '培训班结束当天起才能结业', 'Completion is possible from the class’s last day on'),
+  hasAttendance: () => errors.conflict('TRAINING_HAS_ATTENDANCE', '已有学员签到记录,不能删除', 'Cadres have checked in at this class: it cannot be deleted'),
   hasCompletions: () => errors.conflict('TRAINING_HAS_COMPLETIONS', '已有学员结业并计入学时,不能删除', 'Cadres have completed this class and were credited: it cannot be deleted'),
   decided: () => errors.conflict('TRAINING_CLAIM_DECIDED', '该登记已认定,不能再修改', 'This record has already been decided'),
 };

@@ -9,6 +9,9 @@
  *   of the same cadre is refused by the primary key (insert-if-absent). Seats are counted and
  *   changed only under the class's key of the store's lock (enrolment.service.ts): FerretDB's
  *   conditional updates are not atomic. `seq` orders the waiting list (first come, first served).
+ * - TrainingNomination: `_id` = `classId:userId`, a unit's nomination (推荐调训) confirmed or refused
+ *   by the organisation department; confirming enrols the cadre (via `assigned`) under the class lock.
+ * - TrainingCertificate: `_id` = the serial (see below).
  * - ExternalTraining: a cadre's claim of hours earned elsewhere (学时登记), approved or refused by
  *   an admin of their unit (学时认定); its `_id` names its ledger entry.
  */
@@ -60,6 +63,21 @@ const classSchema = new Schema(
     year: { type: Number, required: true },
     createdBy: { type: Schema.Types.ObjectId, required: true },
     completedAt: { type: Date, default: null },
+    /** 调训名额: units nominate cadres (nomination.service.ts) while open; quotas per unit and/or overall (0 = none). */
+    nomination: {
+      open: { type: Boolean, default: false },
+      overallQuota: { type: Number, default: 0 },
+      unitQuotas: { type: [{ _id: false, unitId: Schema.Types.ObjectId, quota: Number }], default: [] },
+    },
+    /** 结业条件 (completion-rules.ts): share of required presence sessions attended in and out, every required recording watched. */
+    completionRules: {
+      presenceShare: { type: Number, default: 1 },
+      recordedAll: { type: Boolean, default: true },
+      /** The class's evaluation (培训评估) answered (completion-assessments.ts). */
+      evaluationRequired: { type: Boolean, default: false },
+    },
+    /** The class's number in its year on certificates (证书编号), given at its first certificate. */
+    certificateNo: { type: Number, default: null },
   },
   { timestamps: true },
 );
@@ -78,6 +96,47 @@ const enrolmentSchema = new Schema({
   reason: { type: String, default: '' },
   completedAt: { type: Date, default: null },
   hours: { type: Number, default: 0 },
+  /** Completed although the rules were not met: the manager's reason (recorded with who and when). */
+  override: { type: { _id: false, reason: String, by: Schema.Types.ObjectId, at: Date, missing: [String] }, default: null },
+});
+
+export const nominationStates = ['pending', 'confirmed', 'refused', 'withdrawn'] as const;
+export type NominationState = (typeof nominationStates)[number];
+
+/** A unit's nomination of a cadre for a class (推荐调训): `_id` = `classId:userId`. */
+const nominationSchema = new Schema({
+  _id: { type: String, required: true },
+  classId: { type: Schema.Types.ObjectId, required: true },
+  userId: { type: Schema.Types.ObjectId, required: true },
+  /** The cadre's unit when nominated. */
+  unitId: { type: Schema.Types.ObjectId, default: null },
+  /** The quota unit it counts against (null: the overall quota only). */
+  quotaUnitId: { type: Schema.Types.ObjectId, default: null },
+  state: { type: String, enum: nominationStates, required: true },
+  nominatedBy: { type: Schema.Types.ObjectId, required: true },
+  at: { type: Date, required: true },
+  decidedBy: { type: Schema.Types.ObjectId, default: null },
+  decidedAt: { type: Date, default: null },
+  reason: { type: String, default: '' },
+});
+
+/**
+ * 结业证书: `_id` is its serial (`2026-培训-012-0007`: year, class number, per-class sequence), so a
+ * serial exists once whatever races; serials are allocated under the class's lock, gapless. `token`
+ * names it in the signed verification code (certificate-code.ts). One per enrolment (`enrolmentId`).
+ */
+const certificateSchema = new Schema({
+  _id: { type: String, required: true },
+  token: { type: String, required: true },
+  classId: { type: Schema.Types.ObjectId, required: true },
+  userId: { type: Schema.Types.ObjectId, required: true },
+  enrolmentId: { type: String, required: true },
+  seq: { type: Number, required: true },
+  hours: { type: Number, required: true },
+  issuedAt: { type: Date, required: true },
+  revokedAt: { type: Date, default: null },
+  revokedBy: { type: Schema.Types.ObjectId, default: null },
+  revokeReason: { type: String, default: '' },
 });
 
 const externalSchema = new Schema(
@@ -105,6 +164,8 @@ const externalSchema = new Schema(
 
 export type TrainingClassDoc = InferSchemaType<typeof classSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export type EnrolmentDoc = InferSchemaType<typeof enrolmentSchema> & { _id: string };
+export type NominationDoc = InferSchemaType<typeof nominationSchema> & { _id: string };
+export type CertificateDoc = InferSchemaType<typeof certificateSchema> & { _id: string };
 export type ExternalTrainingDoc = InferSchemaType<typeof externalSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 
 export function defineTrainingModels(conn: Connection) {
@@ -112,5 +173,7 @@ export function defineTrainingModels(conn: Connection) {
     TrainingClass: conn.model('TrainingClass', classSchema) as Model<InferSchemaType<typeof classSchema>>,
     TrainingEnrolment: conn.model('TrainingEnrolment', enrolmentSchema) as Model<InferSchemaType<typeof enrolmentSchema>>,
     ExternalTraining: conn.model('ExternalTraining', externalSchema) as Model<InferSchemaType<typeof externalSchema>>,
+    TrainingNomination: conn.model('TrainingNomination', nominationSchema) as Model<InferSchemaType<typeof nominationSchema>>,
+    TrainingCertificate: conn.model('TrainingCertificate', certificateSchema) as Model<InferSchemaType<typeof certificateSchema>>,
   };
 }

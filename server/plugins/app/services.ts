@@ -13,6 +13,7 @@ import { CatalogService } from '../../modules/catalog/catalog.service';
 import { makeTranscodeHandler, recordTranscodeOutcome, type ProcessingEvent } from '../../modules/catalog/processing';
 import { JobQueue } from '../../modules/jobs/job-queue';
 import { StudyEngine } from '../../modules/study/study-engine';
+import { quizCore } from '../../modules/quiz/quiz-core';
 import { NoticeService } from '../../modules/notices/notices.service';
 import { ReminderService } from '../../modules/study/reminders';
 
@@ -42,6 +43,8 @@ export default fp(
     jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
 
     const study = new StudyEngine(store.models, config.study, app.log);
+    // A lecture whose credit needs a passed test holds it, also for completions the log replays.
+    study.ledger.creditGate = quizCore(store.models, app.calendar, app.log).holds.gate;
     await study.start();
 
     // Notices reach online users over socket.io (registered after this plugin, hence the getter).

@@ -19,7 +19,12 @@ import * as kioskOffline from './areas/kiosk-offline.ts';
 import * as studyRecord from './areas/study-record.ts';
 import * as xapi from './areas/xapi.ts';
 import * as training from './areas/training.ts';
+import * as trainingSessions from './areas/training-sessions.ts';
+import * as trainingImport from './areas/training-import.ts';
 import * as firstRung from './areas/first-rung.ts';
+import * as quiz from './areas/quiz.ts';
+import * as trainingCompletion from './areas/training-completion.ts';
+import * as evaluation from './areas/evaluation.ts';
 
 const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
@@ -353,4 +358,4 @@ const base = {
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
 
-export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en, ...training.en, ...firstRung.en };
+export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en, ...training.en, ...trainingSessions.en, ...trainingImport.en, ...firstRung.en, ...quiz.en, ...trainingCompletion.en, ...evaluation.en };

@@ -111,7 +111,8 @@ export interface TimetableItem {
   id: string;
   lectureId: string;
   title: string;
-  kind: 'live' | 'replay';
+  /** `class`: a session of the cadre's training class (their 学习台历 only). */
+  kind: 'live' | 'replay' | 'class';
   startAt: string;
   endAt: string;
   stationIds: string[];

@@ -39,6 +39,7 @@ export interface ClassView extends ClassFacts {
   counts: { enrolled: number; waitlisted: number; pending: number; completed: number };
   editable: boolean;
   manageable: boolean;
+  nominationOpen?: boolean;
 }
 
 export interface MyClass extends ClassFacts {
@@ -101,4 +102,126 @@ export interface Claim {
 
 export interface ReviewClaim extends Claim {
   cadre: { id: string; displayName: string; username: string; unit: string };
+}
+
+// ---- completion (结业), certificates, nominations, sign-in sheet (server/modules/training/completion-schemas.ts) ----
+export type MissingPart = 'presence' | 'recorded' | 'quiz' | 'evaluation';
+export type Assessed = 'none' | 'met' | 'missing';
+export interface CompletionRules {
+  presenceShare: number;
+  recordedAll: boolean;
+  evaluationRequired?: boolean;
+}
+export interface CadreCheck {
+  met: boolean;
+  missing: MissingPart[];
+  presence: { required: number; needed: number; attended: number; partial: string[]; absent: string[] };
+  recorded: { required: number; watched: number; unwatched: string[] };
+  quiz: Assessed;
+  evaluation: Assessed;
+}
+export interface CompletionCheckView {
+  rules: CompletionRules;
+  completionOpen: boolean;
+  sessions: { presence: number; screen: number };
+  items: {
+    userId: string;
+    displayName: string;
+    username: string;
+    unit: string;
+    state: EnrolmentState;
+    check: CadreCheck;
+    override?: { reason: string; missing: string[] };
+    certificate?: { serial: string; valid: boolean };
+  }[];
+}
+export interface CompleteReply {
+  completed: number;
+  credited: number;
+  hours: number;
+  certificates: number;
+  skipped: { userId: string; missing: string[] }[];
+}
+export interface CertificateClass {
+  id: string;
+  name: string;
+  cohort: number;
+  organiser: string;
+  startDay: string;
+  endDay: string;
+  category: string;
+  channel: string;
+}
+export interface CertificateView {
+  serial: string;
+  valid: boolean;
+  revokedAt?: string;
+  revokeReason?: string;
+  issuedOn: string;
+  hours: number;
+  cadre: { displayName: string; unit: string };
+  class: CertificateClass;
+  verification: { code: string; url: string };
+  qr: string;
+}
+export interface CertificateCheck {
+  serial: string;
+  valid: boolean;
+  revokedAt?: string;
+  issuedOn: string;
+  hours: number;
+  cadre: { displayName: string; unit: string };
+  class: CertificateClass;
+  checkedOn: string;
+}
+export interface SignInSheetView {
+  class: { id: string; name: string; cohort: number; startDay: string; endDay: string; venue: string; organiser: string };
+  sessions: { id: string; title: string; kind: string; day: string; time: string; place: string; required: boolean }[];
+  rows: { userId: string; displayName: string; username: string; unit: string; state: string; cells: { in: string | null; out: string | null }[] }[];
+  counts: { checkedIn: number; complete: number }[];
+  timeZone: string;
+}
+export interface ClassReportView {
+  roster: number;
+  sessions: { id: string; title: string; kind: string; day: string; checkedIn: number; complete: number }[];
+  completion: { met: number; completed: number; overridden: number; certificates: number; revoked: number };
+  missing: Record<MissingPart, number>;
+  units: { unit: string; roster: number; met: number; completed: number }[];
+}
+export type NominationState = 'pending' | 'confirmed' | 'refused' | 'withdrawn';
+export interface NominationRow {
+  userId: string;
+  displayName: string;
+  username: string;
+  unit: string;
+  state: NominationState;
+  reason: string;
+  at: string;
+}
+export interface Quotas {
+  open: boolean;
+  overall?: { quota: number; left: number };
+  units: { unitId: string; unit: string; quota: number; left: number }[];
+}
+export interface NominationSettings {
+  open: boolean;
+  overallQuota: number;
+  unitQuotas: { unitId: string; quota: number }[];
+}
+export interface ClassNominations {
+  manageable: boolean;
+  settings: NominationSettings;
+  quotas: Quotas;
+  items: NominationRow[];
+}
+export interface OpenNominationClass {
+  id: string;
+  name: string;
+  cohort: number;
+  startDay: string;
+  endDay: string;
+  venue: string;
+  creditHours: number;
+  quotas: Quotas;
+  items: NominationRow[];
 }

@@ -6,7 +6,7 @@
  */
 import type { Role } from '../../api/types.ts';
 
-export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'records' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org' | 'training' | 'trainingHours';
+export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'records' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org' | 'training' | 'trainingHours' | 'trainingReport' | 'trainingNominations';
 
 export interface AdminScreen {
   id: AdminScreenId;
@@ -33,8 +33,11 @@ export const ADMIN_SCREENS: readonly AdminScreen[] = [
   { id: 'xapi', path: '/admin/xapi', roles: ORG, api: ['/api/study/xapi'] },
   { id: 'stations', path: '/admin/stations', roles: BOTH, api: ['/api/stations', '/api/timetable', '/api/checkin'] },
   { id: 'studio', path: '/studio', roles: BOTH, api: ['/api/lectures', '/api/uploads', '/api/live'] },
-  { id: 'training', path: '/admin/training', roles: BOTH, api: ['/api/training/classes'] },
-  { id: 'trainingHours', path: '/admin/training/hours', roles: BOTH, api: ['/api/training/external-review'] },
+  // The class's timetable, its rotating check-in codes and attendance: opened from a class's card.
+  { id: 'training', path: '/admin/training', roles: BOTH, api: ['/api/training/classes', '/api/training-sessions'] },
+  { id: 'trainingNominations', path: '/admin/training/nominations', roles: BOTH, api: ['/api/training/nominations'] },
+  { id: 'trainingHours', path: '/admin/training/hours', roles: BOTH, api: ['/api/training/external-review', '/api/training/external-imports'] },
+  { id: 'trainingReport', path: '/admin/training/report', roles: ORG, api: ['/api/training/report', '/api/training/report.xlsx'] },
   // 组织与合作院校: on the console itself (the org admin's panel there).
   { id: 'org', path: '/admin#org', roles: ORG, api: ['/api/org'] },
 ];
