@@ -8,8 +8,10 @@
  * baseline, same connections and cookies), and a burst of every cadre's check-in (the first
  * round) or check-out (later rounds) with the code, all at once. Reports p50/p95/max of each
  * burst, their ratio, and what the store holds afterwards (nothing may be lost).
+ * First, the enrolment (报名) of the same cadres at once to a class of `--places` places (250 of
+ * 300 by default) with its baseline burst: p50/p95, and exactly `places` enrolled, the rest waiting.
  * Human-readable lines go to stderr, one JSON line to stdout.
- * Run: node --import tsx bench/training-checkin.ts [--cadres 300] [--rounds 2]
+ * Run: node --import tsx bench/training-checkin.ts [--cadres 300] [--places 250] [--rounds 2]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,7 +24,8 @@ import { hashPassword } from '../server/modules/auth/password';
 import { DEMO_PASSWORD, seedDemo } from '../server/seed/demo';
 import { stats } from './lib';
 
-const { values } = parseArgs({ options: { cadres: { type: 'string', default: '300' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { cadres: { type: 'string', default: '300' }, places: { type: 'string', default: '250' }, rounds: { type: 'string', default: '2' } } });
+const nPlaces = Number(values.places);
 const nCadres = Number(values.cadres);
 const nRounds = Math.max(1, Number(values.rounds));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -54,6 +57,17 @@ try {
   for (let i = 0; i < docs.length; i += 20) cookies.push(...(await Promise.all(docs.slice(i, i + 20).map((d) => signIn(d.username, 'xuexi2026')))));
 
   const today = app.calendar.day(Date.now());
+  // Enrolment: every cadre applies at once to a class with fewer places.
+  const open = await call(admin, 'POST', '/api/training/classes', { name: '党史党性教育专题培训班', cohort: 9, category: '专题培训', channel: 'county', startDay: app.calendar.addDays(today, 14), endDay: app.calendar.addDays(today, 16), venue: '县委党校', capacity: nPlaces, unitIds: [String(unitId)], creditHours: 16 });
+  if (open.status !== 201) throw new Error(`setup: ${JSON.stringify(open.json)}`);
+  const enrolBaseline = stats((await Promise.all(cookies.map((c) => call(c, 'GET', '/api/auth/me')))).map((x) => x.ms));
+  const applied = await Promise.all(cookies.map((c) => call(c, 'POST', `/api/training/classes/${open.json.id}/application`)));
+  const enrolStats = stats(applied.map((x) => x.ms));
+  const states = await models.TrainingEnrolment.find({ classId: open.json.id }).lean();
+  const enrolment = { baseline: enrolBaseline, apply: enrolStats, failed: applied.filter((a) => a.status !== 200).length, enrolled: states.filter((e) => e.state === 'enrolled').length, waitlisted: states.filter((e) => e.state === 'waitlisted').length, stored: states.length };
+  log(`enrolment baseline GET /api/auth/me ×${nCadres} at once   p50 ${enrolBaseline.p50} ms  p95 ${enrolBaseline.p95} ms`);
+  log(`enrolment: ${nCadres} apply at once for ${nPlaces} places   p50 ${enrolStats.p50} ms  p95 ${enrolStats.p95} ms  max ${enrolStats.max} ms  (${enrolment.failed} failed); stored ${enrolment.stored}: ${enrolment.enrolled} enrolled, ${enrolment.waitlisted} waitlisted`);
+
   const cls = await call(admin, 'POST', '/api/training/classes', { name: '全县村党组织书记轮训班', cohort: 1, category: '集中轮训', channel: 'county', startDay: today, endDay: app.calendar.addDays(today, 1), venue: '县委党校礼堂', capacity: nCadres, unitIds: [String(unitId)], creditHours: 8 });
   const assigned = await call(admin, 'POST', `/api/training/classes/${cls.json.id}/assignments`, { userIds: docs.map((d) => String(d._id)) });
   const start = Date.now() - 5 * 60_000;
@@ -82,7 +96,7 @@ try {
   const stored = await models.TrainingAttendance.find({ sessionId }).lean();
   const lost = { checkIn: nCadres - stored.filter((r) => r.checkInAt).length, checkOut: nRounds > 1 ? nCadres - stored.filter((r) => r.checkOutAt).length : 0 };
   log(`store holds ${stored.length} records (${stored.filter((r) => r.checkInAt).length} in, ${stored.filter((r) => r.checkOutAt).length} out); roster says ${JSON.stringify(inMemory)}; lost ${JSON.stringify(lost)}`);
-  console.log(JSON.stringify({ bench: 'training-checkin', at: new Date().toISOString(), cadres: nCadres, load: [load0, loadavg()[0]], rounds, stored: stored.length, roster: inMemory, lost }));
+  console.log(JSON.stringify({ bench: 'training-checkin', at: new Date().toISOString(), cadres: nCadres, places: nPlaces, enrolment, load: [load0, loadavg()[0]], rounds, stored: stored.length, roster: inMemory, lost }));
 } finally {
   await app.close();
   rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,8 @@
  * - keys never leave the server: a question goes out as its stem and options in a displayed order
  *   (per attempt for the test, per cadre for a span question); answers come back as displayed
  *   positions and are scored here;
+ * - the end test's draw leaves out the span questions the cadre already answered (their reply
+ *   told right or wrong), as long as the rest make a full draw;
  * - a span question is answered once (the result's `_id` is `span:user:question`) and the reply
  *   says only right or wrong; a test attempt says its score, never which answers were wrong;
  * - the n-th attempt is an insert with `_id` `user:lecture:n` (a second one cannot exist), its
@@ -159,7 +161,13 @@ export class QuizService {
       const n = done.length + 1;
       const phase = phaseOf(n, s);
       if (!phase) throw quizErrors.noAttemptsLeft();
-      const doc = { _id: attemptId(userId, lectureId, n), userId: user._id as Types.ObjectId, lectureId: new Types.ObjectId(lectureId), n, phase, items: drawQuestions(questions, s.drawCount, this.deps.random), passPercent: s.passPercent, startedAt: new Date(this.deps.now()) };
+      // A span question the cadre answered has told them whether they were right (for 判断题, the
+      // key): the test draws from the others while they are enough for a full draw.
+      const answered = new Set<string>();
+      for (const q of questions) if (q.spanFrom !== null && q.spanTo !== null && (await results.find(spanResultId(userId, q.id)))) answered.add(q.id);
+      const unseen = questions.filter((q) => !answered.has(q.id));
+      const pool = unseen.length >= Math.min(s.drawCount, questions.length) ? unseen : questions;
+      const doc = { _id: attemptId(userId, lectureId, n), userId: user._id as Types.ObjectId, lectureId: new Types.ObjectId(lectureId), n, phase, items: drawQuestions(pool, s.drawCount, this.deps.random), passPercent: s.passPercent, startedAt: new Date(this.deps.now()) };
       if (!(await attempts.insert(doc as QuizAttemptDoc))) {
         const winner = await attempts.find(doc._id);
         if (winner) return this.view(winner, questions);

@@ -139,6 +139,8 @@ export class StudyService {
       if (!info) continue;
       const p = await this.engine.progressOf(userId, lectureId);
       const ledger = await this.models.Ledger.findById(`${userId}:${lectureId}:${year}`, { hours: 1 }).lean();
+      // Completed, but its lecture's credit waits for a passed test (server/modules/quiz credit-hold.ts).
+      const held = !ledger && p.completedAt !== null ? await this.models.QuizCreditHold.exists({ _id: `${userId}:${lectureId}:${year}`, releasedAt: null }) : null;
       lectures.push({
         lectureId,
         title: info.title,
@@ -148,6 +150,7 @@ export class StudyService {
         completed: p.completedAt !== null,
         creditHours: info.creditHours,
         earnedHours: ledger?.hours ?? 0,
+        creditHeld: Boolean(held),
         lastWatchedAt: p.lastWatchedAt ? new Date(p.lastWatchedAt).toISOString() : undefined,
       });
     }

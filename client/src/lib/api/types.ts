@@ -240,6 +240,8 @@ export interface StudyLecture {
   completed: boolean;
   creditHours: number;
   earnedHours: number;
+  /** Completed, but the lecture's hours wait for a passed end test (学时须测试合格后计入). */
+  creditHeld?: boolean;
   lastWatchedAt?: string;
 }
 

@@ -49,6 +49,8 @@ export class StudySession {
   completed = $state(false);
   /** Hours credited for this lecture, once known. */
   earnedHours = $state<number | null>(null);
+  /** Completed, but the hours wait for a passed end test: no hours to show yet. */
+  creditHeld = $state(false);
   /** The server has answered at least once (playback or heartbeat). */
   known = $state(false);
   /**
@@ -257,7 +259,9 @@ export class StudySession {
       // No year: the server answers for the county's current year, not this browser clock's.
       const me = await this.#api.get<MyStudy>('/api/study/me');
       const row = me.lectures?.find((l) => l.lectureId === this.lectureId);
-      if (row && this.earnedHours === null && !this.#destroyed) this.earnedHours = row.earnedHours;
+      if (!row || this.earnedHours !== null || this.#destroyed) return;
+      if (row.creditHeld) this.creditHeld = true;
+      else this.earnedHours = row.earnedHours;
     } catch {
       // the indicator then says 已完成 without the hours
     }

@@ -1,5 +1,7 @@
 /** Messages of the effectiveness evaluation (实效测评): question banks in the studio and the quiz panel on the lecture page. */
 export const zh = {
+  'studyPlayer.completedHeld': '已完成 · 测试合格后计入学时',
+  'playerWeak.completedTitleHeld': '本课程已看完，通过课后测试后计入学时',
   'quiz.bank.open': '题库',
   'quiz.bank.close': '收起题库',
   'quiz.bank.title': '题库与测评规则',
@@ -70,6 +72,8 @@ export const zh = {
 };
 
 export const en: Record<keyof typeof zh, string> = {
+  'studyPlayer.completedHeld': 'Completed · hours count once you pass the test',
+  'playerWeak.completedTitleHeld': 'You have watched this lecture; its hours count once you pass the end test',
   'quiz.bank.open': 'Questions',
   'quiz.bank.close': 'Hide questions',
   'quiz.bank.title': 'Question bank and test policy',
