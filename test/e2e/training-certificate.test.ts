@@ -118,6 +118,14 @@ describe('completion and the certificate in the browser', () => {
     expect(Math.round(pdf.w)).toBe(842);
     for (const s of ['结 业 证 书', '张伟', '基层党建示范培训班', '24']) expect(pdf.text).toContain(s);
     expect(pdf.text).not.toContain('打印证书');
+    // The class's hours are in the cadre's yearly record (学习档案), under training classes.
+    const cadreId = String((await server.app.store.models.User.findOne({ username: 'cadre' }).lean())!._id);
+    await page.goto(`${server.url}/study-record/${cadreId}/${server.app.calendar.year(Date.now())}`);
+    const channel = page.locator('[data-testid="record-channel"][data-channel="training"]');
+    await channel.waitFor();
+    expect(Number(await channel.getAttribute('data-hours'))).toBeGreaterThanOrEqual(24);
+    expect(Number(await page.getByTestId('record-sheet').getAttribute('data-total'))).toBeGreaterThanOrEqual(24);
+    await screenshot(page, 'training-certificate-study-record');
     await context.close();
 
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', deviceScaleFactor: 2 });
