@@ -45,6 +45,7 @@ import { planRoutes } from './modules/plans/routes';
 import { studyRecordRoutes } from './modules/study-record/routes';
 import { trainingRoutes } from './modules/training/routes';
 import { evaluationRoutes } from './modules/evaluation/routes';
+import { lectureStatsRoutes } from './modules/lecture-stats/routes';
 import { registerCatalogSocket } from './modules/catalog/socket';
 import { LiveService } from './modules/live/live.service';
 import { registerLiveSocket } from './modules/live/socket';
@@ -199,6 +200,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(studyRecordRoutes, { prefix: '/api/study-record', secret: cookieSecret });
   await app.register(trainingRoutes, { prefix: '/api/training', secret: cookieSecret });
   await app.register(evaluationRoutes, { prefix: '/api/evaluations', secret: cookieSecret });
+  await app.register(lectureStatsRoutes, { prefix: '/api/lecture-stats' });
   await app.register((await import('./modules/quiz/routes')).quizRoutes, { prefix: '/api/quiz' });
   await app.register((await import('./modules/training/session-routes')).sessionRoutes, { prefix: '/api/training-sessions' });
   await app.register((await import('./modules/training/import-routes')).trainingImportRoutes, { prefix: '/api/training' });

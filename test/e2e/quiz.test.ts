@@ -165,8 +165,35 @@ describe('effectiveness evaluation', () => {
       await page.waitForFunction(() => document.querySelector('[data-testid="quiz-credit"]')?.getAttribute('data-state') === 'granted');
       await expect(panel.getByTestId('quiz-credit').innerText()).resolves.toBe('测试合格，已计入 1 学时。');
       await screenshot(page, 'quiz-passed-makeup');
+      // Now the hours are counted, the lecture page offers the cadre its evaluation.
+      await page.reload();
+      await page.getByTestId('evaluation-form').waitFor();
     } finally {
       await context.close();
     }
   }, 120_000);
+
+  it('shows the lecturer the retention curve from verified watching and the question figures', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, server.url, 'lecturer');
+      await page.goto(`${server.url}/studio`);
+      const item = page.locator(`[data-testid="studio-lecture"][data-lecture-id="${lectureId}"]`);
+      await item.getByTestId('studio-evaluation').click();
+      const stats = item.getByTestId('lecture-stats');
+      await expect.poll(() => stats.getAttribute('data-viewers')).toBe('1');
+      const retention = JSON.parse((await stats.getByTestId('lecture-retention').getAttribute('data-values'))!) as number[][];
+      expect(retention[0]![0]).toBe(1); // the cadre watched the first minute
+      const rows = stats.getByTestId('question-stat');
+      expect(await rows.count()).toBeGreaterThan(0);
+      const answered = await rows.evaluateAll((els) => els.reduce((n, el) => n + Number(el.getAttribute('data-answered')), 0));
+      const results = await server.app.store.models.QuizResult.find({ lectureId, kind: 'test' }).lean();
+      expect(answered).toBe(results.flatMap((r) => r.answers).length);
+      await item.getByTestId('evaluation-summary').waitFor();
+      await screenshot(page, 'quiz-lecturer-stats');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });

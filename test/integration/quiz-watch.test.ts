@@ -168,6 +168,25 @@ describe('the end test and a credit that needs a pass', () => {
     expect(await t.app.store.models.Ledger.countDocuments({ lectureId })).toBe(2);
   });
 
+  it('shows the lecturer the retention from credited watching and each question’s figures, and nobody else', async () => {
+    const stats = await call('GET', `/api/lecture-stats/${lectureId}`, lecturer);
+    expect(stats.status).toBe(200);
+    // A and B watched the whole 12-s lecture (one minute); the script's beats fetched nothing: not counted.
+    const results = await t.app.store.models.QuizResult.find({ lectureId, kind: 'test' }).lean();
+    expect(results.length).toBeGreaterThanOrEqual(3); // A's two attempts and B's
+    expect(stats.body).toMatchObject({ title: '关键在于落实(测评)', viewers: 2, completed: 2, retention: [2], tests: results.length });
+    expect(stats.body.questions).toHaveLength(10);
+    // Every answer of every attempt counted once, per question; A's failed attempt all wrong, the pass all right.
+    const answers = results.flatMap((r) => r.answers);
+    expect(stats.body.questions.reduce((n: number, q: any) => n + q.answered, 0)).toBe(answers.length);
+    expect(stats.body.questions.reduce((n: number, q: any) => n + q.right, 0)).toBe(answers.filter((a) => a.correct).length);
+    for (const q of stats.body.questions) expect(q.answered).toBe(answers.filter((a) => a.q === q.questionId).length);
+    expect(stats.body.questions.every((q: any) => q.discrimination === null)).toBe(true); // fewer than 10 results
+    expect((await call('GET', `/api/lecture-stats/${lectureId}`, cadres.a)).status).toBe(403);
+    const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    expect((await call('GET', `/api/lecture-stats/${lectureId}`, admin)).status).toBe(200);
+  });
+
   it('refuses another cadre’s attempt as not found', async () => {
     const id = `${'0'.repeat(24)}:${lectureId}:1`;
     expect((await call('POST', `/api/quiz/attempts/${id}/submission`, cadres.b, { answers: [] })).status).toBe(404);

@@ -1,0 +1,38 @@
+/** Messages of a lecture's statistics for its lecturer (听课统计), merged into the dictionaries (zh-CN.ts, en.ts). */
+export const zh = {
+  'lectureStats.open': '听课统计与评估',
+  'lectureStats.title': '听课统计',
+  'lectureStats.summary': '{viewers} 人看过（以服务器认定的观看为准），{completed} 人看完，课后测试 {tests} 人次。',
+  'lectureStats.retention': '留存曲线：每分钟仍在观看的人数',
+  'lectureStats.retentionHint': '人数下降处就是听众流失的地方。',
+  'lectureStats.minute': '第 {m} 分钟',
+  'lectureStats.minuteCol': '分钟',
+  'lectureStats.viewers': '观看人数',
+  'lectureStats.table': '查看数据表',
+  'lectureStats.questions': '试题分析',
+  'lectureStats.questionsHint': '正确率：答对的比例；区分度：成绩前 27% 与后 27% 的正确率之差（至少 10 人次后显示，低于 0.2 的题目值得修改）。',
+  'lectureStats.noQuestions': '本课程还没有题目。',
+  'lectureStats.stem': '题目',
+  'lectureStats.answered': '作答人次',
+  'lectureStats.difficulty': '正确率',
+  'lectureStats.discrimination': '区分度',
+} as const;
+
+export const en: { readonly [K in keyof typeof zh]: string } = {
+  'lectureStats.open': 'Viewing figures and evaluation',
+  'lectureStats.title': 'Viewing figures',
+  'lectureStats.summary': '{viewers} watched (as the server verified), {completed} to the end; {tests} end tests taken.',
+  'lectureStats.retention': 'Retention: viewers still watching at each minute',
+  'lectureStats.retentionHint': 'Where the count falls is where the audience is lost.',
+  'lectureStats.minute': 'Minute {m}',
+  'lectureStats.minuteCol': 'Minute',
+  'lectureStats.viewers': 'Viewers',
+  'lectureStats.table': 'Show the figures',
+  'lectureStats.questions': 'Questions',
+  'lectureStats.questionsHint': 'Share right: how many answered it right; discrimination: the share right of the top 27 % minus that of the bottom 27 % (shown from 10 tests; below 0.2 is worth rewriting).',
+  'lectureStats.noQuestions': 'This lecture has no questions yet.',
+  'lectureStats.stem': 'Question',
+  'lectureStats.answered': 'Answers',
+  'lectureStats.difficulty': 'Share right',
+  'lectureStats.discrimination': 'Discrimination',
+};
