@@ -26,7 +26,7 @@ const ROWS: Row[] = [
 /** Right option texts by stem. */
 const KEY: Record<string, string[]> = { [ROWS[0]!.stem!]: ['摸清实情'], [ROWS[1]!.stem!]: ['正确'], [ROWS[2]!.stem!]: ['执行力', '协调力'], [ROWS[3]!.stem!]: ['本县'] };
 
-let server: { url: string; close(): Promise<void> };
+let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
 let dir: string;
 let lectureId = '';

@@ -9,6 +9,7 @@
  */
 import type { Rank, Role } from '../users/user.model';
 import { mayManage, type UserScope } from '../users/user-scope';
+import { mapHeader as mapSheetHeader } from '../../excel/sheet-import';
 
 /** The template's columns, in order: header (zh), the field it fills, required or not. */
 export const ROSTER_COLUMNS = [
@@ -67,29 +68,10 @@ export function indexUnits(units: { id: string; name: string; parentId: string |
   return { byName, byPath };
 }
 
-/** Cell text: numbers (a phone typed as a number), rich text and formulas' results flattened. */
-export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') {
-    const v = value as { text?: unknown; result?: unknown; richText?: { text: string }[] };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('').trim();
-    if (v.text !== undefined) return cellText(v.text);
-    if (v.result !== undefined) return cellText(v.result);
-    return '';
-  }
-  return String(value).replace(/\u00a0/g, ' ').trim();
-}
-
-/** Maps header cells to fields; null when a required column is missing. */
+/** Maps header cells to fields; the missing required columns otherwise. */
 export function mapHeader(cells: string[]): Map<RosterField, number> | { missing: string[] } {
-  const at = new Map<RosterField, number>();
-  cells.forEach((c, i) => {
-    // "用户名/身份证后六位", "职级(乡科级/县处级)": the column is known by how its header starts.
-    const col = ROSTER_COLUMNS.find((k) => c.replace(/\s/g, '').startsWith(k.header));
-    if (col && !at.has(col.field)) at.set(col.field, i);
-  });
-  const missing = ROSTER_COLUMNS.filter((k) => k.required && !at.has(k.field)).map((k) => k.header);
-  return missing.length ? { missing } : at;
+  // "用户名/身份证后六位", "职级(乡科级/县处级)": the column is known by how its header starts.
+  return mapSheetHeader(ROSTER_COLUMNS, cells);
 }
 
 const err = (row: number, field: RowError['field'], code: string, message: string, messageEn: string, username?: string): RowError => ({ row, field, code, message, messageEn, ...(username ? { username } : {}) });

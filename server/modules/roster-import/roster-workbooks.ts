@@ -5,7 +5,8 @@
  */
 import ExcelJS from 'exceljs';
 import { AppError } from '../../errors';
-import { ROSTER_COLUMNS, RANK_CHOICES, ROLE_CHOICES, cellText, mapHeader, type RosterField } from './roster-rows';
+import { listValidation, readSheetRows, templateSheet, WORKBOOK_CREATOR, type SheetRow } from '../../excel/sheet-import';
+import { ROSTER_COLUMNS, RANK_CHOICES, ROLE_CHOICES, mapHeader, type RosterField } from './roster-rows';
 
 /** Rows past this many are refused (a county has 11,265 cadres). */
 export const MAX_ROSTER_ROWS = 20_000;
@@ -13,25 +14,12 @@ const VALIDATED_ROWS = 12_000;
 
 export async function templateWorkbook(units: { name: string; path: string }[]): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
-  wb.creator = '通榆县干部教育培训平台';
-  const ws = wb.addWorksheet('花名册', { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = ROSTER_COLUMNS.map((c) => ({ header: c.header, key: c.field, width: c.width }));
-  ws.getRow(1).font = { bold: true };
-  ROSTER_COLUMNS.forEach((c, i) => {
-    const cell = ws.getRow(1).getCell(i + 1);
-    cell.note = c.note;
-    if (c.required) cell.font = { bold: true, color: { argb: 'FFC00000' } };
-  });
+  wb.creator = WORKBOOK_CREATOR;
+  const ws = templateSheet(wb, '花名册', ROSTER_COLUMNS);
   // Text cells, so 0-led usernames and phone numbers stay as typed.
   for (const key of ['username', 'phone'] satisfies RosterField[]) ws.getColumn(key).numFmt = '@';
-  // One validation over the column's range (exceljs writes it as one sqref; per cell it would be thousands).
-  const validations = (ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations;
-  const list = (col: number, choices: string[]) => {
-    const letter = ws.getColumn(col).letter;
-    validations.add(`${letter}2:${letter}${VALIDATED_ROWS}`, { type: 'list', allowBlank: true, formulae: [`"${choices.join(',')}"`], showErrorMessage: true, errorTitle: '无效的值', error: `请从列表中选择:${choices.join('、')}` });
-  };
-  list(ROSTER_COLUMNS.findIndex((c) => c.field === 'rank') + 1, RANK_CHOICES);
-  list(ROSTER_COLUMNS.findIndex((c) => c.field === 'role') + 1, ROLE_CHOICES);
+  listValidation(ws, ROSTER_COLUMNS.findIndex((c) => c.field === 'rank') + 1, VALIDATED_ROWS, RANK_CHOICES, '无效的值');
+  listValidation(ws, ROSTER_COLUMNS.findIndex((c) => c.field === 'role') + 1, VALIDATED_ROWS, ROLE_CHOICES, '无效的值');
 
   const ref = wb.addWorksheet('单位列表');
   ref.columns = [
@@ -46,32 +34,8 @@ export async function templateWorkbook(units: { name: string; path: string }[]):
 const badFile = (detail: string, detailEn: string) => new AppError(400, 'BAD_ROSTER_FILE', `花名册文件无法读取:${detail}`, `The roster file cannot be read: ${detailEn}`);
 
 /** The first sheet's rows as text, by field, with their Excel row numbers; blank rows skipped. */
-export async function readRoster(file: Buffer): Promise<{ row: number; values: Partial<Record<RosterField, string>> }[]> {
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(file as unknown as ArrayBuffer);
-  } catch {
-    throw badFile('不是有效的 .xlsx 文件', 'not a valid .xlsx file');
-  }
-  const ws = wb.worksheets[0];
-  if (!ws) throw badFile('没有工作表', 'it has no sheet');
-  const header = ws.getRow(1);
-  const cells: string[] = [];
-  header.eachCell({ includeEmpty: true }, (cell, col) => (cells[col - 1] = cellText(cell.value)));
-  const at = mapHeader(cells);
-  if ('missing' in at) throw badFile(`第 1 行缺少列:${at.missing.join('、')}(请使用模板)`, `row 1 lacks the columns ${at.missing.join(', ')} (use the template)`);
-  if (ws.actualRowCount - 1 > MAX_ROSTER_ROWS) throw badFile(`超过 ${MAX_ROSTER_ROWS} 行,请分批导入`, `more than ${MAX_ROSTER_ROWS} rows; import in parts`);
-  const rows: { row: number; values: Partial<Record<RosterField, string>> }[] = [];
-  ws.eachRow({ includeEmpty: false }, (r, n) => {
-    if (n === 1) return;
-    const values: Partial<Record<RosterField, string>> = {};
-    for (const [field, col] of at) {
-      const text = cellText(r.getCell(col + 1).value);
-      if (text) values[field] = text;
-    }
-    if (Object.keys(values).length) rows.push({ row: n, values });
-  });
-  return rows;
+export function readRoster(file: Buffer): Promise<SheetRow<RosterField>[]> {
+  return readSheetRows(file, { mapHeader, maxRows: MAX_ROSTER_ROWS, badFile, tooMany: [`超过 ${MAX_ROSTER_ROWS} 行,请分批导入`, `more than ${MAX_ROSTER_ROWS} rows; import in parts`] });
 }
 
 export interface Credential {

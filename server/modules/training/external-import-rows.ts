@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { cellText as sheetCellText, mapHeader as mapSheetHeader } from '../../excel/sheet-import';
 
 export const MAX_HOURS = 200;
 
@@ -101,27 +102,13 @@ export interface CheckContext {
   recorded: ReadonlySet<string>;
 }
 
+/** Cell text; a date cell becomes 'YYYY-MM-DD' (an invalid one, ''). */
 export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    const v = value as { text?: unknown; result?: unknown; richText?: { text: string }[] };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('').trim();
-    if (v.text !== undefined) return cellText(v.text);
-    if (v.result !== undefined) return cellText(v.result);
-    return '';
-  }
-  return String(value).replace(/\u00a0/g, ' ').trim();
+  return sheetCellText(value, (d) => (Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 10)));
 }
 
 export function mapHeader(cells: string[]): Map<ImportField, number> | { missing: string[] } {
-  const at = new Map<ImportField, number>();
-  cells.forEach((c, i) => {
-    const col = IMPORT_COLUMNS.find((k) => c.replace(/\s/g, '').startsWith(k.header));
-    if (col && !at.has(col.field)) at.set(col.field, i);
-  });
-  const missing = IMPORT_COLUMNS.filter((c) => c.required && !at.has(c.field)).map((c) => c.header);
-  return missing.length ? { missing } : at;
+  return mapSheetHeader(IMPORT_COLUMNS, cells);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -5,25 +5,18 @@
  */
 import ExcelJS from 'exceljs';
 import { AppError } from '../../errors';
+import { listValidation, readSheetRows, templateSheet, WORKBOOK_CREATOR, type SheetRow } from '../../excel/sheet-import';
 import { CHANNEL_CHOICES, IMPORT_COLUMNS, cellText, mapHeader, type ImportField } from './external-import-rows';
 
 export const MAX_IMPORT_ROWS = 5000;
 
 export async function importTemplate(): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
-  wb.creator = '通榆县干部教育培训平台';
-  const ws = wb.addWorksheet('外出培训学时', { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = IMPORT_COLUMNS.map((c) => ({ header: c.header, key: c.field, width: c.width }));
-  IMPORT_COLUMNS.forEach((c, i) => {
-    const cell = ws.getRow(1).getCell(i + 1);
-    cell.note = c.note;
-    cell.font = c.required ? { bold: true, color: { argb: 'FFC00000' } } : { bold: true };
-  });
+  wb.creator = WORKBOOK_CREATOR;
+  const ws = templateSheet(wb, '外出培训学时', IMPORT_COLUMNS);
   ws.getColumn('username').numFmt = '@';
   for (const key of ['startDay', 'endDay'] as ImportField[]) ws.getColumn(key).numFmt = 'yyyy-mm-dd';
-  const letter = ws.getColumn(IMPORT_COLUMNS.findIndex((c) => c.field === 'channel') + 1).letter;
-  const validations = (ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations;
-  validations.add(`${letter}2:${letter}${MAX_IMPORT_ROWS + 1}`, { type: 'list', allowBlank: true, formulae: [`"${CHANNEL_CHOICES.join(',')}"`], showErrorMessage: true, errorTitle: '无效的渠道', error: `请从列表中选择:${CHANNEL_CHOICES.join('、')}` });
+  listValidation(ws, IMPORT_COLUMNS.findIndex((c) => c.field === 'channel') + 1, MAX_IMPORT_ROWS + 1, CHANNEL_CHOICES, '无效的渠道');
   const sample = wb.addWorksheet('填写示例');
   sample.columns = IMPORT_COLUMNS.map((c) => ({ header: c.header, key: c.field, width: c.width }));
   sample.getRow(1).font = { bold: true };
@@ -35,30 +28,7 @@ export async function importTemplate(): Promise<Buffer> {
 
 const badFile = (detail: string, detailEn: string) => new AppError(400, 'BAD_IMPORT_FILE', `导入文件无法读取:${detail}`, `The import file cannot be read: ${detailEn}`);
 
-export async function readImport(file: Buffer): Promise<{ row: number; values: Partial<Record<ImportField, string>> }[]> {
-  if (file.length < 4 || file.readUInt32LE(0) !== 0x04034b50) throw badFile('请上传 .xlsx 文件(可先下载模板)', 'upload an .xlsx file (download the template first)');
-  const wb = new ExcelJS.Workbook();
-  try {
-    await wb.xlsx.load(file as unknown as ArrayBuffer);
-  } catch {
-    throw badFile('不是有效的 .xlsx 文件', 'not a valid .xlsx file');
-  }
-  const ws = wb.worksheets[0];
-  if (!ws) throw badFile('没有工作表', 'it has no sheet');
-  const cells: string[] = [];
-  ws.getRow(1).eachCell({ includeEmpty: true }, (cell, col) => (cells[col - 1] = cellText(cell.value)));
-  const at = mapHeader(cells);
-  if ('missing' in at) throw badFile(`第 1 行缺少列:${at.missing.join('、')}(请使用模板)`, `row 1 lacks the columns ${at.missing.join(', ')} (use the template)`);
-  if (ws.actualRowCount - 1 > MAX_IMPORT_ROWS) throw badFile(`超过 ${MAX_IMPORT_ROWS} 行,请分批导入`, `more than ${MAX_IMPORT_ROWS} rows; import in parts`);
-  const rows: { row: number; values: Partial<Record<ImportField, string>> }[] = [];
-  ws.eachRow({ includeEmpty: false }, (r, n) => {
-    if (n === 1) return;
-    const values: Partial<Record<ImportField, string>> = {};
-    for (const [field, col] of at) {
-      const text = cellText(r.getCell(col + 1).value);
-      if (text) values[field] = text;
-    }
-    if (Object.keys(values).length) rows.push({ row: n, values });
-  });
-  return rows;
+export function readImport(file: Buffer): Promise<SheetRow<ImportField>[]> {
+  if (file.length < 4 || file.readUInt32LE(0) !== 0x04034b50) return Promise.reject(badFile('请上传 .xlsx 文件(可先下载模板)', 'upload an .xlsx file (download the template first)'));
+  return readSheetRows(file, { mapHeader, maxRows: MAX_IMPORT_ROWS, badFile, text: cellText, tooMany: [`超过 ${MAX_IMPORT_ROWS} 行,请分批导入`, `more than ${MAX_IMPORT_ROWS} rows; import in parts`] });
 }
