@@ -56,6 +56,11 @@ describe('course evaluations', () => {
     expect(again.body.error.code).toBe('EVALUATION_ANSWERED');
     expect((await call('GET', `/api/evaluations/lecture/${lectureId}/mine`, first!.cookie)).body).toEqual({ eligible: true, answered: true });
 
+    // The live lecture's replay is the same content: already answered there, and one tally.
+    const replay = await t.app.store.models.Lecture.create({ title: '评价用讲座(回放)', category: 'service', kind: 'recorded', state: 'published', creditHours: 1, replayOf: new Types.ObjectId(lectureId), createdBy: (await t.app.store.models.Lecture.findById(lectureId).lean())!.createdBy });
+    expect((await call('GET', `/api/evaluations/lecture/${String(replay._id)}/mine`, first!.cookie)).body).toEqual({ eligible: true, answered: true });
+    expect((await call('POST', `/api/evaluations/lecture/${String(replay._id)}`, first!.cookie, answer(2))).status).toBe(409);
+
     const stored = await t.app.store.models.CourseEvaluation.find({}).lean();
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(first!.id);

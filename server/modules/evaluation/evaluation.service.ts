@@ -2,7 +2,8 @@
  * Course and class evaluations (教学评估): who may answer, the answer stored once and anonymously,
  * and what its readers see (evaluation-rules.ts).
  * - A lecture (recorded or live, its replay included) may be evaluated by a cadre it credited
- *   (a ledger entry for it): someone who watched it through, not anyone who opened the page.
+ *   (a ledger entry for it): someone who watched it through, not anyone who opened the page. A
+ *   live lecture and its replay are one content: one answer per cadre, one tally.
  * - A training class by a cadre enrolled (or completed) once the class has begun (county day).
  * - The lecture's owner (canEdit: its lecturer) and the organisation department read a lecture's
  *   tally; the class's managers and the organisation department a class's.
@@ -45,12 +46,14 @@ export class EvaluationService {
   }
 
   async mine(user: UserDoc, kind: SubjectKind, id: string): Promise<MyEvaluation> {
+    id = await this.contentId(kind, id);
     const subject = subjectKey(kind, id);
     const [why, answered] = await Promise.all([this.ineligible(user, kind, id), this.repo.exists(answerId(this.key, subject, String(user._id)))]);
     return why ? { eligible: false, reason: why, answered } : { eligible: true, answered };
   }
 
   async answer(user: UserDoc, kind: SubjectKind, id: string, input: AnswerInput): Promise<MyEvaluation> {
+    id = await this.contentId(kind, id);
     if (await this.ineligible(user, kind, id)) throw notEligible();
     const subject = subjectKey(kind, id);
     const comment = (input.comment ?? '').trim();
@@ -62,10 +65,19 @@ export class EvaluationService {
 
   async summary(user: UserDoc, kind: SubjectKind, id: string): Promise<TallyView & { title: string }> {
     const title = await this.readable(user, kind, id);
+    id = await this.contentId(kind, id);
     const subject = subjectKey(kind, id);
     const tally = await this.repo.tally(subject);
     const shown = (tally?.count ?? 0) >= this.minAnswers;
     return { title, ...tallyView(tally, shown ? await this.repo.comments(subject) : [], this.minAnswers) };
+  }
+
+  /** A replay is evaluated as its live lecture (one content, one ledger entry, one tally). */
+  private async contentId(kind: SubjectKind, id: string): Promise<string> {
+    if (kind !== 'lecture') return id;
+    const l = await this.models.Lecture.findById(id, { replayOf: 1 }).lean<LectureDoc>();
+    if (!l) throw errors.notFound('讲座', 'Lecture');
+    return l.replayOf ? String(l.replayOf) : id;
   }
 
   /** The subject's title when `user` may read its tally; 403/404 otherwise. */
