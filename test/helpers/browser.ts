@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 
 export interface LaunchOptions {
   /** Fake camera and microphone, auto-accepted (for live-classroom tests). */
@@ -51,18 +52,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let clientBuild: Promise<void> | undefined;
 
-/**
- * Runs `vite build` (once per process; set E2E_SKIP_BUILD=1 to reuse an existing dist/client).
- * E2E_CLIENT_DIST builds into (and serves from) another folder, so two runners on one tree do not
- * overwrite each other's build.
- */
-export function buildClient(): Promise<void> {
-  if (process.env.E2E_SKIP_BUILD === '1') return Promise.resolve();
-  clientBuild ??= new Promise<void>((resolve, reject) => {
+/** `vite build` of the SPA (into E2E_CLIENT_DIST when set, else dist/client). */
+export function runViteBuild(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn', ...(process.env.E2E_CLIENT_DIST ? ['--outDir', path.resolve(process.env.E2E_CLIENT_DIST), '--emptyOutDir'] : [])], { cwd: ROOT }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`vite build failed: ${stderr || error.message}`));
       else resolve();
     });
   });
+}
+
+/**
+ * The SPA built for this run. The e2e project's global setup builds it once for every file
+ * (test/helpers/global-setup.ts provides `clientBuilt`); a file run on its own without it builds
+ * here, once per process. E2E_SKIP_BUILD=1 reuses an existing build; E2E_CLIENT_DIST builds into
+ * (and serves from) another folder, so two runners on one tree do not overwrite each other's.
+ */
+export function buildClient(): Promise<void> {
+  if (process.env.E2E_SKIP_BUILD === '1' || inject('clientBuilt')) return Promise.resolve();
+  clientBuild ??= runViteBuild();
   return clientBuild;
 }
