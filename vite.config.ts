@@ -30,6 +30,10 @@ export default defineConfig({
   test: {
     root: '.',
     reporters: ['default'],
+    // Two test files at a time on the 2-core CI machine (vitest's default there is one): most
+    // integration and e2e files wait on real time (live media, players) rather than compute, and
+    // one worker made the suite 22 min. e2e files still run one at a time among themselves.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
