@@ -7,9 +7,9 @@
  */
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../server/modules/auth/password';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
+import { makeCadres } from '../helpers/cadres';
 
 let t: TestApp;
 let lecturer: string;
@@ -33,11 +33,7 @@ beforeAll(async () => {
   const created = await call('POST', '/api/lectures', lecturer, { title: '评价用讲座', category: 'service', kind: 'live', scheduledAt: new Date().toISOString(), creditHours: 1 });
   expect(created.status).toBe(201);
   lectureId = created.body.id;
-  const passwordHash = await hashPassword('xuexi2026', { N: 1024 });
-  const unitId = new Types.ObjectId(String(seeded.unitIds.get('苏公坨村党支部')));
-  const docs = await t.app.store.models.User.insertMany(Array.from({ length: 32 }, (_, i) => ({ username: `pj${i}`, displayName: `评价${i}`, passwordHash, role: 'cadre', rank: 'township', orgUnitId: unitId })));
-  await t.app.auth.warmUsernames();
-  for (const d of docs) cadres.push({ id: String(d._id), cookie: await login(t.app, d.username, 'xuexi2026') });
+  cadres.push(...(await makeCadres(t.app, { prefix: 'pj', n: 32, unitId: String(seeded.unitIds.get('苏公坨村党支部')), displayName: (i) => `评价${i}` })));
 }, 120_000);
 afterAll(() => t?.close());
 

@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
-import { hashPassword } from '../../server/modules/auth/password';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
+import { makeCadres as makeCadresIn } from '../helpers/cadres';
 
 let t: TestApp;
 let orgAdmin: string;
@@ -25,14 +25,7 @@ const call = async (method: string, url: string, cookie: string | null, payload?
 const today = () => t.app.calendar.day(Date.now());
 const day = (n: number) => t.app.calendar.addDays(today(), n);
 
-async function makeCadres(prefix: string, n: number, withCookies = true) {
-  const passwordHash = await hashPassword('xuexi2026', { N: 1024 });
-  const docs = await t.app.store.models.User.insertMany(Array.from({ length: n }, (_, i) => ({ username: `${prefix}${i}`, displayName: `学员${prefix}${i}`, passwordHash, role: 'cadre', rank: 'township', orgUnitId: new Types.ObjectId(unit('苏公坨村党支部')) })));
-  await t.app.auth.warmUsernames();
-  const out = [];
-  for (const d of docs) out.push({ id: String(d._id), cookie: withCookies ? await login(t.app, d.username, 'xuexi2026') : '' });
-  return out;
-}
+const makeCadres = (prefix: string, n: number, withCookies = true) => makeCadresIn(t.app, { prefix, n, unitId: unit('苏公坨村党支部'), cookies: withCookies, displayName: (i) => `学员${prefix}${i}` });
 
 /** An ended class (completion open) with the cadres assigned. */
 async function endedClass(userIds: string[], over: Record<string, unknown> = {}) {

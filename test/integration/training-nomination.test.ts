@@ -5,10 +5,9 @@
  * reason, and the cadres hear of it in the bell; closing the class stops nominations.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Types } from 'mongoose';
-import { hashPassword } from '../../server/modules/auth/password';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
+import { makeCadres as makeCadresIn } from '../helpers/cadres';
 
 let t: TestApp;
 let orgAdmin: string;
@@ -25,14 +24,7 @@ const call = async (method: string, url: string, cookie: string, payload?: objec
 const today = () => t.app.calendar.day(Date.now());
 const day = (n: number) => t.app.calendar.addDays(today(), n);
 
-async function makeCadres(prefix: string, n: number, unitName: string) {
-  const passwordHash = await hashPassword('xuexi2026', { N: 1024 });
-  const docs = await t.app.store.models.User.insertMany(Array.from({ length: n }, (_, i) => ({ username: `${prefix}${i}`, displayName: `${prefix}${i}`, passwordHash, role: 'cadre', rank: 'township', orgUnitId: new Types.ObjectId(unit(unitName)) })));
-  await t.app.auth.warmUsernames();
-  const out = [];
-  for (const d of docs) out.push({ id: String(d._id), cookie: await login(t.app, d.username, 'xuexi2026') });
-  return out;
-}
+const makeCadres = (prefix: string, n: number, unitName: string) => makeCadresIn(t.app, { prefix, n, unitId: unit(unitName) });
 
 async function openClass(settings: { overallQuota: number; unitQuotas: { unitId: string; quota: number }[] }, over: Record<string, unknown> = {}) {
   const r = await call('POST', '/api/training/classes', orgAdmin, { name: '年轻干部能力提升班', category: '岗位培训', channel: 'county', startDay: day(10), endDay: day(12), capacity: 30, creditHours: 16, applications: false, ...over });

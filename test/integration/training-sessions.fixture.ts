@@ -4,10 +4,9 @@
  * class and its roster.
  */
 import { expect } from 'vitest';
-import { Types } from 'mongoose';
-import { hashPassword } from '../../server/modules/auth/password';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
+import { makeCadres as makeCadresIn } from '../helpers/cadres';
 
 export interface World {
   t: TestApp;
@@ -32,14 +31,8 @@ export async function world(): Promise<World> {
     return { status: res.statusCode, body: res.body && res.headers['content-type']?.toString().includes('json') ? (res.json() as any) : res.body };
   };
   const day = (n: number) => t.app.calendar.addDays(t.app.calendar.day(Date.now()), n);
-  const makeCadres = async (prefix: string, n: number, unitName: string) => {
-    const passwordHash = await hashPassword('xuexi2026', { N: 1024 });
-    const docs = await t.app.store.models.User.insertMany(Array.from({ length: n }, (_, i) => ({ username: `${prefix}${i}`, displayName: `${prefix}${i}`, passwordHash, role: 'cadre', rank: 'township', orgUnitId: new Types.ObjectId(unit(unitName)) })));
-    await t.app.auth.warmUsernames();
-    const out = [];
-    for (const d of docs) out.push({ id: String(d._id), username: d.username, cookie: await login(t.app, d.username, 'xuexi2026') });
-    return out;
-  };
+  const makeCadres = (prefix: string, n: number, unitName: string) => makeCadresIn(t.app, { prefix, n, unitId: unit(unitName) });
+
   const createClass = async (over: Record<string, unknown> = {}) => {
     const body = { name: '乡村振兴专题培训班', cohort: 1, category: '专题培训', channel: 'county', organiser: '县委组织部', startDay: day(0), endDay: day(2), venue: '县委党校', capacity: 400, unitIds: [unit('苏公坨乡党委')], creditHours: 16, ...over };
     const r = await call('POST', '/api/training/classes', orgAdmin, body);

@@ -9,11 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Types } from 'mongoose';
 import { CountyCalendar } from '../../server/calendar';
-import { hashPassword } from '../../server/modules/auth/password';
 import { withdrawalOpen } from '../../server/modules/training/training-rules';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { demoClasses, seedDemoTraining } from '../../server/seed/demo-training';
 import { build, login, type TestApp } from '../helpers/build';
+import { makeCadres as makeCadresIn } from '../helpers/cadres';
 
 let t: TestApp;
 let orgAdmin: string;
@@ -31,15 +31,7 @@ const call = async (method: string, url: string, cookie: string, payload?: objec
 const today = () => t.app.calendar.day(Date.now());
 const day = (n: number) => t.app.calendar.addDays(today(), n);
 
-/** Cadres straight into the store (a cheap hash: the test is about seats, not passwords). */
-async function makeCadres(prefix: string, n: number, unitName: string) {
-  const passwordHash = await hashPassword('xuexi2026', { N: 1024 });
-  const docs = await t.app.store.models.User.insertMany(Array.from({ length: n }, (_, i) => ({ username: `${prefix}${i}`, displayName: `${prefix}${i}`, passwordHash, role: 'cadre', rank: 'township', orgUnitId: new Types.ObjectId(unit(unitName)) })));
-  await t.app.auth.warmUsernames();
-  const out = [];
-  for (const d of docs) out.push({ id: String(d._id), cookie: await login(t.app, d.username, 'xuexi2026') });
-  return out;
-}
+const makeCadres = (prefix: string, n: number, unitName: string) => makeCadresIn(t.app, { prefix, n, unitId: unit(unitName) });
 
 function classBody(over: Record<string, unknown> = {}) {
   return { name: '乡村振兴专题培训班', cohort: 1, category: '专题培训', channel: 'county', organiser: '县委组织部', startDay: day(10), endDay: day(12), venue: '县委党校', capacity: 30, unitIds: [unit('苏公坨乡党委')], creditHours: 16, ...over };
