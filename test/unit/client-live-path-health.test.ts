@@ -125,4 +125,11 @@ describe('live path health', () => {
       { numRuns: 500 },
     );
   });
+
+  it('does not switch back on a dry second even when the flow began recoverMs ago (found by the property, seed 241648754)', () => {
+    const down = run(healthy(), 5, () => false, {}, 3000).h;
+    // Frames at 9 s and 10 s, a dry 11 s, frames at 12 s, then a dry 13 s: 13 − 9 ≥ recoverMs.
+    const { states } = run(down, 5, (i) => i !== 3 && i !== 5, {}, 8000);
+    expect(states.at(-1)).toBe('recovering');
+  });
 });

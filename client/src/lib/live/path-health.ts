@@ -13,8 +13,8 @@
  * - Leaving WebRTC is quick: no progress for `stallMs` while media is expected, the transport
  *   failed (or the attempt threw), or the signalling socket dropped. A first attempt gets
  *   `startMs` to show its first frames.
- * - Coming back is slow (hysteresis): progress in every sample, without a gap over `gapMs`, for
- *   `recoverMs` ('recovering' meanwhile). One bad second sends it back to 'fallback'.
+ * - Coming back is slow (hysteresis): progress without a gap over `gapMs` for `recoverMs`,
+ *   and progress in the sample that switches ('recovering' meanwhile). One bad second sends it back to 'fallback'.
  * - In 'fallback' WebRTC is retried in the background: an attempt that shows no progress for
  *   `attemptMs` is due for a new one after a backoff (`backoffMs`, doubling up to its cap). A
  *   path that stalled may also just resume (the media servers woke up): that counts as well.
@@ -116,7 +116,8 @@ export function nextHealth(h: PathHealth, s: PathSample, timing: PathTiming = PA
     case 'fallback':
     case 'recovering': {
       if (broken || n.flowingSince === null) return scheduleRetry({ ...n, state: 'fallback' }, s, timing);
-      if (s.at - n.flowingSince >= timing.recoverMs) return { ...n, state: 'webrtc', failures: 0, retryAt: null };
+      // The switch itself needs frames in this very sample: never back to WebRTC on a dry second.
+      if (progress && s.at - n.flowingSince >= timing.recoverMs) return { ...n, state: 'webrtc', failures: 0, retryAt: null };
       return { ...n, state: 'recovering' };
     }
   }
