@@ -40,7 +40,7 @@ beforeAll(async () => {
   const cadre = await server.app.store.models.User.findOne({ username: 'cadre' }).lean();
   const userId = String(cadre!._id);
   const now = Date.now();
-  const progress = (lectureId: string, sec: number): Progress => ({ id: `${userId}:${lectureId}`, userId, lectureId, intervals: [[0, sec]], wallSec: sec, durationSec: 1800, lastPosition: sec, lastWatchedAt: now, completedAt: null, dirty: true });
+  const progress = (lectureId: string, sec: number): Progress => ({ id: `${userId}:${lectureId}`, userId, lectureId, intervals: [[0, sec]], again: [], wallSec: sec, durationSec: 1800, lastPosition: sec, lastWatchedAt: now, completedAt: null, dirty: true });
   server.app.study.progress.set(`${userId}:${ids.watching}`, progress(ids.watching, 600));
   await server.app.study.ledger.indexStudy(userId, ids.watching, now);
   const done = await lecture('关键在于落实');

@@ -35,7 +35,7 @@ async function cadre(username: string, unitName: string, rank: 'township' | 'cou
 /** Credits a whole lecture to a cadre through the ledger, as a completed playback would. */
 async function complete(userId: string, lectureId: string) {
   const now = Date.now();
-  const p: Progress = { id: `${userId}:${lectureId}`, userId, lectureId, intervals: [[0, 600]], wallSec: 600, durationSec: 600, lastPosition: 600, lastWatchedAt: now, completedAt: null, dirty: false };
+  const p: Progress = { id: `${userId}:${lectureId}`, userId, lectureId, intervals: [[0, 600]], again: [], wallSec: 600, durationSec: 600, lastPosition: 600, lastWatchedAt: now, completedAt: null, dirty: false };
   const hours = await t.app.study.ledger.checkCompletion(p, await t.app.study.lecture(lectureId));
   expect(hours).toBeGreaterThan(0);
   // The engine keeps progress in memory first: what the cadre's page reads.

@@ -9,6 +9,7 @@ import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { ProgressRepository } from '../../server/modules/study/repositories';
 import { keyPositions, quizXlsx, sampleRows, watch } from '../helpers/quiz';
 
 let t: TestApp;
@@ -175,6 +176,8 @@ describe('the end test and a credit that needs a pass', () => {
     const results = await t.app.store.models.QuizResult.find({ lectureId, kind: 'test' }).lean();
     expect(results.length).toBeGreaterThanOrEqual(3); // A's two attempts and B's
     expect(stats.body).toMatchObject({ title: '关键在于落实(测评)', viewers: 2, completed: 2, retention: [2], tests: results.length });
+    // A watched the two halves one after the other: nothing watched again.
+    expect(stats.body).toMatchObject({ again: [0], rewatchers: 0 });
     expect(stats.body.questions).toHaveLength(10);
     // Every answer of every attempt counted once, per question; A's failed attempt all wrong, the pass all right.
     const answers = results.flatMap((r) => r.answers);
@@ -185,6 +188,21 @@ describe('the end test and a credit that needs a pass', () => {
     expect((await call('GET', `/api/lecture-stats/${lectureId}`, cadres.a)).status).toBe(403);
     const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
     expect((await call('GET', `/api/lecture-stats/${lectureId}`, admin)).status).toBe(200);
+  });
+
+  it('shows the parts watched again: B goes back over the first 9 s, counted once for B and not as new credit', async () => {
+    const before = await earned('b');
+    await watch(url, cadres.b, lectureId, 0, 9);
+    const stats = await call('GET', `/api/lecture-stats/${lectureId}`, lecturer);
+    expect(stats.body).toMatchObject({ viewers: 2, retention: [2], again: [1], rewatchers: 1 });
+    expect(await earned('b')).toBe(before);
+    // Kept with the progress when it is written back (the repository's round trip through the store).
+    const uid = String((await t.app.store.models.User.findOne({ username: 'quiz-b' }).lean())!._id);
+    const inMemory = t.app.study.progress.get(`${uid}:${lectureId}`)!;
+    expect(inMemory.again.length).toBeGreaterThan(0);
+    const repo = new ProgressRepository(t.app.store.models);
+    await repo.writeBack(inMemory);
+    expect((await repo.find(uid, lectureId)).again).toEqual(inMemory.again);
   });
 
   it('refuses another cadre’s attempt as not found', async () => {

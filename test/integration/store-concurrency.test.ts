@@ -102,7 +102,7 @@ describe('the study archive', () => {
     const lectures = await Promise.all(Array.from({ length: 8 }, () => lecture()));
     const { ledger } = t.app.study;
     const now = Date.now();
-    const done = (l: LectureDoc): Progress => ({ id: `${userId}:${String(l._id)}`, userId, lectureId: String(l._id), intervals: [[0, 600]], wallSec: 600, durationSec: 600, lastPosition: 600, lastWatchedAt: now, completedAt: null, dirty: false });
+    const done = (l: LectureDoc): Progress => ({ id: `${userId}:${String(l._id)}`, userId, lectureId: String(l._id), intervals: [[0, 600]], again: [], wallSec: 600, durationSec: 600, lastPosition: 600, lastWatchedAt: now, completedAt: null, dirty: false });
     const infos = await Promise.all(lectures.map((l) => t.app.study.lecture(String(l._id))));
     expect(infos.every(Boolean)).toBe(true);
     const hours = await Promise.all([

@@ -13,7 +13,7 @@ function fakeLog() {
 }
 
 const entry = (seq: number): WalEntry => ({ k: 'b', p: 'pb', seq, pos: seq, ca: seq, pl: true, v: true });
-const progress = (): Progress => ({ id: 'u:l', userId: 'u', lectureId: 'l', intervals: [], wallSec: 0, durationSec: 60, lastPosition: 0, lastWatchedAt: 0, completedAt: null, dirty: false });
+const progress = (): Progress => ({ id: 'u:l', userId: 'u', lectureId: 'l', intervals: [], again: [], wallSec: 0, durationSec: 60, lastPosition: 0, lastWatchedAt: 0, completedAt: null, dirty: false });
 const quietLog = { error: () => {} };
 const unavailable = () => new Error('STUDY_LOG_UNAVAILABLE');
 

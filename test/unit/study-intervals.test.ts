@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addInterval, covered, fromRuns, frontier, intersect, isNormalized, normalize, playedSegments, progressOf, segmentCoverage, toRuns, type Interval } from '../../server/modules/study/intervals';
+import { addInterval, watchedAgain, covered, fromRuns, frontier, intersect, isNormalized, normalize, playedSegments, progressOf, segmentCoverage, toRuns, type Interval } from '../../server/modules/study/intervals';
 
 const arbInterval = fc.tuple(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 120 })).map(([a, len]) => [a, a + len] as Interval);
 const arbList = fc.array(arbInterval, { maxLength: 30 });
@@ -103,5 +103,27 @@ describe('watched intervals', () => {
     expect(isNormalized([[2, 3], [0, 1]])).toBe(false);
     expect(addInterval([[0, 10]], [10, 15])).toEqual([[0, 15]]);
     expect(addInterval([[0, 10]], [20, 25])).toEqual([[0, 10], [20, 25]]);
+  });
+});
+
+describe('watchedAgain', () => {
+  it('notes the offered media already covered, leaving out a beat edge under 2 s', () => {
+    expect(watchedAgain([], [[0, 30]], [[29, 45]])).toEqual([]);
+    expect(watchedAgain([], [[0, 30]], [[10, 45]])).toEqual([[10, 30]]);
+    // Going back in short beats: each piece lies inside what was watched, however short.
+    expect(watchedAgain([], [[0, 30]], [[4, 5.5]])).toEqual([[4, 5.5]]);
+    expect(watchedAgain([], [[0, 10], [20, 30]], [[9, 25]])).toEqual([[20, 25]]);
+    expect(watchedAgain([[10, 30]], [[0, 60]], [[20, 40]])).toEqual([[10, 40]]);
+    expect(watchedAgain([], [], [[0, 10]])).toEqual([]);
+  });
+
+  it('never notes more than the union already covered (property)', () => {
+    fc.assert(
+      fc.property(arbList, arbList, (union, offered) => {
+        const again = watchedAgain([], normalize(union), offered);
+        expect(covered(intersect(again, normalize(union)))).toBeCloseTo(covered(again), 6);
+        expect(covered(again)).toBeLessThanOrEqual(covered(normalize(offered)) + 1e-9);
+      }),
+    );
   });
 });

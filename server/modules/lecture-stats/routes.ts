@@ -4,7 +4,9 @@
  * and discrimination from the end-test results. The lecture's owner (its lecturer) and the
  * organisation department only (canEdit). Read on demand: the stored progress records merged
  * with the study engine's records in memory (written back only once idle); a live lecture and
- * its replay are one content (the live lecture's records).
+ * its replay are one content (the live lecture's records). Parts watched again (重看): per minute,
+ * the cadres whose media credited more than once covers half of it (Progress.again, noted as the
+ * study engine credits media a cadre already had).
  */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -21,6 +23,8 @@ const Stats = Type.Object({
   viewers: Type.Integer(),
   completed: Type.Integer(),
   retention: Type.Array(Type.Integer(), { description: 'viewers per minute of the lecture' }),
+  again: Type.Array(Type.Integer(), { description: 'viewers per minute who watched that minute again (重看)' }),
+  rewatchers: Type.Integer({ description: 'viewers who went back over some part' }),
   tests: Type.Integer(),
   questions: Type.Array(
     Type.Object({
@@ -47,9 +51,10 @@ export const lectureStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const contentId = new Types.ObjectId(String(lecture.replayOf ?? lecture._id));
       const durationSec = lecture.durationSec ?? 0;
       // The stored records, and those in memory (written back only once idle): memory wins.
-      const byUser = new Map<string, { union: ReturnType<typeof pairs>; completed: boolean }>();
-      for (const p of await models.Progress.find({ lectureId: contentId }, { userId: 1, intervals: 1, completedAt: 1 }).lean()) byUser.set(String(p.userId), { union: pairs(p.intervals ?? []), completed: Boolean(p.completedAt) });
-      for (const p of app.study.progress.values()) if (p.lectureId === String(contentId)) byUser.set(p.userId, { union: p.intervals.slice(), completed: p.completedAt !== null });
+      const byUser = new Map<string, { union: ReturnType<typeof pairs>; again: ReturnType<typeof pairs>; completed: boolean }>();
+      for (const p of await models.Progress.find({ lectureId: contentId }, { userId: 1, intervals: 1, again: 1, completedAt: 1 }).lean())
+        byUser.set(String(p.userId), { union: pairs(p.intervals ?? []), again: pairs(p.again ?? []), completed: Boolean(p.completedAt) });
+      for (const p of app.study.progress.values()) if (p.lectureId === String(contentId)) byUser.set(p.userId, { union: p.intervals.slice(), again: p.again.slice(), completed: p.completedAt !== null });
       const watched = [...byUser.values()].filter((w) => w.union.length > 0);
       const unions = watched.map((w) => w.union);
       const [questions, results] = await Promise.all([
@@ -66,6 +71,8 @@ export const lectureStatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         viewers: unions.length,
         completed: watched.filter((w) => w.completed).length,
         retention: durationSec > 0 ? retention(unions, durationSec) : [],
+        again: durationSec > 0 ? retention(watched.map((w) => w.again), durationSec) : [],
+        rewatchers: watched.filter((w) => w.again.length > 0).length,
         tests: results.length,
         questions: figures.map((f, i) => ({ ...f, stem: questions[i]!.stem, kind: questions[i]!.kind })),
       };

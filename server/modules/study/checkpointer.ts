@@ -75,7 +75,7 @@ export class Checkpointer {
     }
     for (const p of this.mem.progress.values()) {
       if (!p.dirty) continue;
-      out.push({ k: 'p', u: p.userId, l: p.lectureId, iv: flatten(p.intervals), w: p.wallSec, dur: p.durationSec, pos: p.lastPosition, at: p.lastWatchedAt, done: p.completedAt });
+      out.push({ k: 'p', u: p.userId, l: p.lectureId, iv: flatten(p.intervals), ag: flatten(p.again), w: p.wallSec, dur: p.durationSec, pos: p.lastPosition, at: p.lastWatchedAt, done: p.completedAt });
     }
     // Every clock still in memory goes in each snapshot: the generations before it are dropped.
     const clocks: string[] = [];

@@ -31,6 +31,8 @@ export interface LedgerEntry {
   coveredSec?: number;
   wallSec?: number;
   source?: string;
+  /** A training class's channel (source training; caravan = 干教大篷车). */
+  trainingChannel?: string;
 }
 
 interface Log {
@@ -159,7 +161,7 @@ export class CreditLedger {
       [`byCategory.${entry.category ?? 'other'}`]: entry.hours,
       [`byTopic.${entry.topic || '-'}`]: entry.hours,
       [`byDay.${this.calendar.day(atMs)}`]: entry.hours,
-    });
+    }, entry);
     await this.summaries.listYear(userId, entry.year);
   }
 
@@ -180,7 +182,7 @@ export class CreditLedger {
         [stored.required ? 'required' : 'elective']: stored.hours,
         [`byMonth.${this.calendar.month(atMs)}`]: stored.hours,
         [`byCategory.${stored.category ?? 'other'}`]: stored.hours,
-      });
+      }, stored);
       await this.summaries.listYear(String(stored.userId), stored.year);
       if (fresh) this.log.info({ userId: String(stored.userId), entry: stored._id, hours: stored.hours, source: stored.source }, 'ledger.creditOnce() | credit recorded');
       return fresh;

@@ -75,6 +75,24 @@ export function intersect(a: readonly Interval[], b: readonly Interval[]): Inter
   return out;
 }
 
+/**
+ * `again` with the parts of `offered` that `union` already covers added (media watched again).
+ * A piece that only begins inside the union and goes on past it by a little — its overlap a
+ * prefix under `edgeSec` — is a beat meeting the one before (beats may share a second or so), not
+ * a cadre going back, and is left out.
+ */
+export function watchedAgain(again: readonly Interval[], union: readonly Interval[], offered: readonly Interval[], edgeSec = 2): Interval[] {
+  if (!union.length || !offered.length) return again as Interval[];
+  const twice: Interval[] = [];
+  for (const iv of offered) {
+    for (const o of intersect(union, [iv])) {
+      const edge = o[0] <= iv[0] && o[1] < iv[1] && o[1] - o[0] < edgeSec;
+      if (!edge) twice.push(o);
+    }
+  }
+  return twice.length ? normalize([...again, ...twice]) : (again as Interval[]);
+}
+
 export function covered(list: readonly Interval[]): number {
   let sum = 0;
   for (const [a, b] of normalized(list)) sum += b - a;

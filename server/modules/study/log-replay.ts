@@ -31,6 +31,7 @@ export async function replayEntry(engine: StudyEngine, e: WalEntry) {
   } else if (e.k === 'p') {
     const p = await engine.loadProgress(e.u, e.l);
     p.intervals = normalize([...p.intervals, ...unflatten(e.iv)]);
+    if (e.ag?.length) p.again = normalize([...p.again, ...unflatten(e.ag)]);
     p.wallSec = Math.max(p.wallSec, e.w);
     if (e.dur) p.durationSec = e.dur;
     if (e.at >= p.lastWatchedAt) {
@@ -45,6 +46,6 @@ export async function replayEntry(engine: StudyEngine, e: WalEntry) {
   } else {
     await engine.loadClock(e.u);
     if (e.wf?.length) engine.clock.add(e.u, unflatten(e.wf));
-    engine.credit(await engine.loadProgress(e.u, e.l), unflatten(e.iv), e.w, e.src as Progress['source'], e.pos, e.at);
+    engine.credit(await engine.loadProgress(e.u, e.l), unflatten(e.iv), e.w, e.src as Progress['source'], e.pos, e.at, true);
   }
 }

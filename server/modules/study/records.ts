@@ -49,6 +49,8 @@ export interface Progress {
   /** The piece of content credited: a live lecture and its replay share one (the live lecture's id). */
   lectureId: string;
   intervals: Interval[];
+  /** Media credited more than once (重看): the parts of `intervals` watched again. Statistics only, never credit. */
+  again: Interval[];
   wallSec: number;
   durationSec: number;
   lastPosition: number;

@@ -17,6 +17,7 @@ import type { LectureDoc } from '../catalog/lecture.model';
 import { openSession } from './heartbeat-policy';
 import { covered, flatten, normalize, unflatten, type Interval } from './intervals';
 import type { FlagKind, LectureInfo, PlaybackSession, Progress } from './records';
+import type { LedgerEntry } from './credit-ledger';
 
 export class LectureFactsRepository {
   constructor(private readonly models: Models) {}
@@ -132,6 +133,7 @@ export class ProgressRepository {
       userId,
       lectureId: contentId,
       intervals: unflatten((row?.intervals ?? []) as number[]),
+      again: unflatten((row?.again ?? []) as number[]),
       wallSec: row?.wallSec ?? 0,
       durationSec: row?.durationSec ?? 0,
       lastPosition: row?.lastPosition ?? 0,
@@ -149,6 +151,7 @@ export class ProgressRepository {
           userId: new Types.ObjectId(p.userId),
           lectureId: new Types.ObjectId(p.lectureId),
           intervals: flatten(p.intervals),
+          again: flatten(p.again),
           coveredSec: covered(p.intervals),
           wallSec: p.wallSec,
           durationSec: p.durationSec,
@@ -210,8 +213,11 @@ export interface SummaryChange {
 
 /** A cadre's yearly summary (`user:year`) and study index (`user`): read first, insert what is missing, update by `_id` alone. */
 export class SummaryRepository {
-  /** After each change of a summary's `entries` or `lectures` (the unit report keeps them in memory). */
-  readonly changes = new EventEmitter<{ changed: [SummaryChange] }>();
+  /**
+   * After each change of a summary's `entries` or `lectures` (the unit report keeps them in
+   * memory); `entryAdded` with the whole ledger entry, once per entry (the county tallies).
+   */
+  readonly changes = new EventEmitter<{ changed: [SummaryChange]; entryAdded: [LedgerEntry] }>();
 
   constructor(private readonly models: Models) {}
 
@@ -231,11 +237,12 @@ export class SummaryRepository {
     this.changes.emit('changed', { userId, year, lecture: lectureId });
   }
 
-  async addEntry(userId: string, year: number, entryId: string, inc: Record<string, number>): Promise<boolean> {
+  async addEntry(userId: string, year: number, entryId: string, inc: Record<string, number>, entry?: LedgerEntry): Promise<boolean> {
     const summary = await this.ensure(userId, year, { entries: 1 });
     if ((summary?.entries as string[] | undefined)?.includes(entryId)) return false;
     await this.models.Summary.updateOne({ _id: `${userId}:${year}` }, { $push: { entries: entryId }, $inc: inc });
     this.changes.emit('changed', { userId, year, entry: entryId });
+    if (entry) this.changes.emit('entryAdded', entry);
     return true;
   }
 

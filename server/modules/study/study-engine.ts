@@ -38,7 +38,7 @@ import { CreditLedger } from './credit-ledger';
 import type { CreditPolicy } from './credit-rules';
 import { GroupCredits, type GroupCredit, type GroupLearnerView, type GroupShare, type GroupView } from './group-ingest';
 import { defaultWatchPolicy, openSession, shareOfWall, type Beat, type PlacedSpan, type SessionState, type WatchPolicy } from './heartbeat-policy';
-import { addInterval, covered, intersect, normalize, progressOf, segmentCoverage, type Interval } from './intervals';
+import { addInterval, covered, intersect, normalize, progressOf, segmentCoverage, watchedAgain, type Interval } from './intervals';
 import { addFlag, type FlagKind, type LectureInfo, type PlaybackSession, type Progress } from './records';
 import { CadreClockRepository, FlagRepository, LectureFactsRepository, PlaybackRepository, ProgressRepository } from './repositories';
 import { WalWriter, type WalEntry } from './wal';
@@ -366,10 +366,15 @@ export class StudyEngine {
     return true;
   }
 
-  /** Adds credited media to a progress; wall time only with new coverage (a replayed credit adds nothing). */
-  credit(p: Progress, intervals: readonly Interval[], wallSec: number, source: Progress['source'], position: number, at: number) {
+  /**
+   * Adds credited media to a progress; wall time only with new coverage (a replayed credit adds
+   * nothing). Media already covered that comes again (a cadre going back over a part) is noted in
+   * `again` — not when the log is replayed at start (`replayed`): that credit was seen before.
+   */
+  credit(p: Progress, intervals: readonly Interval[], wallSec: number, source: Progress['source'], position: number, at: number, replayed = false) {
     if (intervals.length) {
       const before = covered(p.intervals);
+      if (!replayed) p.again = watchedAgain(p.again, p.intervals, intervals);
       for (const iv of intervals) p.intervals = addInterval(p.intervals, iv);
       if (covered(p.intervals) > before + 1e-6) {
         p.wallSec += wallSec;

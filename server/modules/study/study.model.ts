@@ -40,6 +40,7 @@ const progressSchema = new Schema({
   userId: { type: Schema.Types.ObjectId, required: true },
   lectureId: { type: Schema.Types.ObjectId, required: true },
   intervals: { type: [Number], default: [] }, // flat [a0, b0, a1, b1, ...]: FerretDB stores no nested arrays
+  again: { type: [Number], default: [] }, // flat media intervals credited more than once (parts watched again)
   coveredSec: { type: Number, default: 0 },
   wallSec: { type: Number, default: 0 },
   durationSec: { type: Number, default: 0 },

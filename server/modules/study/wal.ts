@@ -50,7 +50,7 @@ export type WalEntry =
   // Snapshots (checkpoint): a playback's whole state (d: delivered segments as runs [from, to, ...], ds: spans)
   | ({ k: 's'; p: string; seq: number; pos: number; ca: number | null; pl: boolean; v: boolean; el?: number; d: number[]; ds?: number[] } & WalPlacement)
   // a progress's whole state (done: completedAt or null)
-  | { k: 'p'; u: string; l: string; iv: number[]; w: number; dur: number; pos: number; at: number; done: number | null }
+  | { k: 'p'; u: string; l: string; iv: number[]; ag?: number[]; w: number; dur: number; pos: number; at: number; done: number | null }
   // and a cadre's clock (iv: flat server-time ms credited).
   | { k: 'u'; u: string; iv: number[] };
 
