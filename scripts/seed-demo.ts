@@ -12,6 +12,7 @@ import { DEMO_PASSWORD, demoUsers, seedDemo } from '../server/seed/demo';
 import { seedDemoLectures } from '../server/seed/demo-lectures';
 import { seedDemoStations } from '../server/seed/demo-stations';
 import { seedDemoTraining } from '../server/seed/demo-training';
+import { seedDemoLedger } from '../server/seed/demo-ledger';
 import { CountyCalendar } from '../server/calendar';
 
 const config = loadConfig(process.env);
@@ -28,6 +29,10 @@ try {
   // The article's training classes (server/modules/training).
   const training = await seedDemoTraining(store.models, new CountyCalendar(config.timeZone));
   if (training.classes) console.log(`培训班已写入 / demo training classes seeded (${training.classes})`);
+  // The credit ledger at the article's size, for the county dashboard (server/seed/demo-ledger.ts).
+  const t0 = Date.now();
+  const ledger = await seedDemoLedger(store.models, new CountyCalendar(config.timeZone));
+  if (ledger.inserted) console.log(`学时台账已写入 / demo credit ledger seeded (${ledger.inserted} entries, ${ledger.summaries} yearly summaries, ${ledger.tallies} county tallies, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   console.log('\n演示账号 / demo accounts (密码 / password: %s)', DEMO_PASSWORD);
   for (const u of demoUsers) console.log(`  ${u.username.padEnd(10)} ${u.labelZh} / ${u.labelEn} — ${u.displayName}`);
 } finally {

@@ -139,7 +139,7 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(swagger, {
     openapi: {
       info: { title: '干部远程教育与自主选学平台 API / Cadre distance-learning portal API', version: '0.1.0' },
-      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'notices' }, { name: 'live' }, { name: 'stations' }, { name: 'kiosk' }, { name: 'timetable' }, { name: 'health' }],
+      tags: [{ name: 'auth' }, { name: 'users' }, { name: 'org' }, { name: 'catalog' }, { name: 'playback' }, { name: 'uploads' }, { name: 'study' }, { name: 'reports' }, { name: 'county' }, { name: 'notices' }, { name: 'live' }, { name: 'stations' }, { name: 'kiosk' }, { name: 'timetable' }, { name: 'health' }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -201,7 +201,9 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
   await app.register(trainingRoutes, { prefix: '/api/training', secret: cookieSecret });
   await app.register(evaluationRoutes, { prefix: '/api/evaluations', secret: cookieSecret });
   await app.register(lectureStatsRoutes, { prefix: '/api/lecture-stats' });
+  await app.register((await import('./modules/county/routes')).countyRoutes, { prefix: '/api/county' });
   await app.register((await import('./modules/quiz/routes')).quizRoutes, { prefix: '/api/quiz' });
+  await app.register((await import('./modules/assessment/routes')).assessmentRoutes, { prefix: '/api/assessment' });
   await app.register((await import('./modules/training/session-routes')).sessionRoutes, { prefix: '/api/training-sessions' });
   await app.register((await import('./modules/training/import-routes')).trainingImportRoutes, { prefix: '/api/training' });
   registerCatalogSocket(app);

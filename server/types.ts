@@ -14,6 +14,7 @@ import type { JobQueue } from './modules/jobs/job-queue';
 import type { StudyEngine } from './modules/study/study-engine';
 import type { NoticeService } from './modules/notices/notices.service';
 import type { ReminderService } from './modules/study/reminders';
+import type { CountyService } from './modules/county/county.service';
 import type { LiveService } from './modules/live/live.service';
 import type { Stations } from './modules/stations/plugin';
 import type { StationEntry } from './modules/stations/stations.service';
@@ -37,6 +38,8 @@ declare module 'fastify' {
     study: StudyEngine;
     notices: NoticeService;
     reminders: ReminderService;
+    /** County statistics kept on write, the dashboard and the annual report (server/modules/county). */
+    county: CountyService;
     live: LiveService;
     notifyProcessing: Notify;
     /** HMAC key for playback tokens, derived from the session secret. */

@@ -16,8 +16,8 @@
  * - the people: 1,200 demo cadres (演示干部, accounts no one can log into: their password is
  *   random and thrown away) across the demo units, so a cohort of 1,200 fits; person-times above
  *   that are the same cadres in several cohorts and trips.
- * The ledger is not written for these records (thousands of summary updates would make seeding
- * slow): the year report counts enrolments and records, the demo cadres' study records stay empty.
+ * The ledger is not written here: the year report counts enrolments and records; demo-ledger.ts
+ * credits them afterwards in bulk (an entry per completed enrolment and approved record).
  * Idempotent (classes by name and cohort; cadres by username; records of new classes and of the
  * first seeding only); insertMany throughout, so seeding stays within seconds.
  */

@@ -17,6 +17,8 @@ import { defineTrainingSessionModels } from '../modules/training/session.model';
 import { defineEvaluationModels } from '../modules/evaluation/evaluation.model';
 import { defineQuizModels } from '../modules/quiz/quiz.model';
 import { defineExternalImportModels } from '../modules/training/external-import.model';
+import { defineCountyTallyModel } from '../modules/county/county.model';
+import { defineAssessmentModels } from '../modules/assessment/assessment.model';
 
 export function defineModels(conn: Connection) {
   return {
@@ -46,6 +48,10 @@ export function defineModels(conn: Connection) {
     ...defineQuizModels(conn),
     // Batch imports of external training hours.
     ...defineExternalImportModels(conn),
+    // The yearly result per cadre (实效测评结果): the rule per year and the roll-ups kept on write.
+    ...defineAssessmentModels(conn),
+    // County statistics kept on write (server/modules/county).
+    CountyTally: defineCountyTallyModel(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

@@ -53,7 +53,7 @@ describe('admin console', () => {
     const page = await signIn('orgadmin');
     await page.goto(`${server.url}/admin`);
     await page.getByTestId('admin-card').first().waitFor();
-    expect(await cardIds(page)).toEqual(['users', 'import', 'plans', 'unitReport', 'records', 'review', 'reminders', 'policies', 'xapi', 'stations', 'studio', 'training', 'trainingNominations', 'trainingHours', 'trainingReport']);
+    expect(await cardIds(page)).toEqual(['users', 'import', 'plans', 'unitReport', 'records', 'review', 'reminders', 'policies', 'xapi', 'stations', 'studio', 'training', 'trainingNominations', 'trainingHours', 'trainingReport', 'county', 'countyCompliance', 'countyReport']);
     await expect(page.locator('[data-screen="policies"]').innerText()).resolves.toContain('可使用：组织部管理员');
     await expect(page.locator('[data-screen="reminders"]').innerText()).resolves.toContain('单位管理员（限本单位及下属单位）');
     await expect.poll(() => page.getByTestId('glance-flags').locator('strong').innerText()).toBe('1');
@@ -98,7 +98,7 @@ describe('admin console', () => {
     const page = await signIn('unitadmin', { width: 390, height: 844 });
     await page.goto(`${server.url}/admin`);
     await page.getByTestId('admin-card').first().waitFor();
-    expect(await cardIds(page)).toEqual(['users', 'import', 'plans', 'unitReport', 'records', 'review', 'reminders', 'stations', 'studio', 'training', 'trainingNominations', 'trainingHours']);
+    expect(await cardIds(page)).toEqual(['users', 'import', 'plans', 'unitReport', 'records', 'review', 'reminders', 'stations', 'studio', 'training', 'trainingNominations', 'trainingHours', 'county', 'countyCompliance']);
     await expect(page.getByTestId('admin-intro').innerText()).resolves.toContain('苏公坨乡党委');
     await expect(page.getByTestId('glance-locks').count()).resolves.toBe(0);
     await expect(page.getByTestId('admin-org').count()).resolves.toBe(0);

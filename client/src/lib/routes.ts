@@ -7,7 +7,7 @@
  */
 import type { Role } from './api/types.ts';
 
-export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord' | 'training' | 'adminTraining' | 'adminTrainingHours' | 'adminTrainingReport' | 'classCheckin' | 'classManager' | 'certificate' | 'verifyCertificate' | 'adminTrainingNominations';
+export type RouteName = 'home' | 'login' | 'lecture' | 'live' | 'studio' | 'study' | 'unitReport' | 'kiosk' | 'checkin' | 'stations' | 'timetable' | 'notFound' | 'admin' | 'adminUsers' | 'adminImport' | 'adminPolicies' | 'adminReview' | 'adminReminders' | 'adminXapi' | 'adminPlans' | 'plan' | 'studyRecord' | 'recordExports' | 'verifyRecord' | 'training' | 'adminTraining' | 'adminTrainingHours' | 'adminTrainingReport' | 'classCheckin' | 'classManager' | 'certificate' | 'verifyCertificate' | 'adminTrainingNominations' | 'adminCounty' | 'adminCountyCompliance' | 'adminCountyReport';
 
 export interface RouteDef {
   name: RouteName;
@@ -74,6 +74,10 @@ export const routes: readonly RouteDef[] = [
   { name: 'certificate', path: '/training/certificates/:classId', auth: true, roles: STUDY_ROLES },
   { name: 'verifyCertificate', path: '/verify-certificate/:code', auth: false },
   { name: 'adminTrainingReport', path: '/admin/training/report', auth: true, roles: ORG_ADMIN_ROLES },
+  // The county's picture (issue 19): statistics along the hierarchy, hours on track, the annual report.
+  { name: 'adminCounty', path: '/admin/county', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminCountyCompliance', path: '/admin/county/compliance', auth: true, roles: ADMIN_ROLES },
+  { name: 'adminCountyReport', path: '/admin/county/annual-report', auth: true, roles: ORG_ADMIN_ROLES },
   // A class's in-person sessions: the cadre's check-in link, the manager's (offline-capable) page.
   { name: 'classCheckin', path: '/class-checkin', auth: true, roles: STUDY_ROLES },
   { name: 'classManager', path: '/class-manager/:id', auth: true, roles: ADMIN_ROLES },

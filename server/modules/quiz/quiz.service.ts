@@ -49,7 +49,18 @@ export class QuizService {
   private readonly lock = new KeyedLock();
 
   constructor(
-    private readonly deps: { bank: BankReads; attempts: AttemptRepository; results: ResultRepository; holds: CreditHolds; study: StudyEngine; catalog: CatalogService; random: () => number; now: () => number },
+    private readonly deps: {
+      bank: BankReads;
+      attempts: AttemptRepository;
+      results: ResultRepository;
+      holds: CreditHolds;
+      study: StudyEngine;
+      catalog: CatalogService;
+      random: () => number;
+      now: () => number;
+      /** Told of each scored test once (the yearly result's roll-up: server/modules/assessment). */
+      onTested?: (r: { userId: string; lectureId: string; passed: boolean; at: number }) => Promise<void>;
+    },
   ) {}
 
   /** The credited watched union, the lecture's length and whether the end test is open. */
@@ -187,6 +198,7 @@ export class QuizService {
     const scored = scoreAttempt(a.items as DrawnItem[], keys, answers, a.passPercent);
     const fresh = await results.insert({ _id: a._id, kind: 'test', userId: a.userId, lectureId: a.lectureId, n: a.n, answers: scored.answers, right: scored.right, total: scored.total, score: scored.score, passed: scored.passed, at: new Date(this.deps.now()) } as never);
     if (!fresh) throw quizErrors.alreadySubmitted();
+    await this.deps.onTested?.({ userId, lectureId, passed: scored.passed, at: this.deps.now() });
     const s = await bank.settingsOf(lectureId);
     let credit: CreditState = { state: 'none' };
     if (scored.passed) {

@@ -12,6 +12,7 @@ import { ErrorBody, errorResponses } from '../../schemas';
 import { BankService } from './bank.service';
 import { QuizService } from './quiz.service';
 import { quizCore } from './quiz-core';
+import { assessmentOf } from '../assessment/assessment.service';
 import { AttemptParam, AttemptView, BankView, ChoiceBody, EditorQuestion, ImportBody, ImportReply, LectureParam, MineView, QuestionBody, QuestionParam, Settings, SubmitBody, SubmitReply } from './schemas';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -24,7 +25,7 @@ export const quizRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { bank: reads, attempts, results, holds } = quizCore(store.models, calendar, app.log);
   study.ledger.creditGate = holds.gate;
   const bank = new BankService(reads, catalog, (lectureId) => holds.releaseAll(study, lectureId));
-  const quiz = new QuizService({ bank: reads, attempts, results, holds, study, catalog, random: Math.random, now: Date.now });
+  const quiz = new QuizService({ bank: reads, attempts, results, holds, study, catalog, random: Math.random, now: Date.now, onTested: assessmentOf(store.models, calendar, app.log).noteTest });
   const editors = { access: ['lecturer:own', 'unitAdmin', 'orgAdmin'] } as const;
   const authors = { access: ['lecturer', 'unitAdmin', 'orgAdmin'] } as const;
   const tags = ['quiz'];

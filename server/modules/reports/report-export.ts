@@ -1,16 +1,19 @@
 /**
- * The unit report as a workbook to hand in (exceljs): 成员明细 (members with their unit, a totals
- * row last), 下属单位汇总 (by sub-unit) and 课程统计 (by lecture), each with a title row naming the
+ * The unit report as a workbook to hand in (exceljs): 成员明细 (members with their unit and their
+ * yearly result 实效测评结果, a totals row last with the counts per grade), 下属单位汇总 (by sub-unit, with the cadres per grade) and 课程统计 (by lecture), each with a title row naming the
  * unit and the county-day range; and any one of those sheets as CSV (UTF-8 with a BOM, so Excel
  * reads the Chinese). Headers are Chinese then English.
  */
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import type { UnitReport } from './reports.service';
+import { GRADE_ZH, type Grade, type GradeCounts } from '../assessment/assessment-rules';
 
 export type SheetName = 'members' | 'subunits' | 'lectures';
 
 const rankName = (rank: string) => (rank === 'county' ? '县处级及以上' : '乡科级及以下');
+const gradeName = (g: Grade) => `${GRADE_ZH[g]} ${g === 'excellent' ? 'Excellent' : g === 'pass' ? 'Pass' : 'Fail'}`;
+const countsText = (c: GradeCounts) => `优秀 ${c.excellent} / 合格 ${c.pass} / 不合格 ${c.fail}`;
 const yesNo = (b: boolean) => (b ? '是' : '否');
 
 interface Sheet {
@@ -26,19 +29,19 @@ export function sheetsOf(r: UnitReport): Record<SheetName, Sheet> {
   return {
     members: {
       name: '成员明细 Members',
-      header: ['所属单位 Unit', '姓名 Name', '用户名 Username', '职级 Rank', '要求学时 Required hours', '已获学时 Earned', '必修 Required part', '选修 Elective', '完成课程 Lectures completed', '完成率 % Percent', '未达标 Behind'],
+      header: ['所属单位 Unit', '姓名 Name', '用户名 Username', '职级 Rank', '要求学时 Required hours', '已获学时 Earned', '必修 Required part', '选修 Elective', '完成课程 Lectures completed', '完成率 % Percent', '未达标 Behind', `${r.assessment.year} 年度学时 Year hours`, '通过测验 Quizzes passed', '完成培训班 Classes completed', '测评得分 Score', `${r.assessment.year} 实效测评结果 Yearly result`],
       rows: [
-        ...r.members.map((m) => [m.unitName, m.displayName, m.username, rankName(m.rank), m.requiredHours, m.earned, m.requiredEarned, m.electiveEarned, m.completed, m.percent, yesNo(m.behind)]),
-        [`合计 Total (${t.members} 人)`, '', '', '', t.requiredHours, t.earned, t.requiredEarned, t.electiveEarned, t.completed, t.metPercent, `${t.behind} 人`],
+        ...r.members.map((m) => [m.unitName, m.displayName, m.username, rankName(m.rank), m.requiredHours, m.earned, m.requiredEarned, m.electiveEarned, m.completed, m.percent, yesNo(m.behind), m.result.hours.earned, m.result.quizzes.passed, m.result.classes.completed, m.result.score, gradeName(m.result.grade)]),
+        [`合计 Total (${t.members} 人)`, '', '', '', t.requiredHours, t.earned, t.requiredEarned, t.electiveEarned, t.completed, t.metPercent, `${t.behind} 人`, '', '', '', '', countsText(r.assessment.grades)],
       ],
       totals: true,
     },
     subunits: {
       name: '下属单位汇总 Sub-units',
-      header: ['单位 Unit', '人数 Members', '达标 Met', '未达标 Behind', '达标率 % Meeting', '已获学时 Hours', '要求学时 Required', '人均学时 Average'],
+      header: ['单位 Unit', '人数 Members', '达标 Met', '未达标 Behind', '达标率 % Meeting', '已获学时 Hours', '要求学时 Required', '人均学时 Average', '优秀 Excellent', '合格 Pass', '不合格 Fail'],
       rows: [
-        ...r.subUnits.map((s) => [s.name, s.members, s.met, s.behind, s.metPercent, s.earned, s.requiredHours, s.averageHours]),
-        ['合计 Total', t.members, t.met, t.behind, t.metPercent, t.earned, t.requiredHours, t.members ? Math.round((t.earned / t.members) * 10) / 10 : 0],
+        ...r.subUnits.map((s) => [s.name, s.members, s.met, s.behind, s.metPercent, s.earned, s.requiredHours, s.averageHours, s.grades.excellent, s.grades.pass, s.grades.fail]),
+        ['合计 Total', t.members, t.met, t.behind, t.metPercent, t.earned, t.requiredHours, t.members ? Math.round((t.earned / t.members) * 10) / 10 : 0, r.assessment.grades.excellent, r.assessment.grades.pass, r.assessment.grades.fail],
       ],
       totals: true,
     },

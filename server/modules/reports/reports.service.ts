@@ -13,8 +13,10 @@ import { AppError, errors } from '../../errors';
 import { subtreeIds } from '../org/org-tree';
 import type { UserDoc } from '../users/user.model';
 import type { NoticeService } from '../notices/notices.service';
-import { buildReport, rangeYears, resolveRange, round1, type DayRange, type ReportTables } from './report-rules';
+import { buildReport, rangeRequirement, rangeYears, resolveRange, round1, type DayRange, type ReportTables } from './report-rules';
 import type { ReportsRepository } from './reports-repository';
+import { resultYear, withResults, yearHours, type ResultTables } from './report-results';
+import type { AssessmentService } from '../assessment/assessment.service';
 
 export interface ReportsDeps {
   repo: ReportsRepository;
@@ -25,6 +27,8 @@ export interface ReportsDeps {
     lecture(id: string): Promise<{ title: string } | null>;
   };
   notices: Pick<NoticeService, 'send'>;
+  /** The yearly result per cadre (server/modules/assessment): the rule and the roll-ups. */
+  assessment: Pick<AssessmentService, 'resultsOf'>;
   now?: () => number;
 }
 
@@ -34,7 +38,7 @@ export interface RangeQuery {
   year?: number;
 }
 
-export interface UnitReport extends ReportTables {
+export interface UnitReport extends Omit<ReportTables, 'members' | 'subUnits'>, ResultTables {
   unit: { id: string; name: string };
   range: DayRange & { timeZone: string };
   generatedAt: string;
@@ -80,7 +84,13 @@ export class ReportsService {
       titles,
       yearlyHours: (rank) => (rank === 'county' ? county.yearlyHours : township.yearlyHours),
     });
-    return { unit: { id: unit.id, name: unit.name }, range: { ...range, timeZone: this.deps.calendar.timeZone }, generatedAt: new Date(this.now()).toISOString(), ...tables };
+    // The yearly result of the range's last year, on that whole year's hours (report-results.ts).
+    const year = resultYear(range);
+    const hours = yearHours(study, facts, year);
+    const yearly = (rank: 'township' | 'county') => rangeRequirement(rank === 'county' ? county.yearlyHours : township.yearlyHours, { from: `${year}-01-01`, to: `${year}-12-31` });
+    const graded = await this.deps.assessment.resultsOf(year, cadres.map((c) => ({ userId: c.userId, earned: hours.get(c.userId) ?? 0, required: yearly(c.rank) })));
+    const results = withResults(tables, graded.results, year, graded.custom);
+    return { unit: { id: unit.id, name: unit.name }, range: { ...range, timeZone: this.deps.calendar.timeZone }, generatedAt: new Date(this.now()).toISOString(), ...tables, ...results };
   }
 
   /** Titles of lectures studied but completed by nobody in the report (the completed ones carry their title). */

@@ -8,11 +8,29 @@ import { errorResponses } from '../../schemas';
 import { attachment, csvOf, workbookOf } from './report-export';
 import { ReportsRepository } from './reports-repository';
 import { ReportsService } from './reports.service';
+import { assessmentOf } from '../assessment/assessment.service';
 import { RangeQuery, RemindResult, SheetQuery, UnitParams, UnitReport } from './schemas';
+
+const WARM_AFTER_MS = 15_000;
 
 export const reportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, calendar, study, notices } = app;
-  const service = new ReportsService({ repo: new ReportsRepository(store.models, calendar, study.ledger.summaries.changes), calendar, study, notices });
+  const repo = new ReportsRepository(store.models, calendar, study.ledger.summaries.changes);
+  const service = new ReportsService({ repo, calendar, study, notices, assessment: assessmentOf(store.models, calendar, app.log) });
+  // The county year's figures are read into memory behind the start (reports-repository.ts warm),
+  // once the start's own work is done: the year-end admin's first report does not wait for them.
+  let warming: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    warming = setTimeout(() => {
+      const started = Date.now();
+      repo.warm(calendar.year(Date.now())).then(
+        (n) => app.log.info({ ...n, ms: Date.now() - started }, 'reports | year read into memory'),
+        (error: unknown) => app.log.warn({ err: error }, 'reports | warming failed: reports read as they go'),
+      );
+    }, WARM_AFTER_MS);
+    warming.unref();
+  });
+  app.addHook('preClose', async () => clearTimeout(warming));
   // A unit admin reaches their unit subtree only: the service refuses other units.
   const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
 

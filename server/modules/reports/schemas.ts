@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { StringEnum } from '../../schemas';
+import { GradeCounts, YearlyResult } from '../assessment/schemas';
 
 export const UnitParams = Type.Object({ unitId: Type.String({ pattern: '^[0-9a-fA-F]{24}$' }) });
 
@@ -36,6 +37,8 @@ export const MemberRow = Type.Object({
   completed: Type.Integer(),
   percent: Type.Number(),
   behind: Type.Boolean(),
+  /** The yearly result (实效测评结果) of the range's last county year. */
+  result: YearlyResult,
 });
 
 export const Totals = Type.Object({
@@ -60,6 +63,8 @@ export const SubUnitRow = Type.Object({
   requiredHours: Type.Number(),
   averageHours: Type.Number(),
   metPercent: Type.Number(),
+  /** Cadres per grade of the yearly result. */
+  grades: GradeCounts,
 });
 
 export const LectureRow = Type.Object({
@@ -78,6 +83,8 @@ export const UnitReport = Type.Object({
   totals: Totals,
   subUnits: Type.Array(SubUnitRow),
   lectures: Type.Array(LectureRow),
+  /** The yearly result's county year, whether it has its own rule, and the cadres per grade. */
+  assessment: Type.Object({ year: Type.Integer(), custom: Type.Boolean(), grades: GradeCounts }),
 });
 
 export const RemindResult = Type.Object({

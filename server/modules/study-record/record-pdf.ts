@@ -10,6 +10,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { Channel } from './record-rules';
 import type { StudyRecord } from './study-record.service';
+import { GRADE_ZH } from '../assessment/assessment-rules';
 
 export const channelNames: Record<Channel, string> = { selfStudy: '自主选学', live: '直播论坛', airClassroom: '空中课堂', training: '培训班' };
 export const rankNames = { township: '乡科级及以下', county: '县处级及以上' } as const;
@@ -109,6 +110,21 @@ export class RecordPdf {
       ],
       [[hours(f.requiredHours), hours(f.earned.total), hours(f.earned.required), hours(f.earned.elective), String(f.lectures.length), resultNames[f.result]]],
     );
+    if (r.assessment) {
+      // 年度实效测评: each part with what was done and its points of the weight, then the grade.
+      const { rule, result: a } = r.assessment;
+      this.heading(`${r.year} 年度实效测评`);
+      this.table(
+        [
+          { header: '学时', width: 0.26 },
+          { header: '测验(通过/参加)', width: 0.22 },
+          { header: '培训班结业', width: 0.18 },
+          { header: '得分', width: 0.14 },
+          { header: '等级', width: 0.2 },
+        ],
+        [[`${hours(a.hours.earned)}/${hours(a.hours.required)} · ${a.hours.points}/${rule.hoursWeight}分`, `${a.quizzes.passed}/${a.quizzes.taken} · ${a.quizzes.points}/${rule.quizWeight}分`, `${a.classes.completed} · ${a.classes.points}/${rule.classWeight}分`, String(a.score), GRADE_ZH[a.grade]]],
+      );
+    }
     this.heading('按学习渠道');
     this.table(
       [

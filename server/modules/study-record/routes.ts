@@ -12,6 +12,7 @@ import { errorResponses } from '../../schemas';
 import { recordKey } from './record-rules';
 import { RECORD_EXPORT_JOB, RecordExports } from './record-export';
 import { StudyRecordRepository } from './study-record-repository';
+import { assessmentOf } from '../assessment/assessment.service';
 import { qrDataUrl, StudyRecordService } from './study-record.service';
 import * as S from './schemas';
 
@@ -35,6 +36,7 @@ export const studyRecordRoutes: FastifyPluginAsyncTypebox<{ secret: string }> = 
     calendar,
     creditPolicy: (rank) => study.creditPolicy(rank),
     key: recordKey(opts.secret),
+    assessment: assessmentOf(store.models, calendar, app.log),
   });
   const exports = new RecordExports(store.models, service, jobs, config.dataDir, { path: config.studyRecord.fontPath, face: config.studyRecord.fontFace }, app.log);
   jobs.register(RECORD_EXPORT_JOB, exports.handler());

@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { StringEnum } from '../../schemas';
 import { exportStates } from './study-record.model';
 import { CHANNELS, CODE_PATTERN } from './record-rules';
+import { Rule, YearlyResult } from '../assessment/schemas';
 
 const Id = Type.String({ pattern: '^[0-9a-fA-F]{24}$' });
 const Year = Type.Integer({ minimum: 2000, maximum: 2100, description: 'a county year' });
@@ -44,6 +45,8 @@ export const StudyRecord = Type.Object({
   issuedOn: Type.String(),
   generatedAt: Type.String(),
   verification: Type.Object({ digest: Type.String(), code: Type.String(), url: Type.String(), qr: Type.String({ description: 'the QR code of the URL, a PNG data URL' }) }),
+  /** The yearly result (实效测评结果) under the year's rule, with its parts. */
+  assessment: Type.Optional(Type.Object({ rule: Rule, custom: Type.Boolean(), result: YearlyResult })),
 });
 
 export const Verification = Type.Object({

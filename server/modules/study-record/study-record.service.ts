@@ -12,6 +12,8 @@ import { pathTo, subtreeIds, type FlatNode } from '../org/org-tree';
 import type { UserDoc } from '../users/user.model';
 import { buildFigures, figuresDigest, openCode, signCode, type RecordFigures } from './record-rules';
 import type { RecordUser, StudyRecordRepository } from './study-record-repository';
+import type { AssessmentService } from '../assessment/assessment.service';
+import type { AssessmentRule, YearlyResult } from '../assessment/assessment-rules';
 
 export interface StudyRecordDeps {
   repo: StudyRecordRepository;
@@ -20,6 +22,8 @@ export interface StudyRecordDeps {
   creditPolicy(rank: string): Promise<{ yearlyHours: number }>;
   /** Signs and checks verification codes (recordKey()). */
   key: Buffer;
+  /** The yearly result (实效测评结果, server/modules/assessment): shown beside the figures, not in the digest. */
+  assessment?: Pick<AssessmentService, 'resultsOf'>;
   now?: () => number;
 }
 
@@ -42,6 +46,8 @@ export interface StudyRecord {
   issuedOn: string;
   generatedAt: string;
   verification: { digest: string; code: string; url: string };
+  /** The year's result under the organisation department's rule, with its parts. */
+  assessment?: { rule: AssessmentRule; custom: boolean; result: YearlyResult };
 }
 
 export const recordErrors = {
@@ -86,6 +92,7 @@ export class StudyRecordService {
     const figures = buildFigures(year, yearlyHours, await this.deps.repo.entries(user.userId, year));
     const digest = figuresDigest(user.userId, year, figures);
     const code = signCode(this.deps.key, user.userId, year, digest);
+    const graded = this.deps.assessment ? await this.deps.assessment.resultsOf(year, [{ userId: user.userId, earned: figures.earned.total, required: figures.requiredHours }]) : null;
     const now = this.now();
     return {
       year,
@@ -102,6 +109,7 @@ export class StudyRecordService {
       issuedOn: this.deps.calendar.day(now),
       generatedAt: new Date(now).toISOString(),
       verification: { digest, code, url: verifyUrl(origin, code) },
+      ...(graded ? { assessment: { rule: graded.rule, custom: graded.custom, result: graded.results.get(user.userId)! } } : {}),
     };
   }
 

@@ -45,6 +45,8 @@ export interface CompletionDeps {
   visible: (c: TrainingClassDoc, s: Scope) => boolean;
   certificates: CertificateService;
   assessments?: ClassAssessmentHook;
+  /** Told of each cadre completed (again on a repeat: idempotent), for the yearly result (server/modules/assessment). */
+  onCompleted?: (userId: string, classId: string, year: number, at: number) => Promise<void>;
   now?: () => number;
 }
 
@@ -225,6 +227,7 @@ export class CompletionService {
           await this.enrolments.set(e._id, { state: 'completed', completedAt: new Date(now), hours: c.creditHours, override: overridden });
           done.push(e);
         }
+        await this.deps.onCompleted?.(userId, classId, year, now);
       });
       // Serials in roster order, one class at a time (certificate-service.ts).
       const issued = await this.deps.certificates.issue(c, passing.map((e) => ({ enrolmentId: e._id, userId: String(e.userId), hours: c.creditHours })), now);

@@ -22,6 +22,7 @@ import { certificateKey } from './certificate-code';
 import { classAssessments } from './completion-assessments';
 import { completionRoutes } from './completion-routes';
 import { CompletionService } from './completion.service';
+import { assessmentOf } from '../assessment/assessment.service';
 import { nominationRoutes } from './nomination-routes';
 import { NominationService } from './nomination.service';
 import { SignInSheetService } from './sign-in-sheet.service';
@@ -42,7 +43,7 @@ export const trainingRoutes: FastifyPluginAsyncTypebox<{ secret?: string }> = as
   const send = (notes: Parameters<EnrolmentService['promote']>[2]) => enrol!.send(notes ?? []);
   const unitName = async (id: string | null) => (id ? ((await org.flat()).find((u) => u.id === id)?.name ?? '') : '');
   const certificates = new CertificateService(store.models, calendar, certificateKey(opts.secret ?? app.playbackSecret), unitName);
-  const completion = new CompletionService({ models: store.models, calendar, ledger: study.ledger, progressOf: (u, l) => study.progressOf(u, l), send, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s), certificates, assessments: classAssessments(store.models, opts.secret ?? app.playbackSecret) });
+  const completion = new CompletionService({ models: store.models, calendar, ledger: study.ledger, progressOf: (u, l) => study.progressOf(u, l), send, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s), certificates, assessments: classAssessments(store.models, opts.secret ?? app.playbackSecret), onCompleted: assessmentOf(store.models, calendar, app.log).noteClass });
   const nominations = new NominationService({ models: store.models, calendar, send, scope, isManager: (c, s) => classes.isManager(c, s), visible: (c, s) => classes.visible(c, s) });
   await app.register(completionRoutes, { completion, certificates, sheets: new SignInSheetService(store.models, calendar, completion, certificates) });
   await app.register(nominationRoutes, { nominations, thisYear });

@@ -16,6 +16,7 @@ import { StudyEngine } from '../../modules/study/study-engine';
 import { quizCore } from '../../modules/quiz/quiz-core';
 import { NoticeService } from '../../modules/notices/notices.service';
 import { ReminderService } from '../../modules/study/reminders';
+import { CountyService } from '../../modules/county/county.service';
 
 export default fp(
   async (app, opts: { cookieSecret: string }) => {
@@ -43,6 +44,10 @@ export default fp(
     jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
 
     const study = new StudyEngine(store.models, config.study, app.log);
+    // County tallies (server/modules/county): hear every new ledger entry, also those the log replays at start.
+    const county = new CountyService({ models: store.models, calendar: app.calendar, policies: study, notices: () => (app.hasDecorator('notices') ? app.notices : undefined), log: app.log });
+    study.ledger.summaries.changes.on('entryAdded', (entry) => county.onEntry(entry));
+    void county.ready().catch((err: unknown) => app.log.warn({ err }, 'county | tallies not loaded'));
     // A lecture whose credit needs a passed test holds it, also for completions the log replays.
     study.ledger.creditGate = quizCore(store.models, app.calendar, app.log).holds.gate;
     await study.start();
@@ -64,6 +69,7 @@ export default fp(
     app.decorate('notices', notices);
     app.decorate('reminders', reminders);
     app.decorate('study', study);
+    app.decorate('county', county);
     app.decorate('catalog', catalog);
     app.decorate('jobs', jobs);
     app.decorate('notifyProcessing', notify);

@@ -26,6 +26,8 @@ import * as quiz from './areas/quiz.ts';
 import * as trainingCompletion from './areas/training-completion.ts';
 import * as evaluation from './areas/evaluation.ts';
 import * as lectureStats from './areas/lecture-stats.ts';
+import * as county from './areas/county.ts';
+import * as assessment from './areas/assessment.ts';
 
 const base = {
   'app.name': 'Tongyu County Cadre Training · Distance Learning Portal',
@@ -359,4 +361,4 @@ const base = {
   'error.UNKNOWN': 'Something went wrong. Please try again later.',
 };
 
-export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en, ...training.en, ...trainingSessions.en, ...trainingImport.en, ...firstRung.en, ...quiz.en, ...trainingCompletion.en, ...evaluation.en, ...lectureStats.en };
+export const en: Messages = { ...base, ...live.en, ...liveFallback.en, ...stations.en, ...studio.en, ...adminUsers.en, ...adminConsole.en, ...plans.en, ...playerWeak.en, ...reports.en, ...layout.en, ...stationsScale.en, ...finding.en, ...kioskOffline.en, ...studyRecord.en, ...xapi.en, ...training.en, ...trainingSessions.en, ...trainingImport.en, ...firstRung.en, ...quiz.en, ...trainingCompletion.en, ...evaluation.en, ...lectureStats.en, ...county.en, ...assessment.en };

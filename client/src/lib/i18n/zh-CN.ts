@@ -26,6 +26,8 @@ import * as quiz from './areas/quiz.ts';
 import * as trainingCompletion from './areas/training-completion.ts';
 import * as evaluation from './areas/evaluation.ts';
 import * as lectureStats from './areas/lecture-stats.ts';
+import * as county from './areas/county.ts';
+import * as assessment from './areas/assessment.ts';
 
 const base = {
   'app.name': '通榆县干部教育培训 · 远程学习平台',
@@ -362,7 +364,7 @@ const base = {
  * Areas keep their messages in areas/ (one file each, both languages). Those split out of `base`
  * (live, stations, studio) come right after it, so later areas still win on a shared key.
  */
-export const zhCN = { ...base, ...live.zh, ...liveFallback.zh, ...stations.zh, ...studio.zh, ...adminUsers.zh, ...adminConsole.zh, ...plans.zh, ...playerWeak.zh, ...reports.zh, ...layout.zh, ...stationsScale.zh, ...finding.zh, ...kioskOffline.zh, ...studyRecord.zh, ...xapi.zh, ...training.zh, ...trainingSessions.zh, ...trainingImport.zh, ...firstRung.zh, ...quiz.zh, ...trainingCompletion.zh, ...evaluation.zh, ...lectureStats.zh } as const;
+export const zhCN = { ...base, ...live.zh, ...liveFallback.zh, ...stations.zh, ...studio.zh, ...adminUsers.zh, ...adminConsole.zh, ...plans.zh, ...playerWeak.zh, ...reports.zh, ...layout.zh, ...stationsScale.zh, ...finding.zh, ...kioskOffline.zh, ...studyRecord.zh, ...xapi.zh, ...training.zh, ...trainingSessions.zh, ...trainingImport.zh, ...firstRung.zh, ...quiz.zh, ...trainingCompletion.zh, ...evaluation.zh, ...lectureStats.zh, ...county.zh, ...assessment.zh } as const;
 
 export type MessageKey = keyof typeof zhCN;
 export type Messages = { readonly [K in MessageKey]: string };

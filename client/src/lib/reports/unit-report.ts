@@ -62,7 +62,7 @@ export function nextSort(current: { key: MemberSortKey; dir: SortDir }, key: Mem
 }
 
 /** The sub-unit chart: met and behind cadres per sub-unit (stacked), labels cut to fit. */
-export function subUnitSeries(rows: readonly ReportSubUnit[], maxLabel = 10): { labels: string[]; met: number[]; behind: number[] } {
+export function subUnitSeries(rows: readonly Pick<ReportSubUnit, 'name' | 'met' | 'behind'>[], maxLabel = 10): { labels: string[]; met: number[]; behind: number[] } {
   return {
     labels: rows.map((r) => (r.name.length > maxLabel ? `${r.name.slice(0, maxLabel - 1)}…` : r.name)),
     met: rows.map((r) => r.met),

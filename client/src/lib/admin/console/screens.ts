@@ -6,7 +6,7 @@
  */
 import type { Role } from '../../api/types.ts';
 
-export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'records' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org' | 'training' | 'trainingHours' | 'trainingReport' | 'trainingNominations';
+export type AdminScreenId = 'users' | 'import' | 'plans' | 'unitReport' | 'records' | 'review' | 'reminders' | 'policies' | 'xapi' | 'stations' | 'studio' | 'org' | 'training' | 'trainingHours' | 'trainingReport' | 'trainingNominations' | 'county' | 'countyCompliance' | 'countyReport';
 
 export interface AdminScreen {
   id: AdminScreenId;
@@ -29,7 +29,7 @@ export const ADMIN_SCREENS: readonly AdminScreen[] = [
   { id: 'records', path: '/admin/unit/records', roles: BOTH, api: ['/api/study-record/units', '/api/study-record/exports'] },
   { id: 'review', path: '/admin/review', roles: BOTH, api: ['/api/study/flags', '/api/auth/locks'] },
   { id: 'reminders', path: '/admin/reminders', roles: BOTH, api: ['/api/study/reminders'] },
-  { id: 'policies', path: '/admin/policies', roles: ORG, api: ['/api/study/policies'] },
+  { id: 'policies', path: '/admin/policies', roles: ORG, api: ['/api/study/policies', '/api/assessment/rule'] },
   { id: 'xapi', path: '/admin/xapi', roles: ORG, api: ['/api/study/xapi'] },
   { id: 'stations', path: '/admin/stations', roles: BOTH, api: ['/api/stations', '/api/timetable', '/api/checkin'] },
   { id: 'studio', path: '/studio', roles: BOTH, api: ['/api/lectures', '/api/uploads', '/api/live'] },
@@ -38,6 +38,10 @@ export const ADMIN_SCREENS: readonly AdminScreen[] = [
   { id: 'trainingNominations', path: '/admin/training/nominations', roles: BOTH, api: ['/api/training/nominations'] },
   { id: 'trainingHours', path: '/admin/training/hours', roles: BOTH, api: ['/api/training/external-review', '/api/training/external-imports'] },
   { id: 'trainingReport', path: '/admin/training/report', roles: ORG, api: ['/api/training/report', '/api/training/report.xlsx'] },
+  // The county's picture (issue 19); the server scopes a unit admin to their units.
+  { id: 'county', path: '/admin/county', roles: BOTH, api: ['/api/county/dashboard'] },
+  { id: 'countyCompliance', path: '/admin/county/compliance', roles: BOTH, api: ['/api/county/compliance'] },
+  { id: 'countyReport', path: '/admin/county/annual-report', roles: ORG, api: ['/api/county/annual-report', '/api/county/annual-report.xlsx', '/api/county/rebuild'] },
   // 组织与合作院校: on the console itself (the org admin's panel there).
   { id: 'org', path: '/admin#org', roles: ORG, api: ['/api/org'] },
 ];
