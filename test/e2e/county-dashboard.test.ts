@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../server/modules/study/credit-ledger';
 import type { LectureInfo, Progress } from '../../server/modules/study/records';
 import { changeSignal } from '../../server/store/change-signal';
-import { buildClient, launchBrowser, screenshot, SCREENSHOT_DIR } from '../helpers/browser';
+import { buildClient, launchBrowser, screenshot, SCREENSHOT_DIR, zhContext } from '../helpers/browser';
 import { makeCadres } from '../helpers/cadres';
 import { startServer } from '../helpers/server';
 import { signIn } from '../helpers/ui-login';
@@ -84,8 +84,7 @@ afterAll(async () => {
 });
 
 async function newContext(viewport: { width: number; height: number }, largeText = false): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', deviceScaleFactor: 1, acceptDownloads: true });
-  context.setDefaultTimeout(TIMEOUT);
+  const context = await zhContext(browser, { viewport, timeoutMs: TIMEOUT, acceptDownloads: true });
   if (largeText) await context.addInitScript(() => localStorage.setItem('large-text', '1'));
   return context;
 }

@@ -8,10 +8,10 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../server/seed/demo';
 import { SummaryRepository } from '../../server/modules/study/repositories';
-import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
+import { buildClient, launchBrowser, screenshot, zhContext } from '../helpers/browser';
 import { startServer } from '../helpers/server';
+import { openUnitReport } from '../helpers/ui-login';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -40,8 +40,7 @@ beforeAll(async () => {
     await summaries.addEntry(userId, year, entryId, { total: hours, elective: hours, [`byDay.${day}`]: hours });
     await summaries.addLecture(userId, year, String(lectureId));
   }
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-  context.setDefaultTimeout(20_000);
+  context = await zhContext(browser);
 }, 240_000);
 
 afterAll(async () => {
@@ -53,13 +52,7 @@ afterAll(async () => {
 describe('the unit report in the browser', () => {
   it('shows sub-units, narrows to a range and reminds only those behind in it', async () => {
     const page = await context.newPage();
-    await page.goto(`${server.url}/login`);
-    await page.getByTestId('login-username').fill('unitadmin');
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL((url) => url.pathname === '/');
-    await page.goto(`${server.url}/admin/unit`);
-    await page.getByTestId('unit-members').waitFor();
+    await openUnitReport(page, server.url);
     await expect(page.getByTestId('unit-name').innerText()).resolves.toContain(`${year}-01-01`);
 
     // The whole year: the February cadre meets it, with their own unit in the first column.

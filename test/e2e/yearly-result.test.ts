@@ -10,10 +10,10 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, apiLogin } from '../helpers/api';
-import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
+import { buildClient, launchBrowser, screenshot, zhContext } from '../helpers/browser';
 import { keyPositions, quizXlsx, sampleRows } from '../helpers/quiz';
 import { startServer } from '../helpers/server';
-import { signIn } from '../helpers/ui-login';
+import { openUnitReport, signIn } from '../helpers/ui-login';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -49,8 +49,7 @@ beforeAll(async () => {
   await apiCall(url, 'POST', `/api/training/classes/${k.id}/assignments`, admin, { userIds: [cadreId] });
   expect((await apiCall(url, 'POST', `/api/training/classes/${k.id}/completion`, admin, {})).completed).toBe(1);
 
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
-  context.setDefaultTimeout(20_000);
+  context = await zhContext(browser);
 }, 240_000);
 
 afterAll(async () => {
@@ -81,11 +80,9 @@ describe('the yearly result in the browser', () => {
     await page.close();
 
     // The unit admin's report: the cadre is 优秀 at 100; the counts per grade add up to the members.
-    const admin = await context.browser()!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', deviceScaleFactor: 1 });
+    const admin = await zhContext(browser, { viewport: { width: 1440, height: 1000 }, timeoutMs: 30_000 });
     const report = await admin.newPage();
-    await signIn(report, server.url, 'unitadmin');
-    await report.goto(`${server.url}/admin/unit`);
-    await report.getByTestId('unit-members').waitFor();
+    await openUnitReport(report, server.url);
     const grade = report.locator(`[data-testid="unit-member"][data-user-id="${cadreId}"] [data-testid="member-grade"]`);
     await expect(grade.getAttribute('data-grade')).resolves.toBe('excellent');
     await expect(grade.getAttribute('data-score')).resolves.toBe('100');

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
 export interface LaunchOptions {
@@ -37,6 +37,22 @@ export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
     headless: !options.headed,
     args: [...BASE_ARGS, ...(options.fakeMedia ? FAKE_MEDIA_ARGS : []), ...(options.args ?? [])],
   });
+}
+
+export interface ContextOptions {
+  /** Default a 1280×900 desktop. */
+  viewport?: { width: number; height: number };
+  /** How long a wait or click may take before the test fails; default 20 s. */
+  timeoutMs?: number;
+  acceptDownloads?: boolean;
+}
+
+/** A zh-CN browser context at device scale 1, as the portal's users see it. */
+export async function zhContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
+  const { viewport = { width: 1280, height: 900 }, timeoutMs = 20_000, acceptDownloads } = options;
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', deviceScaleFactor: 1, ...(acceptDownloads ? { acceptDownloads } : {}) });
+  context.setDefaultTimeout(timeoutMs);
+  return context;
 }
 
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screenshots', import.meta.url));

@@ -12,3 +12,10 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.getByTestId('login-submit').click();
   await page.waitForURL((url) => url.pathname === '/');
 }
+
+/** Signs in (the demo unit admin unless told) and opens the unit report, its member table shown. */
+export async function openUnitReport(page: Page, baseUrl: string, username = 'unitadmin'): Promise<void> {
+  await signIn(page, baseUrl, username);
+  await page.goto(`${baseUrl}/admin/unit`);
+  await page.getByTestId('unit-members').waitFor();
+}
