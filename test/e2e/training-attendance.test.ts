@@ -48,7 +48,8 @@ beforeAll(async () => {
   const today = calendar.day(Date.now());
   const admin = await apiLogin('orgadmin');
   const unit = await server.app.store.models.OrgUnit.findOne({ name: '苏公坨村党支部' }).lean();
-  classId = (await post(admin, '/api/training/classes', { name: '乡村振兴专题培训班', cohort: 3, category: '专题培训', channel: 'caravan', organiser: '县委组织部', startDay: today, endDay: calendar.addDays(today, 2), venue: '县委党校', capacity: 40, unitIds: [String(unit!._id)], creditHours: 16 })).id;
+  // Begun yesterday: a session that began 10 minutes ago is yesterday's in the county's first minutes of a day.
+  classId = (await post(admin, '/api/training/classes', { name: '乡村振兴专题培训班', cohort: 3, category: '专题培训', channel: 'caravan', organiser: '县委组织部', startDay: calendar.addDays(today, -1), endDay: calendar.addDays(today, 2), venue: '县委党校', capacity: 40, unitIds: [String(unit!._id)], creditHours: 16 })).id;
   const demo = await server.app.store.models.User.findOne({ username: 'cadre' }).lean();
   cadres.push({ id: String(demo!._id), username: 'cadre' });
   for (const [username, displayName] of [['liming', '李明'], ['wangfang', '王芳']] as const) {

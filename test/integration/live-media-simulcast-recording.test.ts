@@ -59,7 +59,8 @@ describe('LiveRecorder on a simulcast camera', () => {
     const recorder = await recording;
     started.push(recorder);
     await recorder.waitForFirstSegment(15_000);
-    await waitUntil(() => recorder.segments.length >= 3, 15_000, 'three segments');
+    // The point is the size, not the pace: a busy machine's ffmpeg may fall behind real time.
+    await waitUntil(() => recorder.segments.length >= 3, 25_000, 'three segments');
     const result = await recorder.stop();
     // Every segment, the later ones included, is at the top layer's size.
     const later = join(outDir, recorder.segments[2]!.name);
@@ -67,7 +68,7 @@ describe('LiveRecorder on a simulcast camera', () => {
     expect(await frameSize(result.playlistPath)).toBe(`${camera.top.width}x${camera.top.height}`);
     expect(processesMatching(outDir)).toEqual([]);
     expect(reservedUdpPorts()).toEqual([]);
-  }, 45_000);
+  }, 60_000);
 
   it('says when the top layer arrives only after the recording began on the low one', async () => {
     const camera = await simulcastCamera(room, 'late-presenter');

@@ -28,7 +28,9 @@ beforeAll(async () => {
   w = await world();
   cadres = await w.makeCadres('att', 300, '苏公坨村党支部');
   outsider = (await w.makeCadres('out', 1, '苏公坨村党支部'))[0]!;
-  classId = await w.createClass();
+  // Begun yesterday: the session running now began 10 minutes ago, which in the county's first
+  // minutes of a day is yesterday (the class's days must hold it).
+  classId = await w.createClass({ startDay: w.day(-1) });
   await w.assign(classId, cadres.map((c) => c.id));
   const s = await w.call('POST', `/api/training-sessions/classes/${classId}`, w.orgAdmin, nowSession('in-person'));
   expect(s.status, JSON.stringify(s.body)).toBe(201);
