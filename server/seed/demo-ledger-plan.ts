@@ -20,25 +20,14 @@ import type { CountyCalendar } from '../calendar';
 import { demoClasses, demoTrips } from './demo-training';
 
 import { channelOf, channels, type Channel } from '../modules/county/tally';
+import type { LedgerEntry } from '../modules/study/credit-ledger';
 
 export { channels, type Channel };
 
-/** A ledger entry as stored (the `CreditLedger` collection). */
-export interface LedgerDoc {
-  _id: string;
-  userId: Types.ObjectId;
-  lectureId: Types.ObjectId;
-  year: number;
-  hours: number;
-  required: boolean;
-  category?: string;
-  topic?: string;
+/** A ledger entry as the seed writes it (credit-ledger.ts's, with its title and source always set). */
+export interface LedgerDoc extends LedgerEntry {
   title: string;
-  at: Date;
-  coveredSec?: number;
-  wallSec?: number;
   source: 'individual' | 'live' | 'station' | 'training' | 'external';
-  trainingChannel?: string;
 }
 
 export interface PlanCadre {
