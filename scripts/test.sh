@@ -33,6 +33,13 @@ node -e '
   const r = { ...parts[0], testResults: parts.flatMap((p) => p.testResults), success: parts.length === 2 && parts.every((p) => p.success) };
   for (const k of Object.keys(parts[0] ?? {})) if (typeof parts[0][k] === "number" && k !== "startTime") r[k] = sum(k);
   fs.writeFileSync("test-results/vitest.json", JSON.stringify(r));
+  // The failures last, where a reader of the tail of the output sees them (the e2e output is
+  // printed before the unit + integration log).
+  for (const file of r.testResults) {
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    if (file.status === "failed" && failed.length === 0) console.log(`FAILED ${file.name}\n  ${String(file.message ?? "").slice(0, 1500)}`);
+    for (const a of failed) console.log(`FAILED ${file.name} > ${a.fullName}\n  ${(a.failureMessages ?? []).join("\n").slice(0, 1500)}`);
+  }
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
 if [ "$rest_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then exit 1; fi
