@@ -62,3 +62,29 @@ export function measureBandwidth(
     : average;
   return { peak: Math.max(peak, average), average };
 }
+
+/** Below this a TS segment holds no media: PAT and PMT are 376 bytes, one frame is far more. */
+export const EMPTY_TS_SEGMENT_BYTES = 1024;
+
+/**
+ * The playlist text without its last segment (its #EXTINF and URI lines, and any tag between
+ * them); the text unchanged when it lists none. A recorder stopped by SIGINT can close one last
+ * segment with no media in it, which a player would fetch and fail to decode.
+ */
+export function withoutLastSegment(text: string): string {
+  const lines = text.split('\n');
+  let uri = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line !== '' && !line.startsWith('#')) {
+      uri = i;
+      break;
+    }
+  }
+  if (uri < 0) return text;
+  let info = uri - 1;
+  while (info >= 0 && !lines[info]!.trim().startsWith('#EXTINF:')) info--;
+  if (info < 0) return text;
+  lines.splice(info, uri - info + 1);
+  return lines.join('\n');
+}

@@ -33,12 +33,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Router } from 'mediasoup/lib/types';
 import { spawnTied } from '../child';
-import { parseMediaPlaylist } from '../hls/playlist';
+import { EMPTY_TS_SEGMENT_BYTES, parseMediaPlaylist, withoutLastSegment } from '../hls/playlist';
 import { LiveRecorderError } from './errors';
 import {
   DEFAULT_RECORDER_SEGMENT_SEC,
@@ -318,7 +318,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     this.#releaseMedia();
     let result: LiveRecorderResult = { playlistPath: this.playlistPath, durationSec: 0, segments: 0 };
     try {
-      const text = await readFile(this.playlistPath, 'utf8');
+      const text = await this.#withoutEmptyTail(await readFile(this.playlistPath, 'utf8'));
       const playlist = parseMediaPlaylist(text);
       if (!playlist.ended) {
         // ffmpeg was killed before its trailer: the listed segments are complete, close the list.
@@ -337,6 +337,28 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     await this.#removeSdpDir();
     this.emit('exit', exit);
     return result;
+  }
+
+  /**
+   * ffmpeg's trailer on SIGINT may close a last segment with no media in it (PAT and PMT alone,
+   * seen on a busy machine): it is taken off the playlist (rewritten whole through a rename) and
+   * deleted, so no player fetches a segment it cannot decode.
+   */
+  async #withoutEmptyTail(text: string): Promise<string> {
+    const segments = parseMediaPlaylist(text).segments;
+    const last = segments.at(-1);
+    if (!last || segments.length < 2) return text;
+    const file = join(this.outDir, last.uri);
+    const bytes = await stat(file).then((s) => s.size, () => null);
+    if (bytes === null || bytes >= EMPTY_TS_SEGMENT_BYTES) return text;
+    const trimmed = withoutLastSegment(text);
+    const tmp = `${this.playlistPath}.${process.pid}.tmp`;
+    await writeFile(tmp, trimmed);
+    await rename(tmp, this.playlistPath);
+    await rm(file, { force: true });
+    // A poll may have noted it already, between ffmpeg's last write and its exit.
+    if (this.#segments.length >= segments.length) this.#segments.length = segments.length - 1;
+    return trimmed;
   }
 
   async #poll(): Promise<void> {

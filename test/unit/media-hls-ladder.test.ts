@@ -9,7 +9,7 @@ import {
   planLadder,
 } from '../../media/hls/ladder';
 import type { AudioRung, LadderPlan, VideoRung } from '../../media/hls/ladder';
-import { measureBandwidth, parseMediaPlaylist } from '../../media/hls/playlist';
+import { measureBandwidth, parseMediaPlaylist, withoutLastSegment } from '../../media/hls/playlist';
 import type { ProbeResult } from '../../media/probe';
 
 function source(width: number, height: number, opts: { fps?: number | null; audio?: boolean } = {}): ProbeResult {
@@ -359,5 +359,26 @@ describe('media playlists and measured bandwidth', () => {
 
   it('returns null when there is nothing to measure', () => {
     expect(measureBandwidth([], 4)).toBeNull();
+  });
+});
+
+describe('withoutLastSegment', () => {
+  const live = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXTINF:2.000000,', 'seg_00000.ts', '#EXTINF:2.000000,', 'seg_00001.ts', '#EXTINF:0.120000,', 'seg_00002.ts', '#EXT-X-ENDLIST', ''].join('\n');
+
+  it('takes the last segment off and keeps every other line', () => {
+    const trimmed = withoutLastSegment(live);
+    const parsed = parseMediaPlaylist(trimmed);
+    expect(parsed.segments.map((s) => s.uri)).toEqual(['seg_00000.ts', 'seg_00001.ts']);
+    expect(parsed.ended).toBe(true);
+    expect(parsed.targetDurationSec).toBe(2);
+    expect(trimmed).toBe(live.replace('#EXTINF:0.120000,\nseg_00002.ts\n', ''));
+  });
+
+  it('also takes a tag between the duration and the URI, and leaves a playlist without segments alone', () => {
+    const tagged = live.replace('#EXTINF:0.120000,\n', '#EXTINF:0.120000,\n#EXT-X-PROGRAM-DATE-TIME:2026-12-03T17:30:00Z\n');
+    expect(parseMediaPlaylist(withoutLastSegment(tagged)).segments).toHaveLength(2);
+    expect(withoutLastSegment(tagged)).not.toContain('PROGRAM-DATE-TIME');
+    const empty = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
+    expect(withoutLastSegment(empty)).toBe(empty);
   });
 });
