@@ -1,7 +1,11 @@
 // First rung first (issue 20): how soon a recorded lecture is watchable, and how long the whole
 // ladder takes, against the single-pass ladder of the same run.
 //
-//   node --import tsx bench/first-rung.ts [--minutes 3] [--height 1080] [--rounds 1] [--preset veryfast] [--higher together|each]
+//   node --import tsx bench/first-rung.ts [--minutes 3] [--height 1080] [--rounds 1] [--preset veryfast] [--higher together|each] [--source-kbps N]
+//
+// --source-kbps: the generated source at that video bit rate (x264 veryfast, 2-pass-free ABR)
+// instead of superfast's own choice (~9.7 Mbit/s at 1080p for testsrc2, a hard case: decoding
+// cost grows with the bit rate). A lecture camera or recording box writes 1080p at 4–8 Mbit/s.
 //
 // Uses (or generates) the same cached test lecture as bench/transcode.ts (testsrc2 + sine,
 // H.264 High yuv420p 25 fps + AAC, $TMPDIR/cadre-bench). Times, alternating the order per round:
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'veryfast' },
     higher: { type: 'string', default: 'together' },
     'skip-baseline': { type: 'boolean', default: false },
+    'source-kbps': { type: 'string', default: '' },
   },
 });
 const minutes = Number(values.minutes);
@@ -34,13 +39,14 @@ const height = Number(values.height);
 const rounds = Number(values.rounds);
 const higher = values.higher === 'each' ? 'each' : 'together';
 const width = Math.round((height * 16) / 9 / 2) * 2;
+const sourceKbps = values['source-kbps'] ? Number(values['source-kbps']) : null;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
 async function ensureLecture(): Promise<string> {
   const dir = join(tmpdir(), 'cadre-bench');
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `lecture-${minutes}min-${width}x${height}.mp4`);
+  const file = join(dir, `lecture-${minutes}min-${width}x${height}${sourceKbps ? `-${sourceKbps}k` : ''}.mp4`);
   if (await stat(file).then((s) => s.size > 0, () => false)) return file;
   log(`first-rung bench | generating a ${minutes} min ${width}x${height} lecture (cached) ...`);
   const partial = `${file}.partial.mp4`;
@@ -49,7 +55,10 @@ async function ensureLecture(): Promise<string> {
     '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(minutes * 60),
-    '-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    ...(sourceKbps
+      ? ['-c:v', 'libx264', '-preset', 'veryfast', '-b:v', `${sourceKbps}k`, '-maxrate', `${Math.round(sourceKbps * 1.25)}k`, '-bufsize', `${sourceKbps * 2}k`]
+      : ['-c:v', 'libx264', '-preset', 'superfast']),
+    '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-c:a', 'aac', '-ac', '2', '-b:a', '96k', '-movflags', '+faststart', partial,
   ]);
   await rename(partial, file);
@@ -71,7 +80,7 @@ const work = join(tmpdir(), 'cadre-bench', `first-rung-${process.pid}`);
 const scale = 60 / minutes;
 interface Row { which: string; firstMs: number | null; firstCpuMs: number | null; fullMs: number; cpuMs: number; loadStart: number[]; loadEnd: number[] }
 const rows: Row[] = [];
-log(`first-rung bench | ${minutes} min ${width}x${height}, passes ${JSON.stringify(planPasses(plan, higher))} [preset:${values.preset} cpus:${availableParallelism()} load:${load().join(' ')}]`);
+log(`first-rung bench | ${minutes} min ${width}x${height} at ${Math.round((probe.bitRate ?? 0) / 1000)} kbit/s, passes ${JSON.stringify(planPasses(plan, higher))} [preset:${values.preset} cpus:${availableParallelism()} load:${load().join(' ')}]`);
 
 try {
   for (let round = 0; round < rounds; round++) {
@@ -121,4 +130,4 @@ log(
     // CPU time over the cores: what an otherwise idle machine of this kind would take (ffmpeg keeps both cores busy).
     `; idle-machine estimate from cpu/${availableParallelism()}: first ~${min(prog.firstCpuMs / availableParallelism())}, full ~${min(prog.cpuMs / availableParallelism())}` + (single ? `, single ~${min(single.cpuMs / availableParallelism())}` : ''),
 );
-process.stdout.write(`${JSON.stringify({ bench: 'first-rung', minutes, width, height, preset: values.preset, higher, cpus: availableParallelism(), rows, progressive: prog, single, extrapolated60: { firstMin: (prog.firstMs * scale) / 60000, fullMin: (prog.fullMs * scale) / 60000, singleMin: single ? (single.fullMs * scale) / 60000 : null } })}\n`);
+process.stdout.write(`${JSON.stringify({ bench: 'first-rung', minutes, width, height, sourceKbps, preset: values.preset, higher, cpus: availableParallelism(), rows, progressive: prog, single, extrapolated60: { firstMin: (prog.firstMs * scale) / 60000, fullMin: (prog.fullMs * scale) / 60000, singleMin: single ? (single.fullMs * scale) / 60000 : null } })}\n`);

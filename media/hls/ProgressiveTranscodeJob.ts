@@ -6,6 +6,8 @@
 //   (planPasses): first the lowest video rung with the audio-only rung(s), poster and sprites;
 //   then the higher rungs (by default all in one ffmpeg, the source decoded once more). Every
 //   pass uses the same frame rate, GOP and forced keyframes, so all rungs cut at the same times.
+//   The first pass encodes with a faster preset (FIRST_PASS_PRESET, superfast): it is what
+//   makes the lecture watchable, and the source's decoding already costs most of it.
 // - outDir is the folder players read. Its master.m3u8 lists only complete rungs: a pass is
 //   written in workDir, its rung folders (and thumbnails) are renamed into outDir, and only then
 //   is the master rewritten, through a temporary file and a rename, so a reader gets the old
@@ -21,7 +23,7 @@ import { EventEmitter } from 'node:events';
 import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProbeResult } from '../probe';
-import { DEFAULT_SEGMENT_SEC, buildMasterPlaylist, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
+import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, FIRST_PASS_PRESET, buildMasterPlaylist, fasterPreset, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
 import type { LadderPlan, PlanLadderOptions, Rung, RungBandwidth } from './ladder';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
 import { TranscodeError, TranscodeJob } from './TranscodeJob';
@@ -37,6 +39,8 @@ export interface ProgressiveTranscodeOptions {
   probe: ProbeResult;
   ffmpegPath?: string;
   preset?: string;
+  /** The first pass's preset; default the faster of `preset` and FIRST_PASS_PRESET. */
+  firstPassPreset?: string;
   segmentSec?: number;
   ladder?: PlanLadderOptions;
   thumbnails?: ThumbnailOptions | false;
@@ -309,7 +313,7 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
         outDir: passDir,
         probe: this.#opts.probe,
         ffmpegPath: this.#opts.ffmpegPath,
-        preset: this.#opts.preset,
+        preset: first ? (this.#opts.firstPassPreset ?? fasterPreset(this.#opts.preset ?? DEFAULT_PRESET, FIRST_PASS_PRESET)) : this.#opts.preset,
         segmentSec: this.segmentSec,
         ladder: this.#opts.ladder,
         rungs: names,

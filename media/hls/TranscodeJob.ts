@@ -186,6 +186,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     this.ladderArgs = buildHlsArgs(this.input, this.partialDir, plan, {
       segmentSec: this.segmentSec,
       preset: opts.preset ?? DEFAULT_PRESET,
+      source: opts.probe.video && opts.probe.video.width > 0 && opts.probe.video.height > 0 ? { width: opts.probe.video.width, height: opts.probe.video.height } : undefined,
     });
   }
 

@@ -32,6 +32,30 @@ describe('ProgressiveTranscodeJob', () => {
     expect(planPasses(plan, 'each')).toEqual([['360p', 'audio'], ['480p'], ['720p']]);
   });
 
+  it('encodes the first pass with the faster preset and the higher pass with the lecture preset', async () => {
+    const job = await ProgressiveTranscodeJob.create({ input: clip, probe, outDir: join(dir, 'presets'), workDir: join(dir, 'presets-work'), preset: 'veryfast', thumbnails: false });
+    const argvOf = async (): Promise<string[]> => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const pid = job.pid;
+        const text = pid ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+        if (text) return text.split('\0');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('no ffmpeg running within 20 s');
+    };
+    const after = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+    const first = await argvOf();
+    expect(after(first, '-preset')).toBe('superfast');
+    // 720p to 360p is a reduction by 2: a box average.
+    expect(after(first, '-filter_complex')).toMatch(/scale=640:360:flags=area\[v0\]$/);
+    await new Promise<LadderSnapshot>((resolve) => job.once('rungs', resolve));
+    const higher = await argvOf();
+    expect(after(higher, '-preset')).toBe('veryfast');
+    expect(after(higher, '-var_stream_map')).toContain('name:720p');
+    await job.abort();
+  }, 120_000);
+
   it('resumes after a stop without making the first rung again', async () => {
     const outDir = join(dir, 'out');
     const opts = { input: clip, probe, outDir, workDir: join(dir, 'work'), preset: 'ultrafast' };

@@ -6,7 +6,7 @@ import { en } from '../../client/src/lib/i18n/en';
 import { zhCN } from '../../client/src/lib/i18n/zh-CN';
 import { applyProcessing, canPublish, hasHigherRungsPending, isProcessingEvent } from '../../client/src/lib/studio/processing';
 import { planPasses } from '../../media/hls/ProgressiveTranscodeJob';
-import { buildHlsArgs, planLadder, selectRungs } from '../../media/hls/ladder';
+import { buildHlsArgs, fasterPreset, planLadder, scaleFilter, selectRungs } from '../../media/hls/ladder';
 import type { ProbeResult } from '../../media/probe';
 
 function source(width: number, height: number, audio = true): ProbeResult {
@@ -53,6 +53,25 @@ describe('selectRungs', () => {
   it('refuses names the plan does not have', () => {
     expect(() => selectRungs(planLadder(source(1280, 720)), ['1080p'])).toThrow(/not in the plan/);
     expect(() => selectRungs(planLadder(source(1280, 720)), [])).toThrow(/empty/);
+  });
+});
+
+describe('the first pass made cheaper', () => {
+  it('scales a rung at most half the source with a box average, others with the default', () => {
+    const plan = planLadder(source(1920, 1080));
+    const args = buildHlsArgs('/in.mp4', '/out', plan, { source: { width: 1920, height: 1080 } });
+    expect(arg(args, '-filter_complex')).toBe('[0:0]fps=25,split=4[s0][s1][s2][s3];[s0]scale=1920:1080[v0];[s1]scale=1280:720[v1];[s2]scale=854:480:flags=area[v2];[s3]scale=640:360:flags=area[v3]');
+    // A portrait phone recording: the shorter sides are compared.
+    expect(scaleFilter({ width: 360, height: 640 }, { width: 1080, height: 1920 })).toBe('scale=360:640:flags=area');
+    expect(scaleFilter({ width: 640, height: 360 }, { width: 960, height: 540 })).toBe('scale=640:360');
+    expect(scaleFilter({ width: 640, height: 360 })).toBe('scale=640:360');
+  });
+
+  it('takes the faster of two presets, an unknown one counting as the slowest', () => {
+    expect(fasterPreset('veryfast', 'superfast')).toBe('superfast');
+    expect(fasterPreset('ultrafast', 'superfast')).toBe('ultrafast');
+    expect(fasterPreset('medium', 'medium')).toBe('medium');
+    expect(fasterPreset('nonsense', 'slow')).toBe('slow');
   });
 });
 
