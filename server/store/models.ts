@@ -17,7 +17,7 @@ import { defineTrainingSessionModels } from '../modules/training/session.model';
 import { defineEvaluationModels } from '../modules/evaluation/evaluation.model';
 import { defineQuizModels } from '../modules/quiz/quiz.model';
 import { defineExternalImportModels } from '../modules/training/external-import.model';
-import { defineCountyTallyModel } from '../modules/county/county.model';
+import { defineCountyReminderModel, defineCountyTallyModel } from '../modules/county/county.model';
 import { defineAssessmentModels } from '../modules/assessment/assessment.model';
 
 export function defineModels(conn: Connection) {
@@ -52,6 +52,7 @@ export function defineModels(conn: Connection) {
     ...defineAssessmentModels(conn),
     // County statistics kept on write (server/modules/county).
     CountyTally: defineCountyTallyModel(conn),
+    CountyReminder: defineCountyReminderModel(conn),
   };
 }
 export type Models = ReturnType<typeof defineModels>;

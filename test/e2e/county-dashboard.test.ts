@@ -166,9 +166,16 @@ describe('the county dashboard in the browser', () => {
     expect(await attr(page, '[data-testid="compliance-unit"][data-name="苏公坨村党支部"]', 'data-share')).toBe('0.5');
     page.once('dialog', (d) => void d.accept());
     await page.getByTestId('compliance-remind').click();
+    // A queued job on the server: the page shows its progress (the first view, 0 of 3, stays until
+    // the next poll a second later), then how many were reminded.
+    const progress = page.getByTestId('compliance-remind-progress');
+    await progress.waitFor();
+    expect(await progress.innerText()).toMatch(/正在提醒：已处理 \d \/ 3 人/);
+    await shot(page, 'county-compliance-reminding');
     const done = page.getByTestId('compliance-remind-done');
     await done.waitFor();
     expect(await done.getAttribute('data-sent')).toBe('3');
+    expect(await server.app.store.models.CountyReminder.find({}).lean()).toMatchObject([{ state: 'done', total: 3, done: 3, sent: 3 }]);
     const box = async (id: string) => (await server.app.store.models.NoticeBox.findById(id).lean())?.items ?? [];
     expect((await box(ids.slow)).length).toBe(1);
     expect(await box(ids.learner)).toHaveLength(0);

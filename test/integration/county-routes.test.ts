@@ -164,14 +164,40 @@ describe('compliance and reminders', () => {
     expect(gov).toEqual({ id: unit.government, name: '苏公坨乡人民政府', cadres: 3, onTrack: 1, share: 0.333 });
   });
 
-  it('reminds each cadre behind under a node once per county day', async () => {
-    const first = await call('POST', '/api/county/compliance/remind', unitAdmin, { year: 2025, node: unit.sugongtuo });
-    expect(first.status).toBe(200);
-    expect(first.json()).toEqual({ sent: 3 }); // g1, g2 and the demo cadre
-    expect((await call('POST', '/api/county/compliance/remind', unitAdmin, { year: 2025, node: unit.sugongtuo })).json()).toEqual({ sent: 0 });
+  /** Starts a reminder (202, a queued job) and polls it until it ends; every view on the way is kept. */
+  async function remind(cookie: string, node: string) {
+    const started = await call('POST', '/api/county/compliance/remind', cookie, { year: 2025, node });
+    expect(started.status, JSON.stringify(started.json())).toBe(202);
+    const views = [started.json()];
+    const deadline = Date.now() + 20_000;
+    while (!['done', 'failed'].includes(views.at(-1).state)) {
+      if (Date.now() > deadline) throw new Error(`reminder not done in 20 s: ${JSON.stringify(views.at(-1))}`);
+      await new Promise((r) => setTimeout(r, 100));
+      const got = await call('GET', `/api/county/compliance/remind/${started.json().id}`, cookie);
+      expect(got.status).toBe(200);
+      views.push(got.json());
+    }
+    return { first: views[0], last: views.at(-1), views };
+  }
+
+  it('reminds each cadre behind under a node once per county day, as a queued job the screen polls', async () => {
+    const first = await remind(unitAdmin, unit.sugongtuo);
+    expect(first.first).toMatchObject({ state: 'queued', year: 2025, node: unit.sugongtuo, nodeName: '苏公坨乡党委', total: 3, done: 0, sent: 0 });
+    expect(first.last).toMatchObject({ state: 'done', total: 3, done: 3, sent: 3 }); // g1, g2 and the demo cadre
+    expect(first.last.finishedAt).toBeDefined();
+    // Progress never goes back.
+    const dones = first.views.map((v) => v.done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b));
+    expect((await remind(unitAdmin, unit.sugongtuo)).last).toMatchObject({ state: 'done', total: 3, sent: 0 });
     expect((await call('POST', '/api/county/compliance/remind', unitAdmin, { year: 2025, node: unit.kaitong })).status).toBe(403);
     // The county: only those not reminded today yet (k0, k1, c1).
-    expect((await call('POST', '/api/county/compliance/remind', admin, { year: 2025, node: unit.county })).json()).toEqual({ sent: 3 });
+    const county = await remind(admin, unit.county);
+    expect(county.last).toMatchObject({ state: 'done', total: 6, done: 6, sent: 3 });
+    // A unit admin cannot read the county's reminder; a cadre none; a wrong id is 400, an unknown one 404.
+    expect((await call('GET', `/api/county/compliance/remind/${county.first.id}`, unitAdmin)).status).toBe(403);
+    expect((await call('GET', `/api/county/compliance/remind/${first.first.id}`, cadreCookie)).status).toBe(403);
+    expect((await call('GET', '/api/county/compliance/remind/nope', admin)).status).toBe(400);
+    expect((await call('GET', `/api/county/compliance/remind/${String(new Types.ObjectId())}`, admin)).status).toBe(404);
     const bell = (await call('GET', '/api/notices', cadreCookie)).json();
     expect(bell.items.filter((n: any) => n.kind === 'county-reminder')).toHaveLength(1);
   });

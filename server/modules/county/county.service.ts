@@ -14,7 +14,6 @@ import type { CountyCalendar } from '../../calendar';
 import { AppError, errors } from '../../errors';
 import type { Models } from '../../store/models';
 import type { NoticeService } from '../notices/notices.service';
-import { eachLimited } from '../reports/each-limited';
 import { buildTree, pathTo, subtreeIds, type FlatNode, type OrgKind, type TreeNode } from '../org/org-tree';
 import type { UserDoc } from '../users/user.model';
 import type { LedgerEntry } from '../study/credit-ledger';
@@ -54,7 +53,7 @@ interface Scope {
   units: Set<string> | null;
 }
 
-type Ranked = { person: Person; s: Standing }[];
+export type Ranked = { person: Person; s: Standing }[];
 
 /** Cadres and those on track, per unit. */
 function countByUnit(all: Ranked) {
@@ -296,32 +295,41 @@ export class CountyService {
       }));
   }
 
-  /** A bell notice to every cadre behind under the node; at most once per cadre per county day. */
-  async remind(actor: UserDoc, q: { year: number; node: string }): Promise<{ sent: number }> {
-    const { year, units } = await this.scope(actor, q.year, q.node);
+  /** The cadres behind under a node, furthest behind first (scope checked for the actor). */
+  async behindUnder(actor: UserDoc, q: { year: number; node: string }): Promise<{ year: number; nodeName: string; behind: Ranked }> {
+    const { year, node, units } = await this.scope(actor, q.year, q.node);
+    return { year, nodeName: node.name, behind: (await this.standings(year, units)).filter((x) => !x.s.onTrack) };
+  }
+
+  /**
+   * A bell notice to one cadre behind (county-reminders.ts sends them, a few at a time); false when
+   * they were already reminded that county day, whoever pressed the button for whichever node.
+   */
+  async remindOne(year: number, at: Date, { person, s }: Ranked[number]): Promise<boolean> {
     const notices = this.deps.notices();
     if (!notices) throw new AppError(503, 'NOTICES_UNAVAILABLE', '消息服务暂不可用', 'Notices are not available yet');
-    const behind = (await this.standings(year, units)).filter((x) => !x.s.onTrack);
-    const day = this.deps.calendar.day(this.now());
-    const at = new Date(this.now());
-    let sent = 0;
-    // Boxes are independent (each under its own lock): a few at a time, for a county's thousands.
-    await eachLimited(behind, 8, async ({ person, s }) => {
-      const earned = s.windowEarned ?? s.hours;
-      const left = round1(Math.max(0, s.expectedByNow - earned));
-      const ok = await notices.send(person.userId, {
-        id: `county-remind:${day}`,
-        kind: REMIND_KIND,
-        at,
-        title: `${year} 年度学时进度提醒`,
-        titleEn: `${year} study hours: progress reminder`,
-        body: `您已获 ${earned} 学时,按进度此时应达 ${s.expectedByNow} 学时(要求 ${s.required} 学时),还差 ${left} 学时。请抓紧学习。`,
-        bodyEn: `You have earned ${earned} study hours; by now ${s.expectedByNow} of the ${s.required} required are expected, ${left} to go.`,
-        link: '/study',
-      });
-      if (ok) sent += 1;
+    const earned = s.windowEarned ?? s.hours;
+    const left = round1(Math.max(0, s.expectedByNow - earned));
+    return notices.send(person.userId, {
+      id: `county-remind:${this.deps.calendar.day(at.getTime())}`,
+      kind: REMIND_KIND,
+      at,
+      title: `${year} 年度学时进度提醒`,
+      titleEn: `${year} study hours: progress reminder`,
+      body: `您已获 ${earned} 学时,按进度此时应达 ${s.expectedByNow} 学时(要求 ${s.required} 学时),还差 ${left} 学时。请抓紧学习。`,
+      bodyEn: `You have earned ${earned} study hours; by now ${s.expectedByNow} of the ${s.required} required are expected, ${left} to go.`,
+      link: '/study',
     });
-    return { sent };
+  }
+
+  /** Throws the 403 or 404 the dashboard would for this actor and node. */
+  async assertScope(actor: UserDoc, year: number, node: string): Promise<void> {
+    await this.scope(actor, year, node);
+  }
+
+  /** The clock the reminders use (tests set it). */
+  clock(): number {
+    return this.now();
   }
 
   /** The annual report (年度干部教育培训统计): the organisation department's, the whole county. */

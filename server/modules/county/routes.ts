@@ -1,5 +1,6 @@
 /**
- * /api/county: the county dashboard, compliance, reminders and the annual report (issue 19),
+ * /api/county: the county dashboard, compliance, reminders (a queued job the screen polls) and the
+ * annual report (issue 19),
  * answered from the tallies kept on write (county.service.ts). Unit admins reach the subtree of
  * their own unit only (the service answers 403 outside it); the annual report and the rebuild are
  * the organisation department's.
@@ -7,10 +8,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../schemas';
 import { annualWorkbook } from './county-export';
-import { AnnualReport, Compliance, ComplianceQuery, Dashboard, DashboardQuery, RebuildBody, RebuildResult, RemindBody, RemindResult, YearQuery } from './schemas';
+import { COUNTY_REMIND_JOB, CountyReminders } from './county-reminders';
+import { AnnualReport, Compliance, ComplianceQuery, Dashboard, DashboardQuery, RebuildBody, RebuildResult, ReminderParams, RemindBody, RemindResult, YearQuery } from './schemas';
 
 export const countyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { county } = app;
+  const { county, store, jobs } = app;
+  const reminders = new CountyReminders(store.models, county, jobs, app.log);
+  jobs.register(COUNTY_REMIND_JOB, reminders.handler());
   const admins = { access: ['unitAdmin:own-units', 'orgAdmin'] } as const;
   const orgAdmin = { access: ['orgAdmin'] } as const;
 
@@ -28,8 +32,14 @@ export const countyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/compliance/remind',
-    { config: admins, schema: { tags: ['county'], summary: '提醒进度落后的干部 / remind the cadres behind under a node (once per cadre per county day)', body: RemindBody, response: { 200: RemindResult, ...errorResponses } } },
-    async (req) => county.remind(req.user!, req.body),
+    { config: admins, schema: { tags: ['county'], summary: '提醒进度落后的干部 / start reminding the cadres behind under a node (a queued job; once per cadre per county day)', body: RemindBody, response: { 202: RemindResult, ...errorResponses } } },
+    async (req, reply) => reply.code(202).send(await reminders.start(req.user!, req.body)),
+  );
+
+  app.get(
+    '/compliance/remind/:id',
+    { config: admins, schema: { tags: ['county'], summary: '提醒进度 / a reminder\'s progress: looked at, reminded, state', params: ReminderParams, response: { 200: RemindResult, ...errorResponses } } },
+    async (req) => reminders.get(req.user!, req.params.id),
   );
 
   app.get(

@@ -80,7 +80,20 @@ export const Compliance = Type.Object({
   }),
 });
 
-export const RemindResult = Type.Object({ sent: Type.Integer({ description: 'cadres behind reminded now (not already today)' }) });
+export const RemindResult = Type.Object({
+  id: Type.String(),
+  year: Type.Integer(),
+  node: Type.String(),
+  nodeName: Type.String(),
+  state: StringEnum(['queued', 'running', 'done', 'failed'] as const),
+  total: Type.Integer({ description: 'cadres behind under the node' }),
+  done: Type.Integer({ description: 'of them looked at so far' }),
+  sent: Type.Integer({ description: 'reminded by this reminder (not already that county day)' }),
+  failure: Type.Optional(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+export const ReminderParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) }, { additionalProperties: false });
 
 export const AnnualReport = Type.Object({
   year: Type.Integer(),

@@ -29,8 +29,9 @@ export const countyApi = {
 
   dashboard: (s: Scope, signal?: AbortSignal) => api.get<Dashboard>(countyApi.dashboardUrl(s), { signal, timeoutMs: SLOW_MS }),
   compliance: (s: Scope, page: number, pageSize: number, signal?: AbortSignal) => api.get<Compliance>(countyApi.complianceUrl(s, page, pageSize), { signal, timeoutMs: SLOW_MS }),
-  /** `node`: the node the compliance answer was for (the server needs it named). */
+  /** Starts a reminder (a queued job); `node`: the node the compliance answer was for. */
   remind: (year: number, node: string) => api.post<RemindResult>('/api/county/compliance/remind', { year, node }),
+  reminder: (id: string) => api.get<RemindResult>(`/api/county/compliance/remind/${encodeURIComponent(id)}`),
   annualReport: (year: number, signal?: AbortSignal) => api.get<AnnualReport>(countyApi.annualReportUrl(year), { signal, timeoutMs: SLOW_MS }),
   rebuild: (year: number) => api.post<RebuildResult>('/api/county/rebuild', { years: [year] }, { timeoutMs: 120_000 }),
 };
@@ -74,3 +75,26 @@ export const shortLabel = (s: string, max = 10) => (s.length > max ? `${s.slice(
 
 /** The pages of a list of `total` rows. */
 export const pageCount = (total: number, pageSize: number) => Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
+
+/**
+ * Starts a reminder and follows it until it ends (the server reminds a county's thousands as a
+ * queued job): `report` hears every view on the way; a failed reminder rejects with its reason.
+ * A poll that fails (a weak link) is tried again at the next tick, the reminder carrying on meanwhile.
+ */
+export async function remindAndFollow(year: number, node: string, report: (r: RemindResult) => void, everyMs = 1000): Promise<RemindResult> {
+  let r = await countyApi.remind(year, node);
+  report(r);
+  let misses = 0;
+  while (r.state === 'queued' || r.state === 'running') {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    try {
+      r = await countyApi.reminder(r.id);
+      misses = 0;
+      report(r);
+    } catch (error) {
+      if (++misses >= 10) throw error;
+    }
+  }
+  if (r.state === 'failed') throw new Error(r.failure ?? 'failed');
+  return r;
+}
