@@ -33,7 +33,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe('reminding a county of thousands behind', () => {
+describe('reminding thousands behind', () => {
   it('starts at once, shows progress, reminds each cadre once even when pressed twice', async () => {
     const year = t.app.calendar.year(Date.now());
     const t0 = Date.now();
@@ -82,5 +82,18 @@ describe('reminding a county of thousands behind', () => {
     const reminders = boxes.map((b: any) => b.items.filter((n: any) => n.kind === 'county-reminder').length);
     expect(reminders.every((n: number) => n === 1)).toBe(true);
     console.log(`county-remind | ${N} behind: answered in ${answeredMs} ms, all reminded in ${tookMs} ms (first ${last.sent}, second ${other.sent}), ${views.length} polls`);
+  }, 300_000);
+
+  it('学时提醒 of the admin console writes the same thousands a few boxes at a time, each once', async () => {
+    const t0 = Date.now();
+    const run = await call('POST', `/api/study/reminders/run?unitId=${unitId}`, admin);
+    const ms = Date.now() - t0;
+    expect(run.status, JSON.stringify(run.json())).toBe(200);
+    expect(run.json()).toMatchObject({ behind: N, reminded: N });
+    const again = await call('POST', `/api/study/reminders/run?unitId=${unitId}`, admin);
+    expect(again.json()).toMatchObject({ behind: N, reminded: 0 });
+    const boxes = await t.app.store.models.NoticeBox.find({ _id: { $in: cadres.map((c) => c.id) } }).lean();
+    expect(boxes.map((b: any) => b.items.filter((n: any) => n.kind === 'credit-reminder').length).every((n: number) => n === 1)).toBe(true);
+    console.log(`study reminders | ${N} behind reminded in one request of ${ms} ms`);
   }, 300_000);
 });

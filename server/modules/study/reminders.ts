@@ -19,10 +19,13 @@ import type { CountyCalendar } from '../../calendar';
 import type { Models } from '../../store/models';
 import type { NoticeService } from '../notices/notices.service';
 import { MAX_LISTED_RECIPIENTS } from '../notices/reminder-run.model';
+import { eachLimited } from '../reports/each-limited';
 import { isBehind } from './credit-rules';
 import type { StudyEngine } from './study-engine';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+/** Notice boxes written at once by a run. */
+const SEND_AT_ONCE = 8;
 export const REMINDER_KIND = 'credit-reminder';
 
 /** The notice id of this moment's reminder, or null before October (months and days of the county's calendar). */
@@ -145,11 +148,14 @@ export class ReminderService {
       const policy = await this.engine.creditPolicy(c.rank ?? 'township');
       const earned = round1(totals.get(String(c._id)) ?? 0);
       if (manual ? earned >= policy.yearlyHours : !isBehind(earned, policy, month)) continue;
-      const who: Recipient = { userId: String(c._id), name: c.displayName || c.username, unitId: c.orgUnitId ? String(c.orgUnitId) : undefined, earned, required: policy.yearlyHours };
-      behind.push(who);
-      if (options.dryRun) continue;
-      const sent = await this.notices.send(String(c._id), { id, kind: REMINDER_KIND, at: now, ...reminderText(year, earned, policy.yearlyHours, final), link: '/study' });
-      if (sent) reminded++;
+      behind.push({ userId: String(c._id), name: c.displayName || c.username, unitId: c.orgUnitId ? String(c.orgUnitId) : undefined, earned, required: policy.yearlyHours });
+    }
+    // A few boxes at a time (each under its own lock in the notice service): a county's thousands
+    // one after the other took longer than the admin's request may stay open.
+    if (!options.dryRun) {
+      await eachLimited(behind, SEND_AT_ONCE, async (who) => {
+        if (await this.notices.send(who.userId, { id, kind: REMINDER_KIND, at: now, ...reminderText(year, who.earned, who.required, final), link: '/study' })) reminded++;
+      });
     }
     const result = { checked: cadres.length, behind: behind.length, reminded, noticeId: id, recipients: behind };
     if (!options.dryRun && (reminded > 0 || options.by)) return { ...result, runId: await this.log(now, id, options, result) };
