@@ -93,6 +93,15 @@ describe('the yearly result in the browser', () => {
     expect(counts[0]).toBe(1);
     expect(counts.reduce((s, x) => s + x, 0)).toBe(members);
     expect(JSON.parse((await report.getByTestId('chart-grades').getAttribute('data-values'))!)).toEqual([counts]);
+    // Sorted by the result: the best first (the cadre at 100), then the other way round.
+    await report.getByTestId('sort-resultScore').click();
+    const scores = () => report.locator('[data-testid="unit-member"] [data-testid="member-grade"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-score'))));
+    const down = await scores();
+    expect(down[0]).toBe(100);
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    await report.getByTestId('sort-resultScore').click();
+    const up = await scores();
+    expect(up).toEqual([...up].sort((a, b) => a - b));
     await grades.scrollIntoViewIfNeeded();
     await screenshot(report, 'yearly-result-unit-report');
 

@@ -3,7 +3,7 @@
  * query or the form, the API and export links, sorting by a clicked header and the sub-unit chart.
  */
 import { describe, expect, it } from 'vitest';
-import { checkRange, exportHref, nextSort, rangeFromQuery, remindUrl, reportUrl, subUnitSeries, wholeYear, yearRange } from '../../client/src/lib/reports/unit-report';
+import { checkRange, exportHref, nextSort, rangeFromQuery, remindUrl, reportUrl, sortMembers, subUnitSeries, wholeYear, withResultScore, yearRange } from '../../client/src/lib/reports/unit-report';
 
 describe('the unit report range', () => {
   it('takes from/to, or an older ?year=, else the county year', () => {
@@ -38,6 +38,16 @@ describe('the member table and the sub-unit chart', () => {
     expect(nextSort({ key: 'percent', dir: 'asc' }, 'percent')).toEqual({ key: 'percent', dir: 'desc' });
     expect(nextSort({ key: 'percent', dir: 'asc' }, 'earned')).toEqual({ key: 'earned', dir: 'desc' });
     expect(nextSort({ key: 'percent', dir: 'asc' }, 'unitName')).toEqual({ key: 'unitName', dir: 'asc' });
+  });
+
+  it('sorts by the yearly result (实效测评) score, best first on the first click', () => {
+    const m = (username: string, score: number) => ({ username, result: { grade: score >= 90 ? 'excellent' : 'pass', score } });
+    const rows = withResultScore([m('a', 72), m('b', 95), m('c', 60)]);
+    expect(rows.map((r) => r.resultScore)).toEqual([72, 95, 60]);
+    const first = nextSort({ key: 'percent', dir: 'asc' }, 'resultScore');
+    expect(first).toEqual({ key: 'resultScore', dir: 'desc' });
+    expect(sortMembers(rows, first.key, first.dir).map((r) => r.username)).toEqual(['b', 'a', 'c']);
+    expect(sortMembers(rows, 'resultScore', 'asc').map((r) => r.username)).toEqual(['c', 'a', 'b']);
   });
 
   it('stacks met and behind per sub-unit, labels cut to fit', () => {

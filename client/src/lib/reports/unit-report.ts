@@ -52,7 +52,12 @@ export function remindUrl(unitId: string): string {
 // Sorting and the completion histogram are the member table's, shared with lib/study/report.ts.
 export { completionHistogram, COMPLETION_BUCKETS, sortMembers, type SortDir };
 
-export type MemberSortKey = 'unitName' | 'displayName' | 'username' | 'rank' | 'requiredHours' | 'earned' | 'requiredEarned' | 'electiveEarned' | 'completed' | 'percent';
+export type MemberSortKey = 'unitName' | 'displayName' | 'username' | 'rank' | 'requiredHours' | 'earned' | 'requiredEarned' | 'electiveEarned' | 'completed' | 'percent' | 'resultScore';
+
+/** Members with their yearly result's score (实效测评) as a plain number to sort on. */
+export function withResultScore<T extends { result: { score: number } }>(members: readonly T[]): (T & { resultScore: number })[] {
+  return members.map((m) => ({ ...m, resultScore: m.result.score }));
+}
 const TEXT_KEYS: readonly MemberSortKey[] = ['unitName', 'displayName', 'username', 'rank'];
 
 /** Clicking a header: the same column flips; a new one starts ascending for text, descending for numbers. */
