@@ -128,6 +128,9 @@ describe('the study record in the browser', () => {
     await verdict.waitFor();
     await expect(verdict.getAttribute('data-verdict')).resolves.toBe('match');
     await expect(page.getByTestId('verify-name').innerText()).resolves.toBe('张伟');
+    // The yearly result (实效测评) of today, as on the record.
+    await expect(page.getByTestId('verify-grade').getAttribute('data-grade')).resolves.toMatch(/^(excellent|pass|fail)$/);
+    await screenshot(page, 'study-record-verify');
     await page.goto(`${server.url}/verify/${code.replace(/-([0-9a-f])/, (_m, c: string) => `-${c === '0' ? '1' : '0'}`)}`);
     await expect(page.getByTestId('verify-verdict').getAttribute('data-verdict')).resolves.toBe('invalid');
     await screenshot(page, 'study-record-verify-invalid');

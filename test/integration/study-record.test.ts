@@ -117,6 +117,9 @@ describe('the study record', () => {
     expect(ok.status).toBe(200);
     expect(ok.json()).toMatchObject({ valid: true, matches: true, year, person: { displayName: '张伟' }, figures: { earned: { total: 8 } } });
     expect(ok.json().person.username).toBeUndefined();
+    // The yearly result (实效测评) of today beside it, as on the record itself.
+    expect(ok.json().assessment).toEqual(rec.assessment.result);
+    expect(ok.json().assessment).toMatchObject({ grade: expect.stringMatching(/^(excellent|pass|fail)$/), score: expect.any(Number) });
 
     const [u, y, digest, mac] = code.split('-') as [string, string, string, string];
     const forged = `${u}-${y}-${digest.startsWith('0') ? '1' : '0'}${digest.slice(1)}-${mac}`;

@@ -46,7 +46,7 @@ describe('the member table and the sub-unit chart', () => {
     expect(rows.map((r) => r.resultScore)).toEqual([72, 95, 60]);
     const first = nextSort({ key: 'percent', dir: 'asc' }, 'resultScore');
     expect(first).toEqual({ key: 'resultScore', dir: 'desc' });
-    expect(sortMembers(rows, first.key, first.dir).map((r) => r.username)).toEqual(['b', 'a', 'c']);
+    expect(sortMembers(rows, 'resultScore', first.dir).map((r) => r.username)).toEqual(['b', 'a', 'c']);
     expect(sortMembers(rows, 'resultScore', 'asc').map((r) => r.username)).toEqual(['c', 'a', 'b']);
   });
 

@@ -60,6 +60,8 @@ export const Verification = Type.Object({
   timeZone: Type.String(),
   person: Type.Object({ displayName: Type.String(), rank: Rank, unitPath: Type.Array(Type.String()) }),
   figures: Type.Object({ requiredHours: Type.Number(), earned: Earned, channels: Type.Array(ChannelHours), lectureCount: Type.Integer(), result: Result }),
+  /** The yearly result (实效测评) today: shown beside the figures, not covered by the code. */
+  assessment: Type.Optional(YearlyResult),
 });
 
 export const ExportView = Type.Object({

@@ -132,6 +132,7 @@ export class StudyRecordService {
       // What the paper is checked against: the person and the figures, not the account name.
       person: { displayName: person.displayName, rank: person.rank, unitPath: person.unitPath },
       figures: { requiredHours: figures.requiredHours, earned: figures.earned, channels: figures.channels, lectureCount: figures.lectures.length, result: figures.result },
+      ...(current.assessment ? { assessment: current.assessment.result } : {}),
     };
   }
 
