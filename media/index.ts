@@ -51,7 +51,6 @@ export {
   selectRungs,
   buildHlsArgs,
   buildMasterPlaylist,
-  parseProgress,
   nominalBandwidth,
   rungPlaylist,
   h264Level,
@@ -73,8 +72,9 @@ export type {
   HlsArgsOptions,
   MasterPlaylistOptions,
   RungBandwidth,
-  ProgressSample,
 } from './hls/ladder';
+export { parseProgress } from './hls/ffmpeg-progress';
+export type { ProgressSample } from './hls/ffmpeg-progress';
 export { parseMediaPlaylist, measureBandwidth } from './hls/playlist';
 export { liveWindow } from './hls/live-window';
 export type { MediaPlaylist, MediaSegment, SizedSegment } from './hls/playlist';

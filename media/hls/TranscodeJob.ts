@@ -29,12 +29,12 @@ import {
   buildHlsArgs,
   buildMasterPlaylist,
   nominalBandwidth,
-  parseProgress,
   planLadder,
   rungPlaylist,
   selectRungs,
 } from './ladder';
 import type { LadderPlan, PlanLadderOptions, RungBandwidth, VideoRung } from './ladder';
+import { parseProgress } from './ffmpeg-progress';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
 import { buildPosterArgs, buildSpriteArgs, buildThumbnailsVtt, spriteNames, thumbnailLayout } from './thumbnails';
 import type { ThumbnailOptions } from './thumbnails';

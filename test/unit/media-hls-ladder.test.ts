@@ -5,10 +5,10 @@ import {
   fpsRational,
   h264Level,
   outputFps,
-  parseProgress,
   planLadder,
 } from '../../media/hls/ladder';
 import type { AudioRung, LadderPlan, VideoRung } from '../../media/hls/ladder';
+import { parseProgress } from '../../media/hls/ffmpeg-progress';
 import { measureBandwidth, parseMediaPlaylist, withoutLastSegment } from '../../media/hls/playlist';
 import type { ProbeResult } from '../../media/probe';
 
