@@ -83,7 +83,8 @@ export async function liveHost(title: string, envOverrides: Record<string, strin
             parts = ((await app.store.models.Lecture.findById(lectureId).lean<LectureDoc>())!.live!.parts ?? []) as StoredPart[];
             return parts.length >= count && parts.every((p) => p.durationSec !== undefined);
           },
-          15_000,
+          // Each part is probed after the end: on a busy machine (load 10) that took over 15 s.
+          40_000,
           'the parts described',
         );
         return [...parts].sort((x, y) => x.offsetSec! - y.offsetSec!);
