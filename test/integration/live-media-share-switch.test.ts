@@ -64,7 +64,10 @@ describe('live recording through a screen share', () => {
     for (const p of sorted.slice(0, -1)) expect(p.durationSec!).toBeGreaterThanOrEqual(2 * segSec);
     const gaps = sorted.slice(1).map((p, i) => p.offsetSec! - (sorted[i]!.offsetSec! + sorted[i]!.durationSec!));
     console.info(`share switch: timeline gaps ${gaps.map((g) => g.toFixed(2)).join(' / ')} s (share on, camera paused, resumed, share off; negative = overlap); live HLS on the new part ${shareOnAirMs} / ${stopOnAirMs} ms after the share started / stopped`);
-    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(segSec);
+    // A paused camera leaves the picture-in-picture part standing still from that moment, and the
+    // screen-alone part begins when its ffmpeg receives frames: that start-up (1.06 and 2.14 s seen
+    // at load 8 beside the whole suite) is the one switch not covered by an overlap.
+    gaps.forEach((gap, i) => expect(gap, `switch ${i + 1}`).toBeLessThanOrEqual(i === 1 ? 1.5 * segSec : segSec));
 
     // Decoded: the screen with the camera inset at the bottom right, then the camera alone.
     const pipFrame = await decodeFrame(join(a.storage.path(pip.prefix), 'index.m3u8'), 1);
