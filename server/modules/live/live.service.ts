@@ -64,6 +64,8 @@ interface Part {
   ready: boolean;
   stopped: boolean;
   described?: boolean;
+  /** Its entry in the lecture's stored parts (addPart): described only after it, or the facts would find no entry. */
+  added?: Promise<void>;
   /** The host's video rose above the layer this part started on. */
   raised?: boolean;
 }
@@ -401,7 +403,8 @@ export class LiveService {
     e.parts.push(part);
     e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
     // Before the lecture's media points at the part: the media routes place its segments on the timeline by it.
-    await this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
+    part.added = this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
+    await part.added;
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
         part.ready = true;
@@ -451,6 +454,9 @@ export class LiveService {
   private async describePart(e: LiveEntry, p: Part) {
     if (p.described) return;
     p.described = true;
+    // A part that ends quickly (superseded, its ffmpeg gone) may exit while its entry is still
+    // queued behind other writes of the lecture on a busy store: seen at load 8.
+    await p.added;
     const probed = await probeRecordedPart(this.deps.storage.path(p.prefix), this.deps.config.ffmpeg.ffprobePath);
     await this.recording.describePart(e.lectureId, p.prefix, { index: p.index, durationSec: probed?.durationSec ?? 0, width: probed?.width, height: probed?.height });
   }
