@@ -9,8 +9,10 @@
 //   -> consumers resumed. From then on a keyframe is requested every second until the first
 //   segment is listed, and on every layer change, so that the first segment starts promptly
 //   even when the first keyframe was lost.
-// - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() sends
-//   SIGINT (ffmpeg then writes its trailer and #EXT-X-ENDLIST), SIGKILL after killTimeoutMs:
+// - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() first pauses
+//   the consumers and waits for ffmpeg to write what it already received (its -progress output
+//   standing still, recorder-drain.ts: on a busy machine it runs seconds behind real time), then
+//   sends SIGINT (ffmpeg then writes its trailer and #EXT-X-ENDLIST), SIGKILL after killTimeoutMs:
 //   ffmpeg that gave up probing a stream spins and ignores SIGINT. An ffmpeg that has not begun
 //   its first segment has nothing to save and is SIGKILLed at once. When ffmpeg could not write
 //   ENDLIST itself, stop() appends it, so a stopped recording is always a complete playlist.
@@ -49,6 +51,7 @@ import {
   type RecorderStream,
 } from './recording-args';
 import { nudgeLeg, openLeg, releaseLegs, type Leg } from './recorder-legs';
+import { OutputWatch } from './recorder-drain';
 import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
@@ -58,6 +61,10 @@ export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveReco
 
 const STDERR_TAIL_CHARS = 2_000;
 const DEFAULT_KILL_TIMEOUT_MS = 4_000;
+/** How long a recorder being stopped waits at most for ffmpeg to write what it received. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 8_000;
+/** ffmpeg's output standing still this long (its media stopped) means it has written everything. */
+const DRAIN_STILL_MS = 750;
 const KEYFRAME_INTERVAL_MS = 1_000;
 /** After SIGINT, how often an ffmpeg that has not exited is woken (its input may be silent). */
 const NUDGE_MS = 400;
@@ -75,6 +82,8 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
 
   readonly #ffmpegPath: string;
   readonly #killTimeoutMs: number;
+  readonly #drainTimeoutMs: number;
+  readonly #output = new OutputWatch();
   readonly #legs: Leg[] = [];
   #sdpDir: string | null = null;
   #child: ChildProcess | null = null;
@@ -100,6 +109,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     this.segmentSec = opts.segmentSec ?? DEFAULT_RECORDER_SEGMENT_SEC;
     this.#ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
     this.#killTimeoutMs = opts.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
+    this.#drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   }
 
   /**
@@ -194,19 +204,31 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
           child.kill('SIGKILL');
           return this.#whenFinished();
         }
-        child.kill('SIGINT');
-        this.#nudgeTimer = setInterval(() => {
-          for (const leg of this.#legs) void nudgeLeg(leg).catch(() => undefined);
-        }, NUDGE_MS);
-        this.#killTimer = setTimeout(() => {
-          if (this.#exit === null) child.kill('SIGKILL');
-        }, this.#killTimeoutMs);
+        void this.#drainThenInterrupt(child);
       }
     }
     return this.#whenFinished();
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Stops the media, lets ffmpeg write what it already received (its output standing still, at
+   * most drainTimeoutMs), then SIGINT; while it has not exited its audio leg is nudged (a silent
+   * input would keep it from heeding SIGINT) and SIGKILL follows after killTimeoutMs.
+   */
+  async #drainThenInterrupt(child: ChildProcess): Promise<void> {
+    await Promise.all(this.#legs.map((leg) => (leg.consumer && !leg.consumer.closed ? leg.consumer.pause().catch(() => undefined) : undefined)));
+    await this.#output.still(DRAIN_STILL_MS, this.#drainTimeoutMs, () => this.#exit !== null);
+    if (this.#exit !== null) return;
+    child.kill('SIGINT');
+    this.#nudgeTimer = setInterval(() => {
+      for (const leg of this.#legs) void nudgeLeg(leg).catch(() => undefined);
+    }, NUDGE_MS);
+    this.#killTimer = setTimeout(() => {
+      if (this.#exit === null) child.kill('SIGKILL');
+    }, this.#killTimeoutMs);
+  }
 
   async #start(router: Router, sources: LiveRecorderSources): Promise<void> {
     await mkdir(this.outDir, { recursive: true }).catch((cause: unknown) => {
@@ -278,8 +300,10 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   #spawn(args: string[]): void {
-    const child = spawnTied(this.#ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnTied(this.#ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => this.#output.push(chunk));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => this.#log.push(chunk));
     let resolveExit!: (exit: LiveRecorderExit) => void;

@@ -131,6 +131,12 @@ export function buildRecorderArgs(o: RecorderArgsOptions): string[] {
   const args = [
     '-nostdin',
     '-hide_banner',
+    // What it has written, four times a second: a recorder being stopped waits for it to stand
+    // still (recorder-drain.ts).
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    '0.25',
     // Verbose, tagged: the picture's input size is read from it (recorder-log.ts), and only
     // warnings and errors are kept.
     '-loglevel',

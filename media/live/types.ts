@@ -99,4 +99,6 @@ export interface RecordingOptions {
   overlayClock?: boolean;
   /** Between SIGINT and SIGKILL in stop(); default 4000 ms. */
   killTimeoutMs?: number;
+  /** stop(): how long ffmpeg may go on writing what it received before SIGINT; default 8000 ms. */
+  drainTimeoutMs?: number;
 }

@@ -64,10 +64,11 @@ describe('live recording through a screen share', () => {
     for (const p of sorted.slice(0, -1)) expect(p.durationSec!).toBeGreaterThanOrEqual(2 * segSec);
     const gaps = sorted.slice(1).map((p, i) => p.offsetSec! - (sorted[i]!.offsetSec! + sorted[i]!.durationSec!));
     console.info(`share switch: timeline gaps ${gaps.map((g) => g.toFixed(2)).join(' / ')} s (share on, camera paused, resumed, share off; negative = overlap); live HLS on the new part ${shareOnAirMs} / ${stopOnAirMs} ms after the share started / stopped`);
-    // A paused camera leaves the picture-in-picture part standing still from that moment, and the
-    // screen-alone part begins when its ffmpeg receives frames: that start-up (1.06 and 2.14 s seen
-    // at load 8 beside the whole suite) is the one switch not covered by an overlap.
-    gaps.forEach((gap, i) => expect(gap, `switch ${i + 1}`).toBeLessThanOrEqual(i === 1 ? 1.5 * segSec : segSec));
+    // A paused camera or a stopped share leaves the picture-in-picture part standing still from
+    // that moment; its recorder is stopped only once ffmpeg has written what it received (it runs
+    // seconds behind on a busy machine: 2.4 s of that part were lost at load 8 before), and the
+    // next part starts when its ffmpeg receives frames (~1.1–1.3 s at load 8, 0.1–0.5 s quiet).
+    gaps.forEach((gap, i) => expect(gap, `switch ${i + 1}`).toBeLessThanOrEqual(segSec));
 
     // Decoded: the screen with the camera inset at the bottom right, then the camera alone.
     const pipFrame = await decodeFrame(join(a.storage.path(pip.prefix), 'index.m3u8'), 1);

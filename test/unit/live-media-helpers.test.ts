@@ -123,6 +123,12 @@ describe('buildRecorderArgs', () => {
     expect(args.indexOf('-protocol_whitelist')).toBeLessThan(args.indexOf('-i'));
   });
 
+  it('reports its progress on stdout four times a second (a recorder being stopped waits for it to stand still)', () => {
+    expect(value('-progress')).toBe('pipe:1');
+    expect(value('-stats_period')).toBe('0.25');
+    expect(args.indexOf('-progress')).toBeLessThan(args.indexOf('-i'));
+  });
+
   it('encodes browser-playable H.264 with a keyframe at every segment boundary, and AAC', () => {
     expect(value('-c:v')).toBe('libx264');
     expect(value('-preset')).toBe('veryfast');

@@ -358,9 +358,9 @@ export class LiveService {
     // The current part goes on until the next part has its first segment, so the live HLS and the
     // timeline switch without a gap. One that lost a track (a paused camera, a stopped share)
     // stands still from that moment (ffmpeg's overlay waits for both pictures), but ffmpeg runs
-    // behind real time and what it received before is still being encoded: stopped at once, that
-    // tail would be lost (ffmpeg drops it on SIGINT). Not awaited: an ffmpeg slow to stop does
-    // not hold up the next part.
+    // behind real time and what it received before is still being encoded: its recorder's stop()
+    // lets it write that first (seconds at load 8). Not awaited: an ffmpeg slow to stop does not
+    // hold up the next part.
     const stopCurrent = () => {
       if (cur && !cur.stopped) void this.stopPart(cur);
     };
@@ -425,7 +425,8 @@ export class LiveService {
     const durationSec = Math.max(1, Math.round(this.timelineSec(e, endedAt)));
     e.state = { ...e.state, state: 'ended' };
     await e.recordingSync;
-    for (const p of e.parts) await this.stopPart(p);
+    // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
+    await Promise.all(e.parts.map((p) => this.stopPart(p)));
     await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } }));
     this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     await this.deps.study.lectureChanged(e.lectureId);
@@ -476,7 +477,8 @@ export class LiveService {
     for (const e of this.entries.values()) {
       clearTimeout(e.idleTimer);
       clearTimeout(e.peersTimer);
-      for (const p of e.parts) await this.stopPart(p);
+      // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
+    await Promise.all(e.parts.map((p) => this.stopPart(p)));
     }
     await Promise.allSettled([...this.describing]);
     this.rooms.closeAll();
