@@ -3,8 +3,9 @@
 //
 // Rules:
 // - Passes run one after another, each a TranscodeJob on a subset of the one ladder plan
-//   (planPasses): first the lowest video rung with the audio-only rung(s), poster and sprites;
-//   then the higher rungs (by default all in one ffmpeg, the source decoded once more). Every
+//   (planPasses): first the lowest video rung (with its sound) and the poster; then the higher
+//   rungs (by default all in one ffmpeg, the source decoded once more) with the audio-only
+//   rung(s) and the sprites (made from that pass's lowest rung). Every
 //   pass uses the same frame rate, GOP and forced keyframes, so all rungs cut at the same times.
 //   The first pass encodes with a faster preset (FIRST_PASS_PRESET, superfast): it is what
 //   makes the lecture watchable, and the source's decoding already costs most of it.
@@ -87,16 +88,19 @@ export interface ProgressiveTranscodeEvents {
   error: [TranscodeError];
 }
 
-/** The passes of a plan: [lowest video rung + audio-only rungs], then the higher rungs. Pure. */
+/** The passes of a plan: [lowest video rung], then the higher rungs with the audio-only rung(s). Pure. */
 export function planPasses(plan: LadderPlan, higher: 'together' | 'each' = 'together'): string[][] {
   const video = plan.rungs.filter((r) => r.kind === 'video').map((r) => r.name);
   const audio = plan.rungs.filter((r) => r.kind === 'audio').map((r) => r.name);
   if (video.length === 0) return [audio];
   const lowest = video.at(-1)!;
   const rest = video.slice(0, -1);
-  const first = [lowest, ...audio];
-  if (rest.length === 0) return [first];
-  return higher === 'each' ? [first, ...rest.reverse().map((n) => [n])] : [first, rest];
+  if (rest.length === 0) return [[lowest, ...audio]];
+  const later = higher === 'each' ? rest.reverse().map((n) => [n]) : [rest];
+  // The audio-only rendition (a fallback for the weakest links; the lowest rung has the sound
+  // too) comes with the next pass: encoding it beside the first rung cost ~9 % of that pass.
+  later[0]!.push(...audio);
+  return [[lowest], ...later];
 }
 
 /** Relative encoding cost of a pass (decoding the source plus the pixels it encodes); for progress only. */
@@ -304,9 +308,14 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
     const total = costs.reduce((a, b) => a + b, 0);
     let before = 0;
     const firstPass = planPasses(this.plan)[0]!;
+    const isFirst = (names: readonly string[]) => names.some((n) => firstPass.includes(n));
+    // The poster comes with the first pass left, the seek previews (sprites, made from a pass's
+    // lowest rung) with the pass after the first rung's: they would hold it back ~1 s a minute.
+    const spritesAt = this.passes.length > 1 && isFirst(this.passes[0]!) ? 1 : 0;
     for (const [i, names] of this.passes.entries()) {
       this.#checkAborted();
-      const first = names.some((n) => firstPass.includes(n));
+      const first = isFirst(names);
+      const parts = { poster: i === 0 && !this.#poster, sprites: i === spritesAt && !this.#thumbnailsVtt };
       const passDir = join(this.workDir, `pass-${i + 1}`);
       const job = await TranscodeJob.create({
         input: this.#opts.input,
@@ -317,8 +326,8 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
         segmentSec: this.segmentSec,
         ladder: this.#opts.ladder,
         rungs: names,
-        // Poster and seek previews come with the first rung (sprites are made from it).
-        thumbnails: first ? this.#opts.thumbnails : false,
+        thumbnails: parts.poster || parts.sprites ? this.#opts.thumbnails : false,
+        thumbnailParts: parts,
         killTimeoutMs: this.#opts.killTimeoutMs,
       });
       this.#current = job;

@@ -59,6 +59,11 @@ export interface TranscodeJobOptions {
   rungs?: readonly string[];
   /** Sprite layout; `false` skips poster and sprites (the bench times the ladder alone). */
   thumbnails?: ThumbnailOptions | false;
+  /**
+   * Which of the two to make when thumbnails are on (default both): the first pass of a
+   * progressive ladder makes the poster alone and a later pass the sprites (ProgressiveTranscodeJob).
+   */
+  thumbnailParts?: { poster: boolean; sprites: boolean };
   /** Between SIGTERM and SIGKILL on abort(); default 3000. */
   killTimeoutMs?: number;
 }
@@ -160,6 +165,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
   readonly #ffmpegPath: string;
   readonly #probe: ProbeResult;
   readonly #thumbnails: ThumbnailOptions | false;
+  readonly #thumbnailParts: { poster: boolean; sprites: boolean };
   readonly #killTimeoutMs: number;
   #child: ChildProcess | null = null;
   #killTimer: NodeJS.Timeout | null = null;
@@ -182,6 +188,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     this.#ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
     this.#probe = opts.probe;
     this.#thumbnails = opts.thumbnails ?? {};
+    this.#thumbnailParts = opts.thumbnailParts ?? { poster: true, sprites: true };
     this.#killTimeoutMs = opts.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
     this.ladderArgs = buildHlsArgs(this.input, this.partialDir, plan, {
       segmentSec: this.segmentSec,
@@ -263,8 +270,12 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
   }
 
   async #run(): Promise<TranscodeResult> {
-    const withThumbnails = this.#thumbnails !== false && this.plan.rungs.some((r) => r.kind === 'video');
-    const ladderShare = withThumbnails ? LADDER_SHARE : 100;
+    const thumbnails = this.#thumbnails;
+    const withThumbnails = thumbnails !== false && this.plan.rungs.some((r) => r.kind === 'video');
+    const withPoster = withThumbnails && this.#thumbnailParts.poster;
+    const withSprites = withThumbnails && this.#thumbnailParts.sprites;
+    // The poster is one frame: the sprites (the lowest rung read again) take the rest of the bar.
+    const ladderShare = withSprites ? LADDER_SHARE : 100;
     const duration = this.#probe.durationSec;
 
     const ladderStart = performance.now();
@@ -280,10 +291,8 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     let thumbnailsVtt: string | null = null;
     let sprites: string[] = [];
     const thumbsStart = performance.now();
-    if (withThumbnails) {
+    if (withPoster) {
       this.#stage = 'thumbnails';
-      const layout = thumbnailLayout(this.#thumbnails);
-      this.#progress(0, ladderShare, null, null);
       posterPath = 'poster.jpg';
       await this.#ffmpeg(
         buildPosterArgs(this.input, join(this.partialDir, posterPath), duration, {
@@ -293,6 +302,11 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
         () => undefined,
       );
       this.#checkAborted();
+    }
+    if (withSprites) {
+      this.#stage = 'thumbnails';
+      const layout = thumbnailLayout(thumbnails);
+      this.#progress(0, ladderShare, null, null);
       const lowest = this.plan.rungs.filter((r): r is VideoRung => r.kind === 'video').at(-1)!;
       await this.#ffmpeg(
         buildSpriteArgs(join(this.partialDir, rungPlaylist(lowest)), this.partialDir, layout),
@@ -311,7 +325,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
         buildThumbnailsVtt(durationSec, { ...layout, spriteNames: sprites }),
       );
     }
-    const thumbnailsMs = withThumbnails ? performance.now() - thumbsStart : 0;
+    const thumbnailsMs = withPoster || withSprites ? performance.now() - thumbsStart : 0;
 
     this.#checkAborted();
     await this.#publish();

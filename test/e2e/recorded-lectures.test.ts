@@ -144,9 +144,10 @@ describe('recorded lectures: studio upload to catalog playback', () => {
       await expect(again.getByTestId('lecture-state').innerText()).resolves.toBe('待发布');
       const seen = await page.evaluate(() => (window as unknown as { __studioSeen: string[] }).__studioSeen);
       expect(seen.some((text) => /转码中 \d+%/.test(text))).toBe(true);
-      // First rung first: the lowest rung and the audio, then the higher rungs, labelled meanwhile.
-      expect(seen.some((text) => text.includes('生成清晰度：标清 360p、仅音频'))).toBe(true);
-      expect(seen.some((text) => text.includes('生成清晰度：高清 720p、清晰 480p') && text.includes('高清版本处理中'))).toBe(true);
+      // First rung first: the lowest rung (with its sound), then the higher rungs and the
+      // audio-only rendition, labelled meanwhile.
+      expect(seen.some((text) => text.includes('生成清晰度：标清 360p') && !text.includes('仅音频'))).toBe(true);
+      expect(seen.some((text) => text.includes('生成清晰度：高清 720p、清晰 480p、仅音频') && text.includes('高清版本处理中'))).toBe(true);
       for (const text of seen) expect(text.replace('高清版本处理中', '')).not.toMatch(/ladder|草稿|处理中/);
       await expect((await progressValue(page)).value).toBe((await progressValue(page)).max);
 

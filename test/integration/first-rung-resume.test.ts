@@ -26,10 +26,10 @@ afterAll(async () => {
 const uris = (m3u8: string) => m3u8.split('\n').filter((l) => l && !l.startsWith('#'));
 
 describe('ProgressiveTranscodeJob', () => {
-  it('plans the lowest video rung with the audio first, then the higher rungs', () => {
+  it('plans the lowest video rung first, then the higher rungs with the audio-only rung', () => {
     const plan = planLadder(probe);
-    expect(planPasses(plan)).toEqual([['360p', 'audio'], ['720p', '480p']]);
-    expect(planPasses(plan, 'each')).toEqual([['360p', 'audio'], ['480p'], ['720p']]);
+    expect(planPasses(plan)).toEqual([['360p'], ['720p', '480p', 'audio']]);
+    expect(planPasses(plan, 'each')).toEqual([['360p'], ['480p', 'audio'], ['720p']]);
   });
 
   it('encodes the first pass with the faster preset and the higher pass with the lecture preset', async () => {
@@ -64,21 +64,24 @@ describe('ProgressiveTranscodeJob', () => {
     const snapshot = await listed;
     await first.abort();
     expect(first.state).toBe('aborted');
-    expect(snapshot.renditions.map((r) => r.name)).toEqual(['360p', 'audio']);
-    expect(snapshot.pending).toEqual(['720p', '480p']);
+    expect(snapshot.renditions.map((r) => r.name)).toEqual(['360p']);
+    expect(snapshot.pending).toEqual(['720p', '480p', 'audio']);
+    // The poster with the first rung; the seek previews come with the next pass.
+    expect(snapshot.posterPath).toBe('poster.jpg');
+    expect(snapshot.thumbnailsVtt).toBeNull();
     const master1 = await readFile(join(outDir, 'master.m3u8'), 'utf8');
-    expect(uris(master1)).toEqual(['360p/index.m3u8', 'audio/index.m3u8']);
+    expect(uris(master1)).toEqual(['360p/index.m3u8']);
     const segs = (await readdir(join(outDir, '360p'))).filter((f) => f.endsWith('.ts'));
     const mtimes = await Promise.all(segs.map(async (f) => (await stat(join(outDir, '360p', f))).mtimeMs));
 
     const second = await ProgressiveTranscodeJob.create(opts);
-    expect(second.done).toEqual(['360p', 'audio']);
-    expect(second.passes).toEqual([['720p', '480p']]);
+    expect(second.done).toEqual(['360p']);
+    expect(second.passes).toEqual([['720p', '480p', 'audio']]);
     const seen: string[][] = [];
     second.on('rungs', (s) => seen.push(s.renditions.map((r) => r.name)));
     const result = await second.wait();
     // The resumed state first (so the caller can point the lecture at it), then the full ladder.
-    expect(seen).toEqual([['360p', 'audio'], ['720p', '480p', '360p', 'audio']]);
+    expect(seen).toEqual([['360p'], ['720p', '480p', '360p', 'audio']]);
     expect(result.pending).toEqual([]);
     expect(result.timings.firstRungMs).toBeNull();
     expect(result.posterPath).toBe('poster.jpg');

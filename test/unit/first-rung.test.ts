@@ -27,10 +27,10 @@ function source(width: number, height: number, audio = true): ProbeResult {
 const arg = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('planPasses', () => {
-  it('makes the lowest video rung with the audio first, then the higher rungs together or lowest first', () => {
+  it('makes the lowest video rung first, then the higher rungs together or lowest first, the audio-only rung with the next pass', () => {
     const plan = planLadder(source(1920, 1080));
-    expect(planPasses(plan)).toEqual([['360p', 'audio'], ['1080p', '720p', '480p']]);
-    expect(planPasses(plan, 'each')).toEqual([['360p', 'audio'], ['480p'], ['720p'], ['1080p']]);
+    expect(planPasses(plan)).toEqual([['360p'], ['1080p', '720p', '480p', 'audio']]);
+    expect(planPasses(plan, 'each')).toEqual([['360p'], ['480p', 'audio'], ['720p'], ['1080p']]);
   });
 
   it('has one pass when there is nothing higher (a small or an audio-only source)', () => {
