@@ -477,9 +477,9 @@ export class LiveService {
     for (const e of this.entries.values()) {
       clearTimeout(e.idleTimer);
       clearTimeout(e.peersTimer);
-      // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
-    await Promise.all(e.parts.map((p) => this.stopPart(p)));
     }
+    // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
+    await Promise.all([...this.entries.values()].flatMap((e) => e.parts.map((p) => this.stopPart(p))));
     await Promise.allSettled([...this.describing]);
     this.rooms.closeAll();
   }
