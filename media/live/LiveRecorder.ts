@@ -9,6 +9,9 @@
 //   -> consumers resumed. From then on a keyframe is requested every second until the first
 //   segment is listed, and on every layer change, so that the first segment starts promptly
 //   even when the first keyframe was lost.
+// - The recorded file begins at the picture's first frame (its sound too): firstFrameAt() says
+//   when that was (the SFU's first keyframe to ffmpeg, recorder-first-frame.ts), so that its
+//   owner places the part on the live timeline where it really begins.
 // - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() first pauses
 //   the consumers and waits for ffmpeg to write what it already received (its -progress output
 //   standing still, recorder-drain.ts: on a busy machine it runs seconds behind real time), then
@@ -52,6 +55,7 @@ import {
 } from './recording-args';
 import { nudgeLeg, openLeg, releaseLegs, type Leg } from './recorder-legs';
 import { OutputWatch } from './recorder-drain';
+import { FirstFrameWatch } from './recorder-first-frame';
 import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
@@ -84,6 +88,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   readonly #killTimeoutMs: number;
   readonly #drainTimeoutMs: number;
   readonly #output = new OutputWatch();
+  #firstFrame = new FirstFrameWatch([]);
   readonly #legs: Leg[] = [];
   #sdpDir: string | null = null;
   #child: ChildProcess | null = null;
@@ -150,6 +155,15 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   /** ms epoch at which media started flowing to ffmpeg (its ports bound, consumers resumed). */
   get startedAt(): number {
     return this.#startedAt;
+  }
+
+  /**
+   * ms epoch at which the recorded picture begins (the SFU sent ffmpeg the first keyframe of each
+   * video; recorder-first-frame.ts); `startedAt` for sound alone, or when none came within
+   * `timeoutMs` or before the recording ended.
+   */
+  async firstFrameAt(timeoutMs: number): Promise<number> {
+    return (await this.#firstFrame.when(timeoutMs)) ?? this.#startedAt;
   }
 
   get pid(): number | null {
@@ -288,6 +302,8 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     // ffmpeg keeps the size of the first frame: start on the top layer when it comes soon.
     await Promise.all(this.#legs.map((leg) => leg.layers?.prepare(TOP_LAYER_WAIT_MS, () => this.#exit !== null)));
     if (this.#exit !== null) throw this.#failure('ffmpeg exited while starting');
+    this.#firstFrame = new FirstFrameWatch(this.#legs.flatMap((leg) => (leg.kind === 'video' ? [leg.consumer!] : [])));
+    await this.#firstFrame.arm();
     this.#startedAt = Date.now();
     await Promise.all(this.#legs.map((leg) => leg.consumer!.resume()));
     for (const leg of this.#legs) leg.layers?.start();
@@ -338,6 +354,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
 
   async #finish(): Promise<LiveRecorderResult> {
     const exit = await this.#exited;
+    this.#firstFrame.cancel();
     this.#clearTimers();
     this.#releaseMedia();
     let result: LiveRecorderResult = { playlistPath: this.playlistPath, durationSec: 0, segments: 0 };

@@ -1,7 +1,10 @@
 // A lecturer's camera and screen share without a browser, told apart by colour: ffmpeg sends a
-// lavfi picture (VP8) over RTP into a comedia plain transport of the room, produced with the
+// one-colour VP8 clip (encoded once, sent by stream copy) over RTP into a comedia plain transport of the room, produced with the
 // given source. And the frame checks the picture-in-picture tests make on decoded frames.
 import { execFile } from 'node:child_process';
+import { mkdir, rename, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnTied } from '../../media/child';
 import type { LiveRoom, ProducerInfo, ProducerSource } from '../../media/live';
@@ -17,12 +20,14 @@ export interface FedVideo {
   source: RtpSource;
 }
 
-/** A solid `color` (ffmpeg colour name or 0xRRGGBB) of `width`x`height` as a `source` producer. */
-export async function feedColour(
-  room: LiveRoom,
-  peerId: string,
-  o: { source: ProducerSource; color: string; width: number; height: number; fps?: number; seconds?: number },
-): Promise<FedVideo> {
+/**
+ * A solid `color` (ffmpeg colour name or 0xRRGGBB) of `width`x`height` as a `source` producer.
+ * The picture is encoded once (colourClip) and sent by stream copy: an encoding sender falls
+ * behind real time on a busy machine (a 1280x720 one ran at 0.58x at load 8), and its stream's
+ * own timeline would then look like a recording losing time.
+ */
+export async function feedColour(room: LiveRoom, peerId: string, o: ColourPicture & { source: ProducerSource; seconds?: number }): Promise<FedVideo> {
+  const clip = await colourClip(o);
   const t = await room.createPlainTransport(peerId, 'send', { comedia: true, rtcpMux: false });
   const ssrc = nextSsrc++;
   const producer = await room.produce(peerId, t.id, {
@@ -30,16 +35,55 @@ export async function feedColour(
     source: o.source,
     rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90000 }], encodings: [{ ssrc }] },
   });
-  const fps = o.fps ?? 25;
   const args = [
     '-nostdin', '-hide_banner', '-loglevel', 'error',
-    '-re', '-f', 'lavfi', '-i', `color=c=${o.color}:size=${o.width}x${o.height}:rate=${fps}`, '-t', String(o.seconds ?? 120),
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k',
-    // The RTP muxer ignores PLI: a keyframe every second is how a consumer starts.
-    '-g', String(fps), '-keyint_min', String(fps), '-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-pix_fmt', 'yuv420p',
+    '-re', '-stream_loop', '-1', '-i', clip, '-t', String(o.seconds ?? 120), '-map', '0:v:0', '-c:v', 'copy',
     '-f', 'rtp', '-ssrc', String(ssrc), '-payload_type', String(VIDEO_PT), `rtp://127.0.0.1:${t.port}?rtcpport=${t.rtcpPort}&pkt_size=1200`,
   ];
   return { producer, source: spawnSource(args) };
+}
+
+export interface ColourPicture {
+  color: string;
+  width: number;
+  height: number;
+  /** Frames a second (default 25). */
+  fps?: number;
+  /** Seconds between keyframes (default 1): a browser answers a keyframe request within a round trip, this sender never does. */
+  keyframeSec?: number;
+}
+
+const CLIP_SEC = 10;
+const clips = new Map<string, Promise<string>>();
+
+/**
+ * A VP8 WebM of CLIP_SEC seconds of one colour, a keyframe every `keyframeSec` (the RTP muxer
+ * ignores PLI: that is how a consumer starts), made once per machine in the temp folder. A test
+ * that times a feed started mid-way makes its clip first.
+ */
+export function colourClip(picture: ColourPicture): Promise<string> {
+  const o = { ...picture, fps: picture.fps ?? 25 };
+  const gop = Math.max(1, Math.round(o.fps * (picture.keyframeSec ?? 1)));
+  const file = join(tmpdir(), 'cadre-test-clips', `colour-${o.color}-${o.width}x${o.height}-${o.fps}fps-g${gop}.webm`);
+  let made = clips.get(file);
+  if (!made) {
+    made = (async () => {
+      if (await stat(file).then((st) => st.size > 0, () => false)) return file;
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp.webm`;
+      await run('ffmpeg', [
+        '-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', `color=c=${o.color}:size=${o.width}x${o.height}:rate=${o.fps}`, '-t', String(CLIP_SEC),
+        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k',
+        '-g', String(gop), '-keyint_min', String(gop), '-lag-in-frames', '0', '-auto-alt-ref', '0', '-error-resilient', '1', '-pix_fmt', 'yuv420p',
+        tmp,
+      ]);
+      await rename(tmp, file);
+      return file;
+    })();
+    clips.set(file, made);
+  }
+  return made;
 }
 
 /** ffmpeg with `args` as a test's media source: its stderr's tail kept, stop() kills and reaps it. */

@@ -46,6 +46,8 @@ const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
 /** How long a new part waits for the host's other track (camera and microphone come back one at a time). */
 const SETTLE_MS = 1_500;
+/** How long a new part's offset waits for its first keyframe before it takes its start instead. */
+const FIRST_FRAME_WAIT_MS = 10_000;
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -64,7 +66,7 @@ interface Part {
   ready: boolean;
   stopped: boolean;
   described?: boolean;
-  /** Its entry in the lecture's stored parts (addPart): described only after it, or the facts would find no entry. */
+  /** Its entry in the lecture's stored parts (addPart), then placed at its first frame (placePart): described only after both. */
   added?: Promise<void>;
   /** The host's video rose above the layer this part started on. */
   raised?: boolean;
@@ -402,11 +404,25 @@ export class LiveService {
     });
     e.parts.push(part);
     e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
-    // Before the lecture's media points at the part: the media routes place its segments on the timeline by it.
-    part.added = this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
-    await part.added;
+    // Before the lecture's media points at the part: the media routes place its segments on the
+    // timeline by its offset. Stored at once (the parts keep their order), then moved to where
+    // its picture begins (its first keyframe reached ffmpeg: up to seconds after the start on a
+    // busy machine or with a sender slow to answer the keyframe request); the next change of
+    // sources need not wait for that.
+    const stored = this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
+    await stored;
+    part.added = stored
+      .then(() => recorder.firstFrameAt(FIRST_FRAME_WAIT_MS))
+      .then(async (at) => {
+        const offsetSec = this.timelineSec(e, at);
+        if (offsetSec <= part.offsetSec) return;
+        part.offsetSec = offsetSec;
+        await this.recording.placePart(e.lectureId, prefix, offsetSec);
+      })
+      .catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not placed at its first frame'));
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
+        await part.added;
         part.ready = true;
         await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video && !screen } } }));
         if (e.parts.at(-1) === part && e.state.state === 'live') {

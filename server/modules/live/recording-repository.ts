@@ -1,7 +1,8 @@
 /**
  * The recording state of a live lecture, kept on the lecture so that it outlives the portal
  * process: the folder (`live.recordingPrefix`, `live/<lecture>/<stamp>`) and the parts
- * (`live.parts`: folder and offset on the live timeline when a part starts; its number, length and
+ * (`live.parts`: folder and offset on the live timeline when a part starts, moved to its first
+ * frame once that has come; its number, length and
  * picture size once it has stopped). Every write goes through the lecture's lock
  * (`writeLecture`): FerretDB rewrites the whole document on any update.
  */
@@ -31,10 +32,19 @@ export class LiveRecordingRepository {
     await writeLecture(this.models, lectureId, () => this.models.Lecture.updateOne({ _id: lectureId }, { $push: { 'live.parts': { prefix, offsetSec } } }));
   }
 
+  /** Where on the live timeline the part's picture begins (its first frame, a moment after its start). */
+  async placePart(lectureId: string, prefix: string, offsetSec: number): Promise<void> {
+    await this.#updatePart(lectureId, prefix, { offsetSec });
+  }
+
   async describePart(lectureId: string, prefix: string, facts: PartFacts): Promise<void> {
+    await this.#updatePart(lectureId, prefix, facts);
+  }
+
+  async #updatePart(lectureId: string, prefix: string, change: Partial<PartFacts> & { offsetSec?: number }): Promise<void> {
     await writeLecture(this.models, lectureId, async () => {
       const l = await this.models.Lecture.findById(lectureId, { live: 1 }).lean<LectureDoc>();
-      const parts = (l?.live?.parts ?? []).map((s) => (s.prefix === prefix ? { ...s, ...facts } : s));
+      const parts = (l?.live?.parts ?? []).map((s) => (s.prefix === prefix ? { ...s, ...change } : s));
       await this.models.Lecture.updateOne({ _id: lectureId }, { $set: { 'live.parts': parts } });
     });
   }
