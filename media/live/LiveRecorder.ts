@@ -9,9 +9,10 @@
 //   -> consumers resumed. From then on a keyframe is requested every second until the first
 //   segment is listed, and on every layer change, so that the first segment starts promptly
 //   even when the first keyframe was lost.
-// - The recorded file begins at the picture's first frame (its sound too): firstFrameAt() says
-//   when that was (the SFU's first keyframe to ffmpeg, recorder-first-frame.ts), so that its
-//   owner places the part on the live timeline where it really begins.
+// - The recorded file begins at its first sound, or at the picture's first frame when that comes
+//   first (recorder-media-start.ts): mediaStartAt() says when, so that its owner places the part
+//   on the live timeline where it really begins; stoppedAt says when its media stopped (no part
+//   runs past it).
 // - ffmpeg is spawned tied to this process (../child.ts) and always reaped. stop() first pauses
 //   the consumers and waits for ffmpeg to write what it already received (its -progress output
 //   standing still, recorder-drain.ts: on a busy machine it runs seconds behind real time), then
@@ -55,7 +56,7 @@ import {
 } from './recording-args';
 import { nudgeLeg, openLeg, releaseLegs, type Leg } from './recorder-legs';
 import { OutputWatch } from './recorder-drain';
-import { FirstFrameWatch } from './recorder-first-frame';
+import { MediaStartWatch } from './recorder-media-start';
 import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
@@ -88,7 +89,8 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   readonly #killTimeoutMs: number;
   readonly #drainTimeoutMs: number;
   readonly #output = new OutputWatch();
-  #firstFrame = new FirstFrameWatch([]);
+  #mediaStart = new MediaStartWatch({ video: [], audio: [] });
+  #stoppedAt: number | null = null;
   readonly #legs: Leg[] = [];
   #sdpDir: string | null = null;
   #child: ChildProcess | null = null;
@@ -158,12 +160,17 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   /**
-   * ms epoch at which the recorded picture begins (the SFU sent ffmpeg the first keyframe of each
-   * video; recorder-first-frame.ts); `startedAt` for sound alone, or when none came within
+   * ms epoch at which the recorded media begins (its first sound, or the picture's first frame
+   * when that came first; recorder-media-start.ts); `startedAt` when nothing came within
    * `timeoutMs` or before the recording ended.
    */
-  async firstFrameAt(timeoutMs: number): Promise<number> {
-    return (await this.#firstFrame.when(timeoutMs)) ?? this.#startedAt;
+  async mediaStartAt(timeoutMs: number): Promise<number> {
+    return (await this.#mediaStart.when(timeoutMs)) ?? this.#startedAt;
+  }
+
+  /** ms epoch at which its media stopped (stop() was called, or ffmpeg exited); null before. */
+  get stoppedAt(): number | null {
+    return this.#stoppedAt;
   }
 
   get pid(): number | null {
@@ -210,6 +217,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   stop(): Promise<LiveRecorderResult> {
     if (!this.#stopRequested) {
       this.#stopRequested = true;
+      this.#stoppedAt ??= Date.now();
       const child = this.#child;
       if (child && this.#exit === null) {
         // Nothing written yet (no keyframe, still probing): there is no trailer to wait for,
@@ -302,8 +310,9 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     // ffmpeg keeps the size of the first frame: start on the top layer when it comes soon.
     await Promise.all(this.#legs.map((leg) => leg.layers?.prepare(TOP_LAYER_WAIT_MS, () => this.#exit !== null)));
     if (this.#exit !== null) throw this.#failure('ffmpeg exited while starting');
-    this.#firstFrame = new FirstFrameWatch(this.#legs.flatMap((leg) => (leg.kind === 'video' ? [leg.consumer!] : [])));
-    await this.#firstFrame.arm();
+    const consumers = (kind: 'audio' | 'video') => this.#legs.flatMap((leg) => (leg.kind === kind ? [leg.consumer!] : []));
+    this.#mediaStart = new MediaStartWatch({ video: consumers('video'), audio: consumers('audio') });
+    await this.#mediaStart.arm();
     this.#startedAt = Date.now();
     await Promise.all(this.#legs.map((leg) => leg.consumer!.resume()));
     for (const leg of this.#legs) leg.layers?.start();
@@ -328,6 +337,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
       if (this.#exit) return;
       this.#log.flush();
       this.#exit = { code, signal };
+      this.#stoppedAt ??= Date.now();
       resolveExit(this.#exit);
       this.#onExit();
     };
@@ -354,7 +364,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
 
   async #finish(): Promise<LiveRecorderResult> {
     const exit = await this.#exited;
-    this.#firstFrame.cancel();
+    this.#mediaStart.cancel();
     this.#clearTimers();
     this.#releaseMedia();
     let result: LiveRecorderResult = { playlistPath: this.playlistPath, durationSec: 0, segments: 0 };

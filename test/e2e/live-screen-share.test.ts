@@ -103,7 +103,8 @@ describe('live lecture with a screen share', () => {
       for (const id of ['live-camera-toggle', 'live-mic-toggle', 'live-screen-toggle']) document.querySelector<HTMLButtonElement>(`[data-testid="${id}"]`)!.click();
     });
     await expect.poll(sources, { timeout: 20_000 }).toBe('camera,mic,screen');
-    expect(await host.evaluate(() => Object.values(window.__live!.local).every((t) => Boolean(t?.producerId)))).toBe(true);
+    // The page learns each producer's id from the server's answer, a moment after the server has it.
+    await expect.poll(() => host.evaluate(() => Object.values(window.__live!.local).every((t) => Boolean(t?.producerId))), { timeout: 10_000 }).toBe(true);
     await host.getByTestId('live-start').click();
     await host.locator('[data-testid="live-page"][data-state="live"]').waitFor();
 
@@ -208,8 +209,8 @@ describe('live lecture with a screen share', () => {
     const source = server.app.storage.path(`lectures/${String(live.live!.replayLectureId)}/source/recording.mp4`);
     await expect.poll(() => stat(source).then(() => true, () => false), { timeout: 120_000, interval: 1_000 }).toBe(true);
     const duration = Number((await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', source])).stdout);
-    expect(Math.abs(duration - live.durationSec!)).toBeLessThanOrEqual(2);
     const parts = [...(live.live!.parts ?? [])].sort((x, y) => x.offsetSec! - y.offsetSec!);
+    expect(Math.abs(duration - live.durationSec!), `replay ${duration} s for a ${live.durationSec} s timeline; parts ${JSON.stringify(parts)}`).toBeLessThanOrEqual(2);
     expectInset(await decodeFrame(source, parts[0]!.offsetSec! + 2), 'the replay while shared');
     const after = await decodeFrame(source, parts.at(-1)!.offsetSec! + 2);
     expect(`${after.width}x${after.height}`).toBe(`${SCREEN.width}x${SCREEN.height}`);

@@ -13,7 +13,8 @@ import { liveHost, type Ack, type LiveHost, type StoredPart } from '../helpers/l
 import { feedRoom } from '../helpers/live-rtp';
 import { colourClip, colourName, colourShare, decodeFrame, feedColour } from '../helpers/live-screen';
 
-// A new part's picture begins at its first keyframe (its place on the timeline too). A browser
+// A new part without sound would begin at its picture's first keyframe; these parts have sound
+// and begin at its first packet, their picture held on its first frame until then. A browser
 // answers the keyframe request sent when the part starts within a round trip; these senders
 // ignore it, so they send one every quarter second instead of every second (with 1 s the gaps
 // after a paused camera or a stopped share grow by up to that second, the sender's wait).
@@ -73,8 +74,8 @@ describe('live recording through a screen share', () => {
     console.info(`share switch: timeline gaps ${gaps.map((g) => g.toFixed(2)).join(' / ')} s (share on, camera paused, resumed, share off; negative = overlap); live HLS on the new part ${shareOnAirMs} / ${stopOnAirMs} ms after the share started / stopped`);
     // A paused camera or a stopped share leaves the picture-in-picture part standing still from
     // that moment; its recorder is stopped only once ffmpeg has written what it received (it runs
-    // seconds behind on a busy machine), and the next part's picture begins at its first keyframe
-    // (0.3-0.55 s after the change at load 8). These senders stream-copy a clip: one that encodes
+    // seconds behind on a busy machine), and the next part begins at its first sound, its picture
+    // at its first keyframe (0.3-0.55 s after the change at load 8). These senders stream-copy a clip: one that encodes
     // fell behind real time at load 8 (0.58x) and its own timeline looked like lost seconds.
     gaps.forEach((gap, i) => expect(gap, `switch ${i + 1}`).toBeLessThanOrEqual(segSec));
 

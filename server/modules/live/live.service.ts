@@ -40,14 +40,15 @@ import type { JobQueue } from '../jobs/job-queue';
 import type { StudyEngine } from '../study/study-engine';
 import { LiveSession } from './live-session';
 import { LiveRecordingRepository, nextPartIndex } from './recording-repository';
+import { placeStoppedPart } from './part-placement';
 import { LIVE_REPLAY_JOB, liveReplayPayload, makeLiveReplayHandler } from './replay-job';
 
 const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
 /** How long a new part waits for the host's other track (camera and microphone come back one at a time). */
 const SETTLE_MS = 1_500;
-/** How long a new part's offset waits for its first keyframe before it takes its start instead. */
-const FIRST_FRAME_WAIT_MS = 10_000;
+/** How long a new part's offset waits for its media to begin before it takes its start instead. */
+const MEDIA_START_WAIT_MS = 10_000;
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -66,7 +67,7 @@ interface Part {
   ready: boolean;
   stopped: boolean;
   described?: boolean;
-  /** Its entry in the lecture's stored parts (addPart), then placed at its first frame (placePart): described only after both. */
+  /** Its entry in the lecture's stored parts (addPart), then placed where its media begins (placePart): described only after both. */
   added?: Promise<void>;
   /** The host's video rose above the layer this part started on. */
   raised?: boolean;
@@ -406,20 +407,20 @@ export class LiveService {
     e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
     // Before the lecture's media points at the part: the media routes place its segments on the
     // timeline by its offset. Stored at once (the parts keep their order), then moved to where
-    // its picture begins (its first keyframe reached ffmpeg: up to seconds after the start on a
-    // busy machine or with a sender slow to answer the keyframe request); the next change of
-    // sources need not wait for that.
+    // its media begins (its first sound, or its picture's first keyframe when there is no sound:
+    // up to seconds after the start on a busy machine or with a sender slow to answer the
+    // keyframe request); the next change of sources need not wait for that.
     const stored = this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
     await stored;
     part.added = stored
-      .then(() => recorder.firstFrameAt(FIRST_FRAME_WAIT_MS))
+      .then(() => recorder.mediaStartAt(MEDIA_START_WAIT_MS))
       .then(async (at) => {
         const offsetSec = this.timelineSec(e, at);
         if (offsetSec <= part.offsetSec) return;
         part.offsetSec = offsetSec;
         await this.recording.placePart(e.lectureId, prefix, offsetSec);
       })
-      .catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not placed at its first frame'));
+      .catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not placed where its media begins'));
     void recorder.waitForFirstSegment(20_000).then(
       async () => {
         await part.added;
@@ -475,7 +476,14 @@ export class LiveService {
     // queued behind other writes of the lecture on a busy store: seen at load 8.
     await p.added;
     const probed = await probeRecordedPart(this.deps.storage.path(p.prefix), this.deps.config.ffmpeg.ffprobePath);
-    await this.recording.describePart(e.lectureId, p.prefix, { index: p.index, durationSec: probed?.durationSec ?? 0, width: probed?.width, height: probed?.height });
+    const durationSec = probed?.durationSec ?? 0;
+    const stoppedAt = p.recorder.stoppedAt ?? Date.now();
+    const offsetSec = placeStoppedPart({ offsetSec: p.offsetSec, durationSec, startedSec: this.timelineSec(e, p.recorder.startedAt), stoppedSec: this.timelineSec(e, stoppedAt) });
+    if (offsetSec !== p.offsetSec) {
+      this.deps.log.warn({ lectureId: e.lectureId, prefix: p.prefix, placedSec: p.offsetSec, offsetSec, durationSec }, 'live.recording | the part ran past its stop: moved back to end there');
+      p.offsetSec = offsetSec;
+    }
+    await this.recording.describePart(e.lectureId, p.prefix, { index: p.index, durationSec, width: probed?.width, height: probed?.height, offsetSec });
   }
 
   private async onRebuilt(roomId: string) {

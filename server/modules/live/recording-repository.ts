@@ -1,9 +1,9 @@
 /**
  * The recording state of a live lecture, kept on the lecture so that it outlives the portal
  * process: the folder (`live.recordingPrefix`, `live/<lecture>/<stamp>`) and the parts
- * (`live.parts`: folder and offset on the live timeline when a part starts, moved to its first
- * frame once that has come; its number, length and
- * picture size once it has stopped). Every write goes through the lecture's lock
+ * (`live.parts`: folder and offset on the live timeline when a part starts, moved to where its
+ * media begins once that has come; its number, length, picture size and final place once it has
+ * stopped). Every write goes through the lecture's lock
  * (`writeLecture`): FerretDB rewrites the whole document on any update.
  */
 import type { Models } from '../../store/models';
@@ -13,6 +13,8 @@ import type { LectureDoc } from '../catalog/lecture.model';
 export interface PartFacts {
   index: number;
   durationSec: number;
+  /** Where it sits on the live timeline once stopped (part-placement.ts). */
+  offsetSec?: number;
   width?: number;
   height?: number;
 }
@@ -32,7 +34,7 @@ export class LiveRecordingRepository {
     await writeLecture(this.models, lectureId, () => this.models.Lecture.updateOne({ _id: lectureId }, { $push: { 'live.parts': { prefix, offsetSec } } }));
   }
 
-  /** Where on the live timeline the part's picture begins (its first frame, a moment after its start). */
+  /** Where on the live timeline the part's media begins (a moment after its start). */
   async placePart(lectureId: string, prefix: string, offsetSec: number): Promise<void> {
     await this.#updatePart(lectureId, prefix, { offsetSec });
   }
@@ -41,7 +43,7 @@ export class LiveRecordingRepository {
     await this.#updatePart(lectureId, prefix, facts);
   }
 
-  async #updatePart(lectureId: string, prefix: string, change: Partial<PartFacts> & { offsetSec?: number }): Promise<void> {
+  async #updatePart(lectureId: string, prefix: string, change: Partial<PartFacts>): Promise<void> {
     await writeLecture(this.models, lectureId, async () => {
       const l = await this.models.Lecture.findById(lectureId, { live: 1 }).lean<LectureDoc>();
       const parts = (l?.live?.parts ?? []).map((s) => (s.prefix === prefix ? { ...s, ...change } : s));
