@@ -1,11 +1,17 @@
 // First rung first (issue 20): how soon a recorded lecture is watchable, and how long the whole
 // ladder takes, against the single-pass ladder of the same run.
 //
-//   node --import tsx bench/first-rung.ts [--minutes 3] [--height 1080] [--rounds 1] [--preset veryfast] [--higher together|each] [--source-kbps N]
+//   node --import tsx bench/first-rung.ts [--minutes 3] [--height 1080] [--rounds 1] [--preset veryfast] [--higher together|each] [--source-kbps N] [--looped] [--watchable-only]
 //
 // --source-kbps: the generated source at that video bit rate (x264 veryfast, 2-pass-free ABR)
 // instead of superfast's own choice (~9.7 Mbit/s at 1080p for testsrc2, a hard case: decoding
 // cost grows with the bit rate). A lecture camera or recording box writes 1080p at 4–8 Mbit/s.
+// --looped: a source longer than a minute is the 1-minute one (same settings) repeated by stream
+// copy (seconds to make, where generating 60 minutes of 1080p would take most of an hour): the
+// same pictures again, the same decoding and encoding work per minute.
+// --watchable-only: times the progressive job to its first `rungs` event and aborts it there (a
+// 60-minute source measured directly, not extrapolated); the baseline of the same run is then
+// ffmpeg decoding the same source and nothing else (the floor of any pass over it).
 //
 // Uses (or generates) the same cached test lecture as bench/transcode.ts (testsrc2 + sine,
 // H.264 High yuv420p 25 fps + AAC, $TMPDIR/cadre-bench). Times, alternating the order per round:
@@ -32,6 +38,8 @@ const { values } = parseArgs({
     higher: { type: 'string', default: 'together' },
     'skip-baseline': { type: 'boolean', default: false },
     'source-kbps': { type: 'string', default: '' },
+    looped: { type: 'boolean', default: false },
+    'watchable-only': { type: 'boolean', default: false },
   },
 });
 const minutes = Number(values.minutes);
@@ -43,11 +51,22 @@ const sourceKbps = values['source-kbps'] ? Number(values['source-kbps']) : null;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-async function ensureLecture(): Promise<string> {
+const watchableOnly = values['watchable-only'];
+
+async function ensureLecture(minutes: number): Promise<string> {
   const dir = join(tmpdir(), 'cadre-bench');
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `lecture-${minutes}min-${width}x${height}${sourceKbps ? `-${sourceKbps}k` : ''}.mp4`);
+  const looped = values.looped && minutes > 1;
+  const file = join(dir, `lecture-${minutes}min-${width}x${height}${sourceKbps ? `-${sourceKbps}k` : ''}${looped ? '-looped' : ''}.mp4`);
   if (await stat(file).then((s) => s.size > 0, () => false)) return file;
+  if (looped) {
+    const one = await ensureLecture(1);
+    log(`first-rung bench | repeating the 1-minute lecture to ${minutes} min (stream copy, cached) ...`);
+    const partial = `${file}.partial.mp4`;
+    await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', String(minutes - 1), '-i', one, '-t', String(minutes * 60), '-c', 'copy', '-movflags', '+faststart', partial]);
+    await rename(partial, file);
+    return file;
+  }
   log(`first-rung bench | generating a ${minutes} min ${width}x${height} lecture (cached) ...`);
   const partial = `${file}.partial.mp4`;
   await run('ffmpeg', [
@@ -73,7 +92,7 @@ async function cpuMs(): Promise<number> {
   return (self.user + self.system) / 1000 + ((Number(rest[13]) + Number(rest[14])) * 1000) / clockTicks;
 }
 
-const input = await ensureLecture();
+const input = await ensureLecture(minutes);
 const probe = await probeMedia(input);
 const plan = planLadder(probe);
 const work = join(tmpdir(), 'cadre-bench', `first-rung-${process.pid}`);
@@ -84,7 +103,8 @@ log(`first-rung bench | ${minutes} min ${width}x${height} at ${Math.round((probe
 
 try {
   for (let round = 0; round < rounds; round++) {
-    const order = values['skip-baseline'] ? ['progressive'] : round % 2 === 0 ? ['progressive', 'single'] : ['single', 'progressive'];
+    const baseline = watchableOnly ? 'decode' : 'single';
+    const order = values['skip-baseline'] ? ['progressive'] : round % 2 === 0 ? ['progressive', baseline] : [baseline, 'progressive'];
     for (const which of order) {
       await rm(work, { recursive: true, force: true });
       const loadStart = load();
@@ -92,15 +112,22 @@ try {
       const t0 = performance.now();
       let firstMs: number | null = null;
       let firstCpuMs: number | null = null;
+      let firstCpu: Promise<unknown> = Promise.resolve();
       if (which === 'progressive') {
         const job = await ProgressiveTranscodeJob.create({ input, probe, outDir: join(work, 'out'), workDir: join(work, 'tmp'), preset: values.preset, higherRungs: higher });
         job.on('rungs', (s) => {
           // The first pass's ffmpeg children have been reaped by now, so their CPU time counts.
-          if (firstMs === null) void cpuMs().then((c) => (firstCpuMs = c - cpu0));
+          if (firstMs === null) firstCpu = cpuMs().then((c) => (firstCpuMs = c - cpu0));
           firstMs ??= performance.now() - t0;
           log(`first-rung bench | ${((performance.now() - t0) / 1000).toFixed(1)} s: listed ${s.renditions.map((r) => r.name).join(',')} (pending ${s.pending.join(',') || '-'})`);
+          if (watchableOnly) void job.abort();
         });
-        await job.wait();
+        await job.wait().catch((error: unknown) => {
+          if (!(watchableOnly && firstMs !== null)) throw error;
+        });
+        await firstCpu;
+      } else if (which === 'decode') {
+        await run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', input, '-map', '0:v:0', '-f', 'null', '-']);
       } else {
         const job = await TranscodeJob.create({ input, probe, outDir: join(work, 'single'), preset: values.preset });
         await job.wait();
@@ -121,7 +148,16 @@ try {
 
 const best = (w: string, f: (r: Row) => number | null) => Math.min(...rows.filter((r) => r.which === w).map(f).filter((x): x is number => x !== null));
 const prog = { firstMs: best('progressive', (r) => r.firstMs), firstCpuMs: best('progressive', (r) => r.firstCpuMs), fullMs: best('progressive', (r) => r.fullMs), cpuMs: best('progressive', (r) => r.cpuMs) };
-const single = values['skip-baseline'] ? null : { fullMs: best('single', (r) => r.fullMs), cpuMs: best('single', (r) => r.cpuMs) };
+const single = values['skip-baseline'] || watchableOnly ? null : { fullMs: best('single', (r) => r.fullMs), cpuMs: best('single', (r) => r.cpuMs) };
+const decode = watchableOnly && !values['skip-baseline'] ? { ms: best('decode', (r) => r.fullMs), cpuMs: best('decode', (r) => r.cpuMs) } : null;
+if (watchableOnly) {
+  log(
+    `first-rung bench | best: first playable ${(prog.firstMs / 60000).toFixed(2)} min for ${minutes} min (cpu ${(prog.firstCpuMs / 60000).toFixed(2)} min)` +
+      (decode ? `; decoding the source alone ${(decode.ms / 60000).toFixed(2)} min (cpu ${(decode.cpuMs / 60000).toFixed(2)} min): first playable at ${(prog.firstMs / decode.ms).toFixed(2)}x the decode` : ''),
+  );
+  process.stdout.write(`${JSON.stringify({ bench: 'first-rung', watchableOnly, minutes, width, height, sourceKbps, looped: values.looped, preset: values.preset, cpus: availableParallelism(), rows, firstMs: prog.firstMs, firstCpuMs: prog.firstCpuMs, decode })}\n`);
+  process.exit(0);
+}
 const min = (ms: number) => `${((ms * scale) / 60000).toFixed(1)} min`;
 log(
   `first-rung bench | best: first playable ${(prog.firstMs / 1000).toFixed(1)} s, full ${(prog.fullMs / 1000).toFixed(1)} s` +
