@@ -56,12 +56,20 @@ describe('live-replay job', () => {
     const live = await models.Lecture.create({ title: '直播回放测试', category: 'service', kind: 'live', state: 'published', durationSec: 13, live: { state: 'ended', startedAt } });
     const id = String(live._id);
     const prefix = `live/${id}/${startedAt.getTime()}`;
-    await models.Lecture.updateOne({ _id: id }, { $set: { 'live.recordingPrefix': prefix, 'live.parts': [{ prefix: `${prefix}/part-1`, offsetSec: 0 }, { prefix: `${prefix}/part-2`, offsetSec: 7 }] } });
-
-    // The parts are not there yet: the first attempt fails and is queued again.
+    // The second part is not described yet (its recorder still exiting): its start was seen late,
+    // at 10 s; once stopped it is moved back to 7 s (part-placement.ts). The job waits for that.
+    const part1 = { prefix: `${prefix}/part-1`, offsetSec: 0, index: 1, durationSec: 4, width: 640, height: 360 };
+    await models.Lecture.updateOne({ _id: id }, { $set: { 'live.recordingPrefix': prefix, 'live.parts': [part1, { prefix: `${prefix}/part-2`, offsetSec: 10 }] } });
     const payload = liveReplayPayload(id);
     const job = await t.app.jobs.enqueue(LIVE_REPLAY_JOB, { ...payload });
     const jobNow = async () => (await models.Job.findById(job._id).lean<JobDoc>())!;
+    await waitUntil(async () => (await jobNow()).state === 'running', 10_000, 'the job running');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await jobNow()).toMatchObject({ state: 'running', attempts: 1 });
+    expect((await jobNow()).lastError).toBeUndefined();
+    await models.Lecture.updateOne({ _id: id }, { $set: { 'live.parts': [part1, { prefix: `${prefix}/part-2`, offsetSec: 7, index: 2, durationSec: 4, width: 1280, height: 720 }] } });
+
+    // The parts' files are not there yet: the first attempt fails and is queued again.
     await waitUntil(async () => (await jobNow()).lastError !== undefined, 20_000, 'a failed first attempt');
     expect(await jobNow()).toMatchObject({ state: 'queued', attempts: 1, lastError: 'the recording has no segments' });
     for (const part of ['part-1', 'part-2']) await cp(join(staging, part), t.app.storage.path(`${prefix}/${part}`), { recursive: true });
@@ -110,7 +118,7 @@ describe('live-replay job', () => {
     };
     try {
       let a = await open();
-      const live = await a.store.models.Lecture.create({ title: '中断的回放', category: 'service', kind: 'live', state: 'published', durationSec: 30, live: { state: 'ended', parts: [{ prefix: 'live/x/1/part-1', offsetSec: 0 }] } });
+      const live = await a.store.models.Lecture.create({ title: '中断的回放', category: 'service', kind: 'live', state: 'published', durationSec: 30, live: { state: 'ended', parts: [{ prefix: 'live/x/1/part-1', offsetSec: 0, index: 1, durationSec: 30 }] } });
       await cp(join(staging, 'long', 'part-1'), a.storage.path('live/x/1/part-1'), { recursive: true });
       const payload = liveReplayPayload(String(live._id));
       const job = await a.jobs.enqueue(LIVE_REPLAY_JOB, { ...payload });

@@ -4,13 +4,16 @@
  * - Queued by the live service when a lecture ends, with the replay's id chosen then, so every
  *   attempt (a retry, or another process after a restart) makes the same replay.
  * - The parts are read from the store (`live.parts`: folder and offset on the live timeline),
- *   so parts recorded before a portal restart are in the replay. media/ renders them on the
+ *   so parts recorded before a portal restart are in the replay; once each is described (its
+ *   final place is stored as its recorder exits, after the lecture's end), at most
+ *   PARTS_DESCRIBED_WAIT_MS. media/ renders them on the
  *   live timeline (renderReplay: slates in the gaps, one picture size) into the replay's source.
  * - Each step is skipped when an earlier attempt did it: the source (a complete file, renamed
  *   into place), the recorded lecture (insert with its _id), the transcode job (its id on the
  *   replay). The transcode publishes the replay when its ladder is ready.
  */
 import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Types } from 'mongoose';
 import type { AppConfig } from '../../../config';
 import { renderReplay, type Storage } from '../../../media';
@@ -30,6 +33,23 @@ export function liveReplayPayload(lectureId: string): LiveReplayPayload {
   return { lectureId, replayLectureId: String(new Types.ObjectId()) };
 }
 
+/**
+ * How long the replay waits for its parts to be described (length, size and final place, stored
+ * as each recorder exits, a moment after the lecture ended; seconds on a busy machine) before it
+ * goes on with what is stored (a portal that died mid-lecture never describes its last part).
+ */
+export const PARTS_DESCRIBED_WAIT_MS = 60_000;
+
+async function whenPartsDescribed(models: Models, lectureId: string, signal: AbortSignal, waitMs = PARTS_DESCRIBED_WAIT_MS): Promise<LectureDoc | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const live = await models.Lecture.findById(lectureId).lean<LectureDoc>();
+    const described = (live?.live?.parts ?? []).every((p) => p.durationSec !== undefined && p.durationSec !== null);
+    if (!live || described || Date.now() >= deadline || signal.aborted) return live;
+    await sleep(500, undefined, { signal }).catch(() => undefined);
+  }
+}
+
 export function makeLiveReplayHandler(deps: {
   models: Models;
   storage: Storage;
@@ -42,12 +62,13 @@ export function makeLiveReplayHandler(deps: {
   const { models, storage, catalog, jobs, config } = deps;
   return async (job, ctx) => {
     const { lectureId, replayLectureId } = job.payload as LiveReplayPayload;
-    const live = await models.Lecture.findById(lectureId).lean<LectureDoc>();
-    if (!live) throw new Error(`live lecture ${lectureId} is gone`);
     const key = `lectures/${replayLectureId}/source/recording.mp4`;
     const out = storage.path(key);
+    const rendered = await stat(out).then(() => true, () => false);
+    const live = rendered ? await models.Lecture.findById(lectureId).lean<LectureDoc>() : await whenPartsDescribed(models, lectureId, ctx.signal);
+    if (!live) throw new Error(`live lecture ${lectureId} is gone`);
     let lastProgress = 0;
-    if (!(await stat(out).then(() => true, () => false))) {
+    if (!rendered) {
       await renderReplay({
         parts: (live.live?.parts ?? []).map((p) => ({ dir: storage.path(p.prefix!), offsetSec: p.offsetSec ?? 0 })),
         totalSec: live.durationSec,
