@@ -67,6 +67,13 @@ export function measureBandwidth(
 export const EMPTY_TS_SEGMENT_BYTES = 1024;
 
 /**
+ * Below this ffmpeg does not recognise a file as MPEG-TS by itself (its probe wants sync bytes in
+ * ten 204-byte packets): a short last segment (1,128 bytes for two frames of a dark slate) is then
+ * refused ("Invalid data") or read as MP2 audio, unless the format is named (`-f mpegts`).
+ */
+export const MIN_PROBEABLE_TS_BYTES = 2040;
+
+/**
  * The playlist text without its last segment (its #EXTINF and URI lines, and any tag between
  * them); the text unchanged when it lists none. A recorder stopped by SIGINT can close one last
  * segment with no media in it, which a player would fetch and fail to decode.

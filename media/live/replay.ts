@@ -10,12 +10,12 @@
 //   aborted render never leaves a half file where the transcode would read it. Temporary lists
 //   are removed in every case. ffmpeg is spawned tied to this process and killed on abort.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnTied } from '../child';
-import { parseMediaPlaylist } from '../hls/playlist';
+import { MIN_PROBEABLE_TS_BYTES, parseMediaPlaylist } from '../hls/playlist';
 import { RECORDER_PLAYLIST } from './recording-args';
 import { buildReplayArgs, planReplay, type ReplayPlan } from './replay-plan';
 
@@ -38,16 +38,20 @@ export async function probeRecordedPart(dir: string, ffprobePath = 'ffprobe'): P
   if (text === null) return null;
   const playlist = parseMediaPlaylist(text);
   if (!playlist.segments.length) return null;
-  const segments = playlist.segments.map((s) => join(dir, s.uri));
+  // A last segment too short for ffmpeg to recognise as MPEG-TS (a frame or two) is left out:
+  // the concat demuxer detects each file's format and would refuse it or read it as MP2 audio.
+  const listed = [...playlist.segments];
+  while (listed.length > 1 && (await stat(join(dir, listed.at(-1)!.uri)).then((st) => st.size, () => 0)) < MIN_PROBEABLE_TS_BYTES) listed.pop();
+  const segments = listed.map((s) => join(dir, s.uri));
   const part: RecordedPart = {
     segments,
-    durationSec: Math.round(playlist.segments.reduce((sum, s) => sum + s.durationSec, 0) * 1000) / 1000,
+    durationSec: Math.round(listed.reduce((sum, s) => sum + s.durationSec, 0) * 1000) / 1000,
     hasVideo: false,
     hasAudio: false,
   };
   // The first and the last segment: a part whose layer changed mid-way counts at its larger size.
   for (const file of new Set([segments[0]!, segments.at(-1)!])) {
-    const { stdout } = await run(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', `file:${file}`], { timeout: 30_000 });
+    const { stdout } = await run(ffprobePath, ['-v', 'error', '-f', 'mpegts', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', `file:${file}`], { timeout: 30_000 });
     const streams = (JSON.parse(stdout) as { streams?: { codec_type?: string; width?: number; height?: number }[] }).streams ?? [];
     for (const s of streams) {
       if (s.codec_type === 'audio') part.hasAudio = true;

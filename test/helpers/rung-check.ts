@@ -5,7 +5,8 @@
  * text, one per line, so an assertion shows them all.
  */
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseMediaPlaylist } from '../../media/hls/playlist';
@@ -51,7 +52,10 @@ export async function checkRungs(masterPath: string): Promise<RungReport> {
     let size: string | undefined;
     for (const [i, s] of playlist.segments.entries()) {
       const file = join(dirname(path), s.uri);
-      const info = await probe(file, ['-show_entries', 'stream=codec_type,codec_name,pix_fmt,width,height']).catch(async (err: Error) => {
+      // The format named: a short last segment (a frame or two) is not recognised as MPEG-TS by
+      // ffprobe alone (refused, or read as MP2 audio); players read it by its playlist.
+      const format = s.uri.endsWith('.ts') ? ['-f', 'mpegts'] : [];
+      const info = await probe(file, [...format, '-show_entries', 'stream=codec_type,codec_name,pix_fmt,width,height']).catch(async (err: Error) => {
         const size = await stat(file).then((st) => `${st.size} bytes`, () => 'missing');
         report.problems.push(`${uri} segment ${i} (${s.uri}, ${s.durationSec} s, ${size}): ffprobe failed: ${err.message.split('\n').slice(1).join(' ').trim()}`);
         return null;
@@ -62,10 +66,10 @@ export async function checkRungs(masterPath: string): Promise<RungReport> {
         if (st.codec_type === 'video') {
           size = `${st.width}x${st.height}`;
           if (st.codec_name !== 'h264' || st.pix_fmt !== 'yuv420p') report.problems.push(`${uri} segment ${i}: video ${st.codec_name}/${st.pix_fmt}, not h264/yuv420p`);
-        } else if (st.codec_type === 'audio' && st.codec_name !== 'aac') report.problems.push(`${uri} segment ${i}: audio ${st.codec_name}, not aac`);
+        } else if (st.codec_type === 'audio' && st.codec_name !== 'aac') report.problems.push(`${uri} segment ${i}: audio ${st.codec_name}, not aac ${await describeSegment(file, i, playlist.segments.length, s.durationSec)}`);
       }
       if ((info.streams as { codec_type: string }[]).some((x) => x.codec_type === 'video')) {
-        const first = await probe(file, ['-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=flags']);
+        const first = await probe(file, [...format, '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'packet=flags']);
         const flags = (first.packets as { flags: string }[] | undefined)?.[0]?.flags ?? '';
         if (!flags.startsWith('K')) report.problems.push(`${uri} segment ${i}: does not start with a keyframe`);
       }
@@ -73,4 +77,13 @@ export async function checkRungs(masterPath: string): Promise<RungReport> {
     report.rungs.push({ playlist: uri, segments: playlist.segments.length, targetSec: target, longestSec: longest, codecs: [...codecs], ...(size ? { size } : {}) });
   }
   return report;
+}
+
+/** What a segment with an unexpected stream holds (its streams as the PMT and PES say, its size), kept for a look in the temp folder. */
+async function describeSegment(file: string, index: number, count: number, durationSec: number): Promise<string> {
+  const size = await stat(file).then((st) => st.size, () => -1);
+  const streams = await probe(file, ['-f', 'mpegts', '-show_entries', 'stream=index,id,codec_type,codec_name,codec_tag_string,nb_read_packets', '-count_packets']).then((i) => JSON.stringify(i.streams), (err: Error) => err.message);
+  const keep = join(tmpdir(), 'rung-check-failures', `${Date.now()}-${basename(file)}`);
+  await mkdir(dirname(keep), { recursive: true }).then(() => copyFile(file, keep)).catch(() => undefined);
+  return `(segment ${index + 1} of ${count}, ${durationSec} s, ${size} bytes, streams ${streams}; kept as ${keep})`;
 }
