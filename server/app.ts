@@ -88,6 +88,10 @@ export async function buildApp(config: AppConfig, opts: { logger?: FastifyServer
       ...(config.env === 'development' && process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
     },
     trustProxy: Boolean(config.server.publicUrl),
+    // A plugin that starts the store's study log, the media workers or the job queue can take
+    // more than fastify's 10 s on a busy 2-core machine (seen restarting next to other work):
+    // a start that is slow is not one that hangs.
+    pluginTimeout: 60_000,
     // Playback tokens travel in the media path (so relative HLS URLs carry them).
     routerOptions: { maxParamLength: 1024 },
     frameworkErrors: routerErrors,

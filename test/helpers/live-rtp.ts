@@ -44,12 +44,14 @@ interface RtpTarget {
 export interface RtpSource {
   child: ChildProcess;
   stderr(): string;
+  /** Media seconds the sender has got out so far (its progress report, every 0.1 s; startRtpSource's only). */
+  sentSec?(): number;
   stop(): Promise<void>;
 }
 
 /** ffmpeg sending VP8 and/or Opus RTP to the given ports (real time, at most `seconds`). */
 export function startRtpSource(o: { video?: RtpTarget; audio?: RtpTarget; seconds?: number }): RtpSource {
-  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error'];
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '0.1'];
   if (o.video) args.push('-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25');
   if (o.audio) args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
   args.push('-t', String(o.seconds ?? 120));
@@ -73,7 +75,18 @@ export function startRtpSource(o: { video?: RtpTarget; audio?: RtpTarget; second
       `rtp://127.0.0.1:${o.audio.port}?rtcpport=${o.audio.rtcpPort}&pkt_size=1200`,
     );
   }
-  const child = spawnTied('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let sentUs = 0;
+  let progress = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    const lines = (progress + d).split('\n');
+    progress = lines.pop()!;
+    for (const line of lines) {
+      const m = /^out_time_us=(\d+)/.exec(line);
+      if (m) sentUs = Math.max(sentUs, Number(m[1]));
+    }
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -81,6 +94,7 @@ export function startRtpSource(o: { video?: RtpTarget; audio?: RtpTarget; second
   return {
     child,
     stderr: () => stderr,
+    sentSec: () => sentUs / 1e6,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
