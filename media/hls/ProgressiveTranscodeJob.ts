@@ -21,9 +21,10 @@
 //   rungs), with every complete rung and the names still to come; `end` once all are done.
 //   On error or abort outDir is left as it is: its listed rungs are being watched.
 import { EventEmitter } from 'node:events';
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProbeResult } from '../probe';
+import { writeAtomic } from '../write-atomic';
 import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, FIRST_PASS_PRESET, buildMasterPlaylist, fasterPreset, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
 import type { LadderPlan, PlanLadderOptions, Rung, RungBandwidth } from './ladder';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
@@ -122,12 +123,6 @@ async function replaceWith(from: string, to: string): Promise<void> {
   }
 }
 
-/** Writes a file readers see whole or not at all: a temporary file beside it, then a rename. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
 
 /** A rung in `dir` as a rendition, or null when its playlist is missing, unfinished or a segment is gone. */
 async function readRung(dir: string, rung: Rung, segmentSec: number): Promise<{ rendition: TranscodeRendition; bandwidth: RungBandwidth | null; durationSec: number } | null> {

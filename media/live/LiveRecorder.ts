@@ -39,7 +39,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Router } from 'mediasoup/lib/types';
@@ -61,6 +61,7 @@ import { RecorderLog } from './recorder-log';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
 import { waitForUdpBound } from './udp-ports';
+import { writeAtomic } from '../write-atomic';
 
 export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 
@@ -403,9 +404,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     const bytes = await stat(file).then((s) => s.size, () => null);
     if (bytes === null || bytes >= EMPTY_TS_SEGMENT_BYTES) return text;
     const trimmed = withoutLastSegment(text);
-    const tmp = `${this.playlistPath}.${process.pid}.tmp`;
-    await writeFile(tmp, trimmed);
-    await rename(tmp, this.playlistPath);
+    await writeAtomic(this.playlistPath, trimmed);
     await rm(file, { force: true });
     // A poll may have noted it already, between ffmpeg's last write and its exit.
     if (this.#segments.length >= segments.length) this.#segments.length = segments.length - 1;

@@ -3,22 +3,19 @@
 //
 // Rules:
 // - The origin router holds every send transport and so every producer. Recv transports go to
-//   the first router with spare capacity (router-placement.ts); on an extra router a producer
-//   is piped from the origin the first time someone consumes it there, once per router.
-// - A router's load, for placement, is its consumers plus one for each recv transport placed on
-//   it that has no consumer yet (a viewer who just joined is about to consume): a burst of
-//   joins spreads out before anyone consumes. routerLoads() reports real consumers only.
-// - An extra router is closed when the last transport the room placed on it is gone.
+//   the first router with spare capacity (room-routers.ts, router-placement.ts); on an extra
+//   router a producer is piped from the origin the first time someone consumes it there, once
+//   per router. An extra router is closed when the last transport placed on it is gone.
 // - Worker death (LiveRoomManager calls onWorkerDied): the whole room is rebuilt. Everything is
 //   closed, recorders are stopped, a new origin router is opened on a live worker (waiting for
 //   the pool to replace workers, up to rebuildTimeoutMs), then `rebuilt` is emitted and clients
 //   redo their transports. No per-object event (`producer-closed`, ...) is emitted for what a
 //   rebuild or close() tears down: `rebuilt` / `close` say it all. Calls made while a rebuild
-//   runs wait for it; calls that straddle one fail with code 'rebuilt'. If no worker comes
-//   back in time, the room closes.
+//   runs wait for it; calls that straddle one fail with code 'rebuilt' (room-generation.ts). If
+//   no worker comes back in time, the room closes.
 // - peerBytesReceived() is what mediasoup sent on the peer's recv transports (RTP + RTX bytes,
 //   from transport stats sampled every statsIntervalMs, kept after the transports and the peer
-//   are gone): server-side evidence that live media reached the peer (study credits, 学时).
+//   are gone; room-peers.ts): server-side evidence that live media reached the peer (学时).
 //   Up to one interval of bytes of a transport that closes is not counted.
 import { EventEmitter } from 'node:events';
 import type {
@@ -32,22 +29,11 @@ import type {
 import type { WorkerPool } from '../worker-pool';
 import { LiveRoomError } from './errors';
 import { LiveRecorder } from './LiveRecorder';
-import {
-  countConsumers,
-  openRouter,
-  pipeOnce,
-  sampleRecvBytes,
-  placementLoad,
-  producerInfo,
-  safeCanConsume,
-  type ConsumerEntry,
-  type PeerState,
-  type ProducerEntry,
-  type RouterEntry,
-  type TransportEntry,
-} from './room-state';
+import { RoomGeneration } from './room-generation';
+import { RoomPeers } from './room-peers';
+import { openRouter, pipeOnce, producerInfo, safeCanConsume, type ConsumerEntry, type ProducerEntry, type RouterEntry } from './room-state';
 import { recordingSources } from './room-recording';
-import { pickRecvRouter } from './router-placement';
+import { RoomRouters } from './room-routers';
 import type {
   ConsumerInfo,
   LiveNetworkOptions,
@@ -83,8 +69,6 @@ export const DEFAULT_OUTGOING_BITRATE = 1_000_000;
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 export const DEFAULT_REBUILD_TIMEOUT_MS = 10_000;
 
-type RoomState = 'open' | 'rebuilding' | 'closed';
-
 const SOURCES: readonly ProducerSource[] = ['camera', 'mic', 'screen'];
 
 export class LiveRoom extends EventEmitter<LiveRoomEvents> {
@@ -92,29 +76,24 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
 
   readonly #pool: WorkerPool;
   readonly #opts: LiveRoomOptions;
-  #routers: RouterEntry[] = [];
+  readonly #routers: RoomRouters;
   #rtpCapabilities: RtpCapabilities;
-  readonly #peers = new Map<string, PeerState>();
+  readonly #peers: RoomPeers;
   readonly #producers = new Map<string, ProducerEntry>();
-  /** Bytes sent on transports that are gone, per peer. */
-  readonly #pastBytes = new Map<string, number>();
   readonly #recorders = new Set<LiveRecorder>();
-  #state: RoomState = 'open';
-  #generation = 0;
-  #ready: Promise<void> = Promise.resolve();
+  readonly #gen: RoomGeneration;
   #rebuildAgain = false;
-  #placing: Promise<unknown> = Promise.resolve();
   #statsTimer: NodeJS.Timeout | null = null;
-  #sampling: Promise<void> | null = null;
 
   private constructor(id: string, pool: WorkerPool, opts: LiveRoomOptions, origin: RouterEntry) {
     super();
     this.id = id;
+    this.#peers = new RoomPeers(id);
+    this.#gen = new RoomGeneration(id);
     this.#pool = pool;
     this.#opts = opts;
-    this.#routers = [origin];
+    this.#routers = new RoomRouters({ roomId: id, pool, maxConsumersPerRouter: opts.maxConsumersPerRouter, gen: this.#gen, peers: this.#peers, origin });
     this.#rtpCapabilities = origin.router.rtpCapabilities;
-    countConsumers(origin);
     const interval = opts.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     this.#statsTimer = setInterval(() => void this.samplePeerBytes(), interval);
     this.#statsTimer.unref();
@@ -130,12 +109,12 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   }
 
   get closed(): boolean {
-    return this.#state === 'closed';
+    return this.#gen.state === 'closed';
   }
 
   /** True while the room waits for a new origin router after a worker death. */
   get rebuilding(): boolean {
-    return this.#state === 'rebuilding';
+    return this.#gen.state === 'rebuilding';
   }
 
   /** Of the origin router; every router of the room offers the same codecs. */
@@ -146,8 +125,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   // --- transports ------------------------------------------------------------------------------
 
   async createWebRtcTransport(peerId: string, direction: TransportDirection): Promise<TransportInfo> {
-    const gen = await this.#enter();
-    const entry = await this.#place(direction, gen);
+    const gen = await this.#gen.enter();
+    const entry = await this.#routers.place(direction, gen);
     let transport: WebRtcTransport;
     try {
       transport = await entry.router.createWebRtcTransport({
@@ -159,8 +138,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
         appData: { peerId, direction },
       });
     } catch (error) {
-      this.#unreserve(entry);
-      throw this.#late(gen) ?? error;
+      this.#routers.unreserve(entry);
+      throw this.#gen.late(gen) ?? error;
     }
     this.#adopt(gen, peerId, entry, transport, 'webrtc', direction);
     return {
@@ -181,8 +160,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     direction: TransportDirection,
     opts: PlainTransportOptions = {},
   ): Promise<PlainTransportInfo> {
-    const gen = await this.#enter();
-    const entry = await this.#place(direction, gen);
+    const gen = await this.#gen.enter();
+    const entry = await this.#routers.place(direction, gen);
     let transport: PlainTransport;
     try {
       transport = await entry.router.createPlainTransport({
@@ -192,8 +171,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
         appData: { peerId, direction },
       });
     } catch (error) {
-      this.#unreserve(entry);
-      throw this.#late(gen) ?? error;
+      this.#routers.unreserve(entry);
+      throw this.#gen.late(gen) ?? error;
     }
     this.#adopt(gen, peerId, entry, transport, 'plain', direction);
     return {
@@ -205,10 +184,10 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
-    const gen = await this.#enter();
-    const t = this.#transport(peerId, transportId);
+    const gen = await this.#gen.enter();
+    const t = this.#peers.transport(peerId, transportId);
     if (t.type !== 'webrtc') throw new LiveRoomError('no-transport', `transport ${transportId} is not a WebRTC transport`);
-    await this.#guard(gen, (t.transport as WebRtcTransport).connect({ dtlsParameters }));
+    await this.#gen.guard(gen, (t.transport as WebRtcTransport).connect({ dtlsParameters }));
   }
 
   /** Where a plain transport (without comedia) sends: the remote RTP (and RTCP) address. */
@@ -217,17 +196,17 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     transportId: string,
     remote: { ip: string; port: number; rtcpPort?: number },
   ): Promise<void> {
-    const gen = await this.#enter();
-    const t = this.#transport(peerId, transportId);
+    const gen = await this.#gen.enter();
+    const t = this.#peers.transport(peerId, transportId);
     if (t.type !== 'plain') throw new LiveRoomError('no-transport', `transport ${transportId} is not a plain transport`);
-    await this.#guard(gen, (t.transport as PlainTransport).connect(remote));
+    await this.#gen.guard(gen, (t.transport as PlainTransport).connect(remote));
   }
 
   async restartIce(peerId: string, transportId: string): Promise<IceParameters> {
-    const gen = await this.#enter();
-    const t = this.#transport(peerId, transportId);
+    const gen = await this.#gen.enter();
+    const t = this.#peers.transport(peerId, transportId);
     if (t.type !== 'webrtc') throw new LiveRoomError('no-transport', `transport ${transportId} is not a WebRTC transport`);
-    return this.#guard(gen, (t.transport as WebRtcTransport).restartIce());
+    return this.#gen.guard(gen, (t.transport as WebRtcTransport).restartIce());
   }
 
   // --- producers -------------------------------------------------------------------------------
@@ -237,11 +216,11 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     transportId: string,
     p: { kind: MediaKind; rtpParameters: RtpParameters; source: ProducerSource },
   ): Promise<ProducerInfo> {
-    const gen = await this.#enter();
-    const t = this.#transport(peerId, transportId);
+    const gen = await this.#gen.enter();
+    const t = this.#peers.transport(peerId, transportId);
     if (t.direction !== 'send') throw new LiveRoomError('no-transport', `transport ${transportId} is not a send transport`);
     if (!SOURCES.includes(p.source)) throw new TypeError(`unknown producer source: ${String(p.source)}`);
-    const producer = await this.#guard(
+    const producer = await this.#gen.guard(
       gen,
       t.transport.produce({ kind: p.kind, rtpParameters: p.rtpParameters, appData: { peerId, source: p.source } }),
       (late) => late.close(),
@@ -265,22 +244,22 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   }
 
   async pauseProducer(peerId: string, producerId: string): Promise<void> {
-    const gen = await this.#enter();
-    const { producer } = this.#ownProducer(peerId, producerId);
-    await this.#guard(gen, producer.pause());
+    const gen = await this.#gen.enter();
+    const { producer } = this.#peers.ownProducer(peerId, producerId);
+    await this.#gen.guard(gen, producer.pause());
     this.emit('producer-paused', { id: producerId, peerId });
   }
 
   async resumeProducer(peerId: string, producerId: string): Promise<void> {
-    const gen = await this.#enter();
-    const { producer } = this.#ownProducer(peerId, producerId);
-    await this.#guard(gen, producer.resume());
+    const gen = await this.#gen.enter();
+    const { producer } = this.#peers.ownProducer(peerId, producerId);
+    await this.#gen.guard(gen, producer.resume());
     this.emit('producer-resumed', { id: producerId, peerId });
   }
 
   closeProducer(peerId: string, producerId: string): void {
-    this.#open();
-    this.#ownProducer(peerId, producerId).producer.close();
+    this.#gen.open();
+    this.#peers.ownProducer(peerId, producerId).producer.close();
   }
 
   producers(): ProducerInfo[] {
@@ -296,21 +275,21 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     producerId: string,
     rtpCapabilities: RtpCapabilities,
   ): Promise<ConsumerInfo> {
-    const gen = await this.#enter();
-    const t = this.#transport(peerId, transportId);
+    const gen = await this.#gen.enter();
+    const t = this.#peers.transport(peerId, transportId);
     if (t.direction !== 'recv') throw new LiveRoomError('no-transport', `transport ${transportId} is not a recv transport`);
     const source = this.#producers.get(producerId);
     if (!source) throw new LiveRoomError('no-producer', `no producer ${producerId} in room ${this.id}`);
-    const origin = this.#origin();
+    const origin = this.#routers.origin();
     if (!safeCanConsume(origin.router, producerId, rtpCapabilities)) {
       throw new LiveRoomError('cannot-consume', `these capabilities cannot consume producer ${producerId}`);
     }
     if (t.router !== origin) {
-      await this.#guard(gen, pipeOnce(this.#origin().router, t.router, producerId));
+      await this.#gen.guard(gen, pipeOnce(this.#routers.origin().router, t.router, producerId));
     }
     if (t.transport.closed) throw new LiveRoomError('no-transport', `transport ${transportId} closed while consuming`);
     if (!this.#producers.has(producerId)) throw new LiveRoomError('no-producer', `producer ${producerId} closed`);
-    const consumer = await this.#guard(
+    const consumer = await this.#gen.guard(
       gen,
       t.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId, producerId } }),
       (late) => late.close(),
@@ -348,8 +327,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
-    const gen = await this.#enter();
-    await this.#guard(gen, this.#consumer(peerId, consumerId).consumer.resume());
+    const gen = await this.#gen.enter();
+    await this.#gen.guard(gen, this.#peers.consumer(peerId, consumerId).consumer.resume());
   }
 
   async setConsumerPreferredLayers(
@@ -357,58 +336,51 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     consumerId: string,
     layers: { spatialLayer: number; temporalLayer?: number },
   ): Promise<void> {
-    const gen = await this.#enter();
-    const { consumer } = this.#consumer(peerId, consumerId);
+    const gen = await this.#gen.enter();
+    const { consumer } = this.#peers.consumer(peerId, consumerId);
     // A simple consumer has one layer: nothing to prefer.
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return;
-    await this.#guard(gen, consumer.setPreferredLayers(layers));
+    await this.#gen.guard(gen, consumer.setPreferredLayers(layers));
   }
 
   /** Addition: a peer stops watching one producer. */
   closeConsumer(peerId: string, consumerId: string): void {
-    this.#open();
-    this.#consumer(peerId, consumerId).consumer.close();
+    this.#gen.open();
+    this.#peers.consumer(peerId, consumerId).consumer.close();
   }
 
   // --- peers, stats ----------------------------------------------------------------------------
 
   /** Closes the peer's transports, and so its producers and consumers. */
   removePeer(peerId: string): void {
-    const peer = this.#peers.get(peerId);
-    if (!peer) return;
-    for (const t of [...peer.transports.values()]) t.transport.close();
-    this.#peers.delete(peerId);
+    this.#peers.remove(peerId);
   }
 
   /** Peers with at least one open transport. */
   peerIds(): string[] {
-    return [...this.#peers.keys()];
+    return this.#peers.ids();
   }
 
+  /** What mediasoup sent to the peer (room-peers.ts), sampled every statsIntervalMs. */
   peerBytesReceived(peerId: string): number {
-    let bytes = this.#pastBytes.get(peerId) ?? 0;
-    for (const t of this.#peers.get(peerId)?.transports.values() ?? []) bytes += t.bytesSent;
-    return bytes;
+    return this.#peers.bytesReceived(peerId);
   }
 
   /** Refreshes peerBytesReceived() now (it is otherwise sampled every statsIntervalMs). */
   samplePeerBytes(): Promise<void> {
-    this.#sampling ??= sampleRecvBytes(this.#peers.values()).finally(() => {
-      this.#sampling = null;
-    });
-    return this.#sampling;
+    return this.#peers.sampleBytes();
   }
 
   routerLoads(): RouterLoadInfo[] {
-    return this.#routers.map((e) => ({ routerId: e.router.id, workerPid: e.workerPid, consumers: e.consumers }));
+    return this.#routers.loads();
   }
 
   // --- recording -------------------------------------------------------------------------------
 
   async startRecording(opts: RecordingOptions): Promise<LiveRecorder> {
-    const gen = await this.#enter();
+    const gen = await this.#gen.enter();
     const sources = recordingSources(this.id, opts, (id) => this.#producers.get(id)?.producer);
-    const recorder = await this.#guard(gen, LiveRecorder.create(this.#origin().router, sources, opts), (late) => {
+    const recorder = await this.#gen.guard(gen, LiveRecorder.create(this.#routers.origin().router, sources, opts), (late) => {
       void late.stop();
     });
     this.#recorders.add(recorder);
@@ -425,8 +397,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
 
   /** Idempotent. Stops recorders (without waiting for ffmpeg), closes every router, emits `close`. */
   close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+    if (this.#gen.state === 'closed') return;
+    this.#gen.state = 'closed';
     if (this.#statsTimer) clearInterval(this.#statsTimer);
     this.#statsTimer = null;
     this.#teardown();
@@ -438,8 +410,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
    * routers was on that worker (or is closed for any other reason). Returns whether it does.
    */
   onWorkerDied(pid: number): boolean {
-    if (this.#state === 'closed') return false;
-    const hit = this.#routers.some((e) => e.workerPid === pid || e.router.closed);
+    if (this.#gen.state === 'closed') return false;
+    const hit = this.#routers.hit(pid);
     if (hit) void this.#rebuild();
     return hit;
   }
@@ -447,18 +419,16 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   // -------------------------------------------------------------------------------------------
 
   async #rebuild(): Promise<void> {
-    if (this.#state === 'rebuilding') {
+    if (this.#gen.state === 'rebuilding') {
       this.#rebuildAgain = true;
       return;
     }
-    this.#state = 'rebuilding';
-    let resolveReady!: () => void;
-    this.#ready = new Promise((resolve) => (resolveReady = resolve));
+    this.#gen.beginRebuild();
     const deadline = Date.now() + (this.#opts.rebuildTimeoutMs ?? DEFAULT_REBUILD_TIMEOUT_MS);
     try {
       do {
         this.#rebuildAgain = false;
-        this.#generation++;
+        this.#gen.generation++;
         this.#teardown();
         let origin: RouterEntry;
         try {
@@ -469,76 +439,29 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
           return;
         }
         // close() may have run while we waited (TypeScript keeps the narrowing across await).
-        if ((this.#state as RoomState) === 'closed') {
+        if (this.#gen.state === 'closed') {
           origin.router.close();
           return;
         }
-        this.#routers = [origin];
+        this.#routers.reset(origin);
         this.#rtpCapabilities = origin.router.rtpCapabilities;
-        countConsumers(origin);
         // A worker may have died again while we waited (the new router with it).
         if (origin.router.closed) this.#rebuildAgain = true;
       } while (this.#rebuildAgain);
-      this.#state = 'open';
+      this.#gen.state = 'open';
       this.emit('rebuilt');
     } finally {
-      resolveReady();
+      this.#gen.endRebuild();
     }
   }
 
   /** Stops recorders and closes every router (and with them every transport), quietly. */
   #teardown(): void {
     for (const recorder of this.#recorders) void recorder.stop();
-    const routers = this.#routers;
-    this.#routers = [];
-    for (const e of routers) e.router.close();
-    // Router close cascades synchronously through the observers below; clear what is left.
-    for (const peer of this.#peers.values()) {
-      for (const t of [...peer.transports.values()]) this.#forgetTransport(t);
-    }
+    this.#routers.closeAll();
+    // Router close cascades synchronously through the observers; clear what is left.
     this.#peers.clear();
     this.#producers.clear();
-  }
-
-  /** Router for a new transport; reserves a place on it (undone by #unreserve or #adopt). */
-  async #place(direction: TransportDirection, gen: number): Promise<RouterEntry> {
-    if (direction !== 'send' && direction !== 'recv') throw new TypeError(`unknown direction: ${String(direction)}`);
-    if (direction === 'send') {
-      const origin = this.#origin();
-      origin.reservations++;
-      return origin;
-    }
-    // One placement at a time, so that a burst of joins sees each other's reservations.
-    const run = this.#placing.then(async () => {
-      this.#check(gen);
-      const loads = this.#routers.map((e) => ({ routerId: e.router.id, consumers: placementLoad(e, this.#peers) }));
-      const id = pickRecvRouter(loads, this.#opts.maxConsumersPerRouter);
-      let entry = this.#routers.find((e) => e.router.id === id);
-      if (!entry) {
-        let opened: RouterEntry;
-        try {
-          opened = await openRouter(this.#pool, Date.now());
-        } catch (error) {
-          throw this.#late(gen) ?? error;
-        }
-        if (this.#late(gen) || opened.router.closed) {
-          opened.router.close();
-          throw this.#late(gen) ?? new LiveRoomError('no-live-worker', 'the new router closed at once');
-        }
-        this.#routers.push(opened);
-        countConsumers(opened);
-        entry = opened;
-      }
-      entry.reservations++;
-      return entry;
-    });
-    this.#placing = run.catch(() => undefined);
-    return run;
-  }
-
-  #unreserve(entry: RouterEntry): void {
-    entry.reservations--;
-    this.#closeIfIdle(entry);
   }
 
   #adopt(
@@ -550,125 +473,16 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     direction: TransportDirection,
   ): void {
     router.reservations--;
-    const late = this.#late(gen);
+    const late = this.#gen.late(gen);
     if (late) {
       transport.close();
       throw late;
     }
-    let peer = this.#peers.get(peerId);
-    if (!peer) {
-      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map() };
-      this.#peers.set(peerId, peer);
-    }
-    const t: TransportEntry = { peerId, transport, type, direction, router, consumers: 0, bytesSent: 0 };
-    peer.transports.set(transport.id, t);
-    router.transports.add(transport.id);
-    transport.observer.once('close', () => {
-      this.#forgetTransport(t);
-      this.#closeIfIdle(router);
-    });
-  }
-
-  #forgetTransport(t: TransportEntry): void {
-    const peer = this.#peers.get(t.peerId);
-    if (!peer || peer.transports.get(t.transport.id) !== t) return;
-    peer.transports.delete(t.transport.id);
-    t.router.transports.delete(t.transport.id);
-    if (t.bytesSent > 0) this.#pastBytes.set(t.peerId, (this.#pastBytes.get(t.peerId) ?? 0) + t.bytesSent);
-    // Keep peers that only had closed transports out of peerIds().
-    if (peer.transports.size === 0 && peer.producers.size === 0 && peer.consumers.size === 0) {
-      this.#peers.delete(t.peerId);
-    }
-  }
-
-  #closeIfIdle(entry: RouterEntry): void {
-    if (this.#state !== 'open') return;
-    const index = this.#routers.indexOf(entry);
-    if (index <= 0) return; // the origin stays, and entries already gone need nothing
-    // A router that died is kept: onWorkerDied must still find it and rebuild the room.
-    if (entry.router.closed) return;
-    if (entry.transports.size > 0 || entry.reservations > 0) return;
-    this.#routers.splice(index, 1);
-    entry.router.close();
-  }
-
-  /** Waits out a rebuild in progress; throws when the room is closed. Returns the generation. */
-  async #enter(): Promise<number> {
-    if (this.#state === 'rebuilding') await this.#ready;
-    this.#open();
-    return this.#generation;
-  }
-
-  #open(): void {
-    if (this.#state === 'closed') throw new LiveRoomError('closed', `room ${this.id} is closed`);
-  }
-
-  /** The error to throw when the room changed under a call begun in generation `gen`. */
-  #late(gen: number): LiveRoomError | undefined {
-    if (this.#state === 'closed') return new LiveRoomError('closed', `room ${this.id} closed meanwhile`);
-    if (gen !== this.#generation || this.#state === 'rebuilding') {
-      return new LiveRoomError('rebuilt', `room ${this.id} was rebuilt meanwhile: redo transports`);
-    }
-    return undefined;
-  }
-
-  #check(gen: number): void {
-    const late = this.#late(gen);
-    if (late) throw late;
-  }
-
-  /**
-   * Awaits a mediasoup call begun in generation `gen`. When the room was rebuilt or closed
-   * meanwhile, its result is disposed of and the call fails with 'rebuilt' / 'closed' (the
-   * mediasoup error, if any, is only the symptom).
-   */
-  async #guard<T>(gen: number, pending: Promise<T>, dispose?: (late: T) => void): Promise<T> {
-    let value: T;
-    try {
-      value = await pending;
-    } catch (error) {
-      throw this.#late(gen) ?? error;
-    }
-    const late = this.#late(gen);
-    if (late) {
-      dispose?.(value);
-      throw late;
-    }
-    return value;
+    this.#peers.adopt(peerId, router, transport, type, direction, () => this.#routers.closeIfIdle(router));
   }
 
   /** Per-object events are not emitted while the room is torn down or a router died under it. */
   #quiet(): boolean {
-    return this.#state !== 'open' || this.#routers.some((e) => e.router.closed);
-  }
-
-  #origin(): RouterEntry {
-    const origin = this.#routers[0];
-    if (!origin) throw new LiveRoomError('closed', `room ${this.id} has no router`);
-    return origin;
-  }
-
-  #peer(peerId: string): PeerState {
-    const peer = this.#peers.get(peerId);
-    if (!peer) throw new LiveRoomError('no-peer', `no peer ${peerId} in room ${this.id}`);
-    return peer;
-  }
-
-  #transport(peerId: string, transportId: string): TransportEntry {
-    const t = this.#peer(peerId).transports.get(transportId);
-    if (!t) throw new LiveRoomError('no-transport', `no transport ${transportId} for peer ${peerId}`);
-    return t;
-  }
-
-  #ownProducer(peerId: string, producerId: string): ProducerEntry {
-    const p = this.#peer(peerId).producers.get(producerId);
-    if (!p) throw new LiveRoomError('no-producer', `no producer ${producerId} of peer ${peerId}`);
-    return p;
-  }
-
-  #consumer(peerId: string, consumerId: string): ConsumerEntry {
-    const c = this.#peer(peerId).consumers.get(consumerId);
-    if (!c) throw new LiveRoomError('no-transport', `no consumer ${consumerId} for peer ${peerId}`);
-    return c;
+    return this.#gen.state !== 'open' || this.#routers.anyClosed();
   }
 }

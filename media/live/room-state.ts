@@ -66,7 +66,7 @@ export function safeCanConsume(router: Router, producerId: string, rtpCapabiliti
 }
 
 /** Consumers, plus one per placement in flight and per recv transport still without consumers. */
-export function placementLoad(entry: RouterEntry, peers: ReadonlyMap<string, PeerState>): number {
+export function placementLoad(entry: RouterEntry, peers: { values(): Iterable<PeerState> }): number {
   let waiting = entry.reservations;
   for (const peer of peers.values()) {
     for (const t of peer.transports.values()) {

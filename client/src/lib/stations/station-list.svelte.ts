@@ -14,6 +14,8 @@ export class StationList<P extends StationPage<unknown>> {
   error = $state<unknown>(null);
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The search text (trimmed) of the last request. */
+  #requestedQ = '';
 
   constructor(private readonly url: string) {}
 
@@ -25,6 +27,7 @@ export class StationList<P extends StationPage<unknown>> {
 
   async load(): Promise<void> {
     const seq = ++this.#seq;
+    this.#requestedQ = this.query.q.trim();
     try {
       const page = await api.get<P>(withQuery(this.url, this.params()));
       if (seq !== this.#seq) return;
@@ -36,20 +39,33 @@ export class StationList<P extends StationPage<unknown>> {
     }
   }
 
-  /** Changes filters (back to page 1) or the page, and reloads. */
+  /**
+   * Changes filters (back to page 1) or the page, and reloads. The request carries the search
+   * text as typed so far, so a search still waiting for its debounce is sent now (a new search
+   * starts at page 1 even when the change was a page) and not again later: a late debounce would
+   * take the admin back to page 1 after they had paged on.
+   */
   set(patch: Partial<StationQuery>) {
-    Object.assign(this.query, 'page' in patch ? patch : { ...patch, page: 1 });
+    const newSearch = this.#timer !== undefined && this.query.q.trim() !== this.#requestedQ;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    Object.assign(this.query, 'page' in patch && !newSearch ? patch : { ...patch, page: 1 });
     void this.load();
   }
 
+  /** The search box changed: reloads once typing pauses, unless the list already shows this text. */
   search(text: string) {
     this.query.q = text;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.set({ q: text }), SEARCH_DEBOUNCE_MS);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (text.trim() !== this.#requestedQ) this.set({ q: text });
+    }, SEARCH_DEBOUNCE_MS);
   }
 
   dispose() {
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#seq++;
   }
 }
