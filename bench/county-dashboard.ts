@@ -28,8 +28,7 @@ import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { loadConfig } from '../config';
 import { buildApp } from '../server/app';
-import { hashPassword } from '../server/modules/auth/password';
-import { stats } from './lib';
+import { countyAdmins, stats } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -73,17 +72,7 @@ try {
   const cadresOf = (unitId: string) => app.county.tallies.get(year, unitId)?.cadres.size ?? 0;
   const unit = [...units].sort((a, b) => cadresOf(String(b._id)) - cadresOf(String(a._id)))[0]!;
   const committee = committees.find((c) => String(c._id) === String(unit.parentId))!;
-  const hash = await hashPassword(PASSWORD);
-  for (const [username, role, orgUnitId] of [['benchorg', 'orgAdmin', county._id], ['benchunit', 'unitAdmin', committee._id]] as const) {
-    if (!(await models.User.exists({ username }))) await models.User.create({ username, displayName: username, passwordHash: hash, role, orgUnitId });
-  }
-  const cookieOf = async (username: string) => {
-    const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-    if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
-    return res.headers.getSetCookie()[0]!.split(';')[0]!;
-  };
-  const org = await cookieOf('benchorg');
-  const adm = await cookieOf('benchunit');
+  const { org, unit: adm } = await countyAdmins(app, url, { countyId: county._id, committeeId: committee._id }, PASSWORD);
   const get = async (path: string, cookie: string) => {
     const t = performance.now();
     const res = await fetch(`${url}${path}`, { headers: { cookie } });

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config';
-import { buildApp } from '../server/app';
+import type { Types } from 'mongoose';
+import { buildApp, type App } from '../server/app';
+import { hashPassword } from '../server/modules/auth/password';
 import { FerretDb } from '../server/store/ferretdb';
 
 export async function benchApp(env: Record<string, string> = {}) {
@@ -23,6 +25,24 @@ export async function benchApp(env: Record<string, string> = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The county benches' two admins, added once to a generated county: `benchorg` (org admin of the
+ * county) and `benchunit` (unit admin of `committeeId`), logged in over HTTP; their cookies.
+ */
+export async function countyAdmins(app: App, url: string, ids: { countyId: Types.ObjectId; committeeId: Types.ObjectId }, password: string): Promise<{ org: string; unit: string }> {
+  const { models } = app.store;
+  const hash = await hashPassword(password);
+  for (const [username, role, orgUnitId] of [['benchorg', 'orgAdmin', ids.countyId], ['benchunit', 'unitAdmin', ids.committeeId]] as const) {
+    if (!(await models.User.exists({ username }))) await models.User.create({ username, displayName: username, passwordHash: hash, role, orgUnitId });
+  }
+  const cookieOf = async (username: string) => {
+    const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
+    return res.headers.getSetCookie()[0]!.split(';')[0]!;
+  };
+  return { org: await cookieOf('benchorg'), unit: await cookieOf('benchunit') };
 }
 
 export function percentile(sorted: number[], p: number): number {

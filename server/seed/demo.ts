@@ -6,6 +6,7 @@
 import type { Types } from 'mongoose';
 import { hashPassword } from '../modules/auth/password';
 import type { Role } from '../modules/users/user.model';
+import { changeSignal } from '../store/change-signal';
 import type { Models } from '../store/models';
 
 export const DEMO_PASSWORD = 'tongyu2026';
@@ -67,5 +68,7 @@ export async function seedDemo(models: Models) {
     });
     created.push(u.username);
   }
+  // A writer of users says so (store/change-signal.ts): a portal running on this store reads them again.
+  if (created.length) changeSignal(models, 'users').changed(null);
   return { countyId: county._id, unitIds, instIds, created };
 }

@@ -94,13 +94,18 @@ export class CountyPeople {
     } else this.byId.delete(id);
   }
 
-  /** Brings the kept users up to date: changed ones read again, everyone when unknown or old. */
-  async fresh(): Promise<void> {
+  /**
+   * Brings the kept users up to date: changed ones read again, everyone when unknown or old.
+   * `complete`: wait for that full read too (a reminder must reach the cadres a roster import just
+   * added); otherwise, once something is loaded, the answer never waits for 11,000 users.
+   */
+  async fresh(opts: { complete?: boolean } = {}): Promise<void> {
     if (this.unknownChange || this.now() - this.loadedAt > this.maxAgeMs) {
-      // Behind the answer once something is loaded: an answer never waits for 11,000 users.
       this.reloading ??= this.load().finally(() => (this.reloading = null));
-      if (this.loadedAt === 0) await this.reloading;
+      if (this.loadedAt === 0 || opts.complete) await this.reloading;
       else void this.reloading.catch(() => {});
+    } else if (opts.complete && this.reloading) {
+      await this.reloading;
     }
     if (!this.stale.size) return;
     const ids = [...this.stale];

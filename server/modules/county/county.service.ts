@@ -295,6 +295,22 @@ export class CountyService {
       }));
   }
 
+  /**
+   * The enabled cadres (of `units`, or all) and their hours of `year`, from the users and tallies
+   * kept in memory (学时提醒 reads them rather than scanning users and summaries: 4.3 s for the
+   * county on the embedded store).
+   */
+  async cadreHours(year: number, units: ReadonlySet<string> | null): Promise<{ userId: string; name: string; unitId: string | null; rank: 'township' | 'county'; hours: number }[]> {
+    await this.ready();
+    await this.people.fresh({ complete: true });
+    const out = [];
+    for (const p of this.people.all()) {
+      if (!p.cadre || (units && (p.unitId === null || !units.has(p.unitId)))) continue;
+      out.push({ userId: p.userId, name: p.name, unitId: p.unitId, rank: p.rank, hours: this.tallies.hoursOf(p.userId, year) });
+    }
+    return out;
+  }
+
   /** The cadres behind under a node, furthest behind first (scope checked for the actor). */
   async behindUnder(actor: UserDoc, q: { year: number; node: string }): Promise<{ year: number; nodeName: string; behind: Ranked }> {
     const { year, node, units } = await this.scope(actor, q.year, q.node);

@@ -88,7 +88,23 @@ export interface RunResult {
   runId?: string;
 }
 
+/** A cadre of the scope and their hours of the year, as a kept roster answers (CountyService.cadreHours). */
+export interface RosterRow {
+  userId: string;
+  name: string;
+  unitId: string | null;
+  rank: string;
+  hours: number;
+}
+
+/** The enabled cadres of `units` (all when null) with their hours of `year`. */
+export type CadreHours = (year: number, units: ReadonlySet<string> | null) => Promise<RosterRow[]>;
+
 export class ReminderService {
+  /** Where cadres and their hours come from when kept in memory (useRoster); without it, or when it fails, two scans of the store. */
+  #cadreHours: CadreHours | null = null;
+  #log: { warn(obj: object, msg: string): void } | null = null;
+
   constructor(
     private readonly models: Models,
     private readonly engine: StudyEngine,
@@ -97,6 +113,12 @@ export class ReminderService {
     private readonly now: () => Date = () => new Date(),
   ) {
     notices.renderWith(REMINDER_KIND, (userId, notice) => this.currentText(userId, notice.id));
+  }
+
+  /** Reads the cadres and their hours from a kept roster (the county's) instead of scanning the store. */
+  useRoster(cadreHours: CadreHours, log: { warn(obj: object, msg: string): void }): void {
+    this.#cadreHours = cadreHours;
+    this.#log = log;
   }
 
   /** The reminder's text from the user's hours now (null: not a reminder id, keep what was sent). */
@@ -132,23 +154,15 @@ export class ReminderService {
     if (!id) return { checked: 0, behind: 0, reminded: 0, noticeId: null, recipients: [] };
     const year = this.calendar.year(now.getTime());
     const month = this.calendar.month(now.getTime());
-    // Two scans (a daily job), not one read per cadre.
-    const cadres = await this.models.User.find(
-      { role: 'cadre', disabled: { $ne: true }, ...(options.scope ? { orgUnitId: { $in: options.scope.units } } : {}) },
-      { rank: 1, displayName: 1, username: 1, orgUnitId: 1 },
-    ).lean();
-    const totals = new Map<string, number>();
-    for (const s of await this.models.Summary.find({ year }, { userId: 1, total: 1 }).lean()) {
-      if (s.userId) totals.set(String(s.userId), s.total ?? 0);
-    }
+    const cadres = await this.roster(year, options.scope);
     const behind: Recipient[] = [];
     let reminded = 0;
     const final = id.endsWith('-final');
     for (const c of cadres) {
-      const policy = await this.engine.creditPolicy(c.rank ?? 'township');
-      const earned = round1(totals.get(String(c._id)) ?? 0);
+      const policy = await this.engine.creditPolicy(c.rank === 'county' ? 'county' : 'township');
+      const earned = round1(c.hours);
       if (manual ? earned >= policy.yearlyHours : !isBehind(earned, policy, month)) continue;
-      behind.push({ userId: String(c._id), name: c.displayName || c.username, unitId: c.orgUnitId ? String(c.orgUnitId) : undefined, earned, required: policy.yearlyHours });
+      behind.push({ userId: c.userId, name: c.name, unitId: c.unitId ?? undefined, earned, required: policy.yearlyHours });
     }
     // A few boxes at a time (each under its own lock in the notice service): a county's thousands
     // one after the other took longer than the admin's request may stay open.
@@ -160,6 +174,26 @@ export class ReminderService {
     const result = { checked: cadres.length, behind: behind.length, reminded, noticeId: id, recipients: behind };
     if (!options.dryRun && (reminded > 0 || options.by)) return { ...result, runId: await this.log(now, id, options, result) };
     return result;
+  }
+
+  /** The cadres of the scope and their hours: kept in memory when the county's roster answers, else two scans (not one read per cadre). */
+  private async roster(year: number, scope?: RunOptions['scope']): Promise<RosterRow[]> {
+    if (this.#cadreHours) {
+      try {
+        return await this.#cadreHours(year, scope ? new Set(scope.units.map(String)) : null);
+      } catch (err) {
+        this.#log?.warn({ err }, 'study.reminders | the kept roster failed; scanning the store');
+      }
+    }
+    const users = await this.models.User.find(
+      { role: 'cadre', disabled: { $ne: true }, ...(scope ? { orgUnitId: { $in: scope.units } } : {}) },
+      { rank: 1, displayName: 1, username: 1, orgUnitId: 1 },
+    ).lean();
+    const totals = new Map<string, number>();
+    for (const s of await this.models.Summary.find({ year }, { userId: 1, total: 1 }).lean()) {
+      if (s.userId) totals.set(String(s.userId), s.total ?? 0);
+    }
+    return users.map((c) => ({ userId: String(c._id), name: c.displayName || c.username, unitId: c.orgUnitId ? String(c.orgUnitId) : null, rank: c.rank ?? 'township', hours: totals.get(String(c._id)) ?? 0 }));
   }
 
   private async log(at: Date, noticeId: string, options: RunOptions, r: RunResult & { recipients: Recipient[] }): Promise<string> {

@@ -55,6 +55,7 @@ export default fp(
     // Notices reach online users over socket.io (registered after this plugin, hence the getter).
     const notices = new NoticeService(store.models, () => (app.hasDecorator('io') ? app.io : undefined));
     const reminders = new ReminderService(store.models, study, notices, app.calendar);
+    reminders.useRoster((year, units) => county.cadreHours(year, units), app.log);
     const sweep = () => {
       reminders.run().then(
         (r) => r.reminded && app.log.info(r, 'study.reminders | cadres behind were reminded'),
