@@ -20,15 +20,12 @@
  * Human-readable lines go to stderr, one JSON line to stdout.
  * Run: node --import tsx bench/county-dashboard.ts [--data /tmp/cadre-county-bench] [--requests 200] [--concurrency 4] [--xlsx 5]
  */
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { loadConfig } from '../config';
 import { buildApp } from '../server/app';
-import { countyAdmins, stats } from './lib';
+import { countyAdmins, ensureCounty, stats } from './lib';
 
 const { values } = parseArgs({
   options: {
@@ -45,13 +42,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (t0: number) => performance.now() - t0;
 const PASSWORD = 'bench-county-2026';
 
-if (!existsSync(join(dataDir, 'ferretdb'))) {
-  log(`generating the county into ${dataDir} (npm run generate:county) ...`);
-  const t = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-county.ts'], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`generate-county exited with ${r.status}`);
-  log(`generated in ${(ms(t) / 1000).toFixed(1)} s`);
-}
+ensureCounty(dataDir, log);
 
 const t0 = performance.now();
 const app = await buildApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, MEDIASOUP_NUM_WORKERS: '1' }));

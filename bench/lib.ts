@@ -1,5 +1,6 @@
 /** Shared bench helpers: a throwaway FerretDB + app on loopback, and latency statistics. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config';
@@ -25,6 +26,16 @@ export async function benchApp(env: Record<string, string> = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The county-size store of `scripts/generate-county.ts` in `dataDir`, generated the first time (a minute or so) and reused after. */
+export function ensureCounty(dataDir: string, log: (line: string) => void): void {
+  if (existsSync(join(dataDir, 'ferretdb'))) return;
+  log(`generating the county into ${dataDir} (npm run generate:county) ...`);
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-county.ts'], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`generate-county exited with ${r.status}`);
+  log(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 /**

@@ -12,14 +12,13 @@
  * runs then.
  * Run: node --import tsx bench/reminders.ts [--data /tmp/cadre-county-bench] [--settle 30]
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { buildApp } from '../server/app';
-import { countyAdmins } from './lib';
+import { countyAdmins, ensureCounty } from './lib';
 
 const { values } = parseArgs({ options: { data: { type: 'string', default: '/tmp/cadre-county-bench' }, settle: { type: 'string', default: '30' } } });
 const dataDir = values.data;
@@ -27,13 +26,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (t0: number) => performance.now() - t0;
 const PASSWORD = 'bench-county-2026';
 
-if (!existsSync(join(dataDir, 'ferretdb'))) {
-  log(`generating the county into ${dataDir} ...`);
-  const t = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-county.ts'], { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`generate-county exited with ${r.status}`);
-  log(`generated in ${(ms(t) / 1000).toFixed(1)} s`);
-}
+ensureCounty(dataDir, log);
 const work = mkdtempSync(join(tmpdir(), 'cadre-reminders-'));
 cpSync(dataDir, work, { recursive: true });
 

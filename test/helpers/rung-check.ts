@@ -5,8 +5,7 @@
  * text, one per line, so an assertion shows them all.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseMediaPlaylist } from '../../media/hls/playlist';
@@ -79,11 +78,9 @@ export async function checkRungs(masterPath: string): Promise<RungReport> {
   return report;
 }
 
-/** What a segment with an unexpected stream holds (its streams as the PMT and PES say, its size), kept for a look in the temp folder. */
+/** What a segment with an unexpected stream holds: its place, size and streams as the PMT and PES say. */
 async function describeSegment(file: string, index: number, count: number, durationSec: number): Promise<string> {
   const size = await stat(file).then((st) => st.size, () => -1);
   const streams = await probe(file, ['-f', 'mpegts', '-show_entries', 'stream=index,id,codec_type,codec_name,codec_tag_string,nb_read_packets', '-count_packets']).then((i) => JSON.stringify(i.streams), (err: Error) => err.message);
-  const keep = join(tmpdir(), 'rung-check-failures', `${Date.now()}-${basename(file)}`);
-  await mkdir(dirname(keep), { recursive: true }).then(() => copyFile(file, keep)).catch(() => undefined);
-  return `(segment ${index + 1} of ${count}, ${durationSec} s, ${size} bytes, streams ${streams}; kept as ${keep})`;
+  return `(segment ${index + 1} of ${count}, ${durationSec} s, ${size} bytes, streams ${streams})`;
 }
