@@ -13,7 +13,7 @@ echo "[test] unit, integration, end-to-end"
 # a portal) and the unit + integration files (one at a time). One after the other, the e2e phase
 # waited for the integration phase (the suite took ~18 min; side by side ~12).
 mkdir -p test-results
-rm -f test-results/vitest-*.json
+rm -f test-results/vitest-*.json test-results/ferretdb-*.log
 rest_status=0
 e2e_status=0
 npx vitest run --project unit --project integration --maxWorkers=1 \
@@ -42,4 +42,8 @@ node -e '
   }
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
+# The shared test store is restarted if it dies (test/helpers/global-setup.ts); say so at the end.
+for f in test-results/ferretdb-*.log; do
+  if [ -f "$f" ]; then echo "[test] the test store stopped during the run ($f):"; cat "$f"; fi
+done
 if [ "$rest_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then exit 1; fi

@@ -50,9 +50,11 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function isFerretDb(pid: number): boolean {
+/** True when `pid` is a FerretDB serving `dir` (pids are reused: pid_max may be as low as 32768). */
+function isFerretDbFor(pid: number, dir: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ferretdb');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('ferretdb') && cmdline.includes(`--state-dir=${dir}\0`);
   } catch {
     return false;
   }
@@ -61,6 +63,36 @@ function isFerretDb(pid: number): boolean {
 export interface FerretDbExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The child's last lines of output (a Go panic, a fatal error): why it stopped, if it said. */
+  lastLines: string[];
+}
+
+/**
+ * What the child said last: its last 20 lines, and the first lines of a Go crash report (`panic:`,
+ * `fatal error:`, `SIGQUIT: quit`), which a goroutine dump would push out of any short tail.
+ */
+export class LastWords {
+  private readonly tail: string[] = [];
+  private crash: string[] = [];
+  private inCrash = false;
+
+  push(line: string): void {
+    if (/^(panic: |fatal error: |SIG[A-Z]+: )/.test(line)) {
+      this.crash = [];
+      this.inCrash = true;
+    }
+    if (this.inCrash) {
+      this.crash.push(line);
+      if (this.crash.length >= 8) this.inCrash = false;
+    }
+    this.tail.push(line);
+    if (this.tail.length > 20) this.tail.shift();
+  }
+
+  lines(): string[] {
+    const rest = this.tail.filter((l) => !this.crash.includes(l));
+    return this.crash.length && rest.length ? [...this.crash, '…', ...rest] : [...this.crash, ...rest];
+  }
 }
 
 export class FerretDb {
@@ -72,8 +104,10 @@ export class FerretDb {
     private readonly child: ChildProcess,
     readonly port: number,
     private readonly pidFile: string,
+    private readonly words: LastWords,
   ) {
-    this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    // 'close' rather than 'exit': by then the pipes are drained, so the last words are all in.
+    this.exited = new Promise((r) => child.once('close', (code, signal) => r({ code, signal, lastLines: words.lines() })));
   }
 
   get uri(): string {
@@ -96,7 +130,7 @@ export class FerretDb {
     const pidFile = join(dir, 'ferretdb.pid');
     if (existsSync(pidFile)) {
       const stale = Number(readFileSync(pidFile, 'utf8'));
-      if (stale > 0 && isFerretDb(stale)) {
+      if (stale > 0 && isFerretDbFor(stale, dir)) {
         process.kill(stale, 'SIGKILL');
         await sleep(200);
       }
@@ -116,23 +150,22 @@ export class FerretDb {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } },
     );
-    const tail: string[] = [];
+    const words = new LastWords();
     const onData = (buf: Buffer) => {
       for (const line of buf.toString().split('\n')) {
         if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
+        words.push(line);
         opts.onLog?.(line);
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    const db = new FerretDb(child, port, pidFile);
+    const db = new FerretDb(child, port, pidFile, words);
     let exitedEarly = false;
     void db.exited.then(() => (exitedEarly = true));
     const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
     while (!(await canConnect(port))) {
-      if (exitedEarly) throw new Error(`FerretDB exited at start: ${tail.join(' | ') || 'no output'}`);
+      if (exitedEarly) throw new Error(`FerretDB exited at start: ${words.lines().join(' | ') || 'no output'}`);
       if (Date.now() > deadline) {
         await db.stop();
         throw new Error(`FerretDB did not answer on 127.0.0.1:${port} within ${opts.startTimeoutMs ?? 20_000} ms`);

@@ -135,7 +135,7 @@ async function open(config: AppConfig, log: Log, releaseLock: () => void): Promi
   c.on('reconnected', markUp);
   ferretdb?.on('exit', (e) => {
     markDown();
-    log.warn({ pid: e.pid, code: e.code, signal: e.signal }, 'store | embedded FerretDB exited, restarting it');
+    log.warn({ pid: e.pid, code: e.code, signal: e.signal, lastLines: e.lastLines }, 'store | embedded FerretDB exited, restarting it');
   });
   ferretdb?.on('restarted', (e) => {
     log.info({ pid: e.pid, attempt: e.attempt }, 'store | embedded FerretDB restarted');

@@ -63,3 +63,24 @@ export async function loginHttp(url: string, username: string, password: string)
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sid='));
   return cookie!.split(';')[0]!;
 }
+
+/** True while `pid` exists (a zombie counts until its parent reaps it). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `probe` every 50 ms until it gives a truthy value, which it returns; throws after the deadline. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

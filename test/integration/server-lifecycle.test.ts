@@ -14,15 +14,7 @@ import { loadConfig } from '../../config';
 import { buildApp } from '../../server/app';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, testEnv, type TestApp } from '../helpers/build';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../helpers/process';
 
 describe('a running app', () => {
   let t: TestApp;

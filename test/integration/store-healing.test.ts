@@ -17,6 +17,7 @@ import { LOCK_FILE } from '../../server/store/data-dir-lock';
 import { login, testEnv } from '../helpers/build';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { fetchAllSegments, publishClip } from '../helpers/lectures';
+import { alive, until } from '../helpers/process';
 
 // Requests give up on a dead store after 300 ms and the child is restarted 1.5 s after it dies, so
 // the outage (kill, restart, reconnect) is always visible as 503s rather than as slower answers.
@@ -26,25 +27,6 @@ let app: App | undefined;
 let url: string;
 let dir: string;
 let lectureId: string;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 beforeAll(async () => {
   dir = await makeMediaTmpDir('heal-');
