@@ -87,8 +87,23 @@ describe('admin console', () => {
     await count.waitFor();
     const behind = Number(await count.getAttribute('data-count'));
     expect(behind).toBeGreaterThan(0);
+    // The run's answer is held back in the browser (the run itself goes on, on the server) so the
+    // page's progress, read from the server while the request is open, can be seen.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/study/reminders/run*', async (route) => {
+      const answer = await route.fetch();
+      await held;
+      await route.fulfill({ response: answer });
+    });
     await page.getByTestId('reminder-send').click();
+    const bar = page.getByTestId('reminder-progress');
+    await expect.poll(() => bar.getAttribute('data-done', { timeout: 500 }).catch(() => null), { timeout: 15_000 }).toBe(String(behind));
+    await expect(page.getByTestId('reminder-sending').innerText()).resolves.toContain(`已处理 ${behind} / ${behind} 人`);
+    await screenshot(page, 'admin-console-reminders-progress');
+    release();
     await expect(page.getByTestId('reminder-outcome').innerText()).resolves.toContain(`已提醒 ${behind} 人`);
+    await page.unroute('**/api/study/reminders/run*');
     await expect.poll(() => page.getByTestId('reminder-run').count()).toBe(1);
     await expect(page.getByTestId('reminder-run').innerText()).resolves.toContain('范围：全县');
     await screenshot(page, 'admin-console-reminders');

@@ -103,4 +103,41 @@ describe('reminders', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe('VALIDATION_ERROR');
   });
+
+  it('reports a run\'s progress under the page\'s key, to the admin who ran it alone', async () => {
+    const admin = await login(t.app, 'orgadmin', DEMO_PASSWORD);
+    const key = 'a1b2c3d4e5f6a7b8';
+    const res = await fetch(`${url}/api/study/reminders/run?progressKey=${key}`, { method: 'POST', headers: { cookie: admin } });
+    expect(res.status).toBe(200);
+    const run = (await res.json()) as { behind: number };
+    const read = (who: string, k = key) => fetch(`${url}/api/study/reminders/progress?key=${k}`, { headers: { cookie: who } });
+    const mine = await read(admin);
+    expect(mine.status).toBe(200);
+    expect(await mine.json()).toEqual({ done: run.behind, total: run.behind, finished: true });
+    // Another admin with the same key, an unknown key, a malformed one, a cadre.
+    const other = await read(await login(t.app, 'unitadmin', DEMO_PASSWORD));
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as any).error.code).toBe('NOT_FOUND');
+    expect((await read(admin, 'ffffffffffffffff')).status).toBe(404);
+    const bad = await read(admin, 'x y');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.code).toBe('VALIDATION_ERROR');
+    expect((await read(cookie)).status).toBe(403);
+    expect((await fetch(`${url}/api/study/reminders/run?progressKey=short`, { method: 'POST', headers: { cookie: admin } })).status).toBe(400);
+  });
+
+  it('tells its progress as the notices are written, ending at all of those behind', async () => {
+    const { User } = t.app.store.models;
+    const unit = (await User.findOne({ username: 'cadre' }).lean())!.orgUnitId;
+    // Enough cadres behind for several reports (one every 250 ms at most, and the last).
+    await User.insertMany(Array.from({ length: 40 }, (_, i) => ({ username: `jindu${i}`, displayName: `进度${i}`, passwordHash: 'x', role: 'cadre', rank: 'township', orgUnitId: unit })));
+    const reminders = new ReminderService(t.app.store.models, t.app.study, t.app.notices, t.app.calendar, () => new Date('2026-11-15T04:00:00Z'));
+    const told: [number, number][] = [];
+    const admin = (await User.findOne({ username: 'orgadmin' }).lean())!;
+    const r = await reminders.run({ by: { id: admin._id, name: '王组织' }, onProgress: (done, total) => told.push([done, total]) });
+    expect(r.behind).toBeGreaterThanOrEqual(40);
+    expect(told[0]).toEqual([0, r.behind]);
+    expect(told.at(-1)).toEqual([r.behind, r.behind]);
+    for (let i = 1; i < told.length; i++) expect(told[i]![0]).toBeGreaterThanOrEqual(told[i - 1]![0]);
+  });
 });

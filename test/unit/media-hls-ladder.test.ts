@@ -197,6 +197,22 @@ describe('buildHlsArgs', () => {
     expect([0, 1, 2, 3].map((i) => flagValue(args, `-b:a:${i}`))).toEqual(['128k', '96k', '64k', '64k']);
   });
 
+  it('uses AAC\'s fast coder from 96k up (better and faster there), twoloop for the 64k tracks', () => {
+    expect([0, 1, 2, 3].map((i) => flagValue(args, `-aac_coder:a:${i}`))).toEqual(['fast', 'fast', undefined, undefined]);
+  });
+
+  it('encodes the 1080p rung with the faster of superfast and the lecture\'s preset, the others with the lecture\'s', () => {
+    const full = planLadder(source(1920, 1080));
+    const a = buildHlsArgs('/in.mp4', '/out', full);
+    expect(flagValue(a, '-preset')).toBe('veryfast');
+    expect(flagValue(a, '-preset:v:0')).toBe('superfast');
+    expect(a.filter((x) => x.startsWith('-preset:'))).toEqual(['-preset:v:0']);
+    // Already as fast or faster: nothing per rung.
+    expect(buildHlsArgs('/in.mp4', '/out', full, { preset: 'ultrafast' }).filter((x) => x.startsWith('-preset:'))).toEqual([]);
+    // A 720p source has no top rung.
+    expect(args.filter((x) => x.startsWith('-preset:'))).toEqual([]);
+  });
+
   it('writes VOD HLS in MPEG-TS with named variants, a master and progress on stdout', () => {
     expect(flagValue(args, '-f')).toBe('hls');
     expect(flagValue(args, '-hls_time')).toBe('4');

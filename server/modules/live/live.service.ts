@@ -26,52 +26,27 @@
  *   parts placed on the live timeline become a new recorded lecture (回放), transcoded by the
  *   job queue and published when ready; the room's state says `replayReady` only then (the
  *   catalog's `lecture-changed`), so pages never link to a replay that cannot be watched yet.
+ * - The recording's parts are live-recording.ts's (LiveRecording); this service owns the rooms,
+ *   the live state and the delivery evidence.
  * - A worker that dies takes its rooms with it: the room manager rebuilds them and every
  *   participant is told to set up again (`live:rebuild`).
  */
-import { mkdir, stat } from 'node:fs/promises';
 import type { Server as IoServer } from 'socket.io';
 import type { AppConfig } from '../../../config';
-import { LiveRoomManager, probeRecordedPart, recordedSources, type LiveRecorder, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
+import { LiveRoomManager, type LiveRoom, type Storage, type WorkerPool } from '../../../media';
 import type { Models } from '../../store/models';
 import { writeLecture, type CatalogService } from '../catalog/catalog.service';
 import type { LectureDoc } from '../catalog/lecture.model';
 import type { JobQueue } from '../jobs/job-queue';
 import type { StudyEngine } from '../study/study-engine';
 import { LiveSession } from './live-session';
-import { LiveRecordingRepository, nextPartIndex } from './recording-repository';
-import { placeStoppedPart } from './part-placement';
+import { LiveRecording, type LiveLog, type RecordedPart } from './live-recording';
+import { nextPartIndex } from './recording-repository';
 import { LIVE_REPLAY_JOB, liveReplayPayload, makeLiveReplayHandler } from './replay-job';
 
 const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
-/** How long a new part waits for the host's other track (camera and microphone come back one at a time). */
-const SETTLE_MS = 1_500;
-/** How long a new part's offset waits for its media to begin before it takes its start instead. */
-const MEDIA_START_WAIT_MS = 10_000;
 
-interface Log {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-interface Part {
-  index: number;
-  prefix: string;
-  offsetSec: number;
-  recorder: LiveRecorder;
-  audioProducerId?: string;
-  videoProducerId?: string;
-  screenProducerId?: string;
-  ready: boolean;
-  stopped: boolean;
-  described?: boolean;
-  /** Its entry in the lecture's stored parts (addPart), then placed where its media begins (placePart): described only after both. */
-  added?: Promise<void>;
-  /** The host's video rose above the layer this part started on. */
-  raised?: boolean;
-}
 
 export interface LiveState {
   state: 'scheduled' | 'live' | 'ended';
@@ -98,7 +73,7 @@ export interface LiveEntry {
   recordingPrefix?: string;
   /** The number of the next part (after the stored ones when the portal restarted mid-lecture). */
   nextPart: number;
-  parts: Part[];
+  parts: RecordedPart[];
   recordingSync: Promise<void>;
   /** peerId -> the peer's study playback and the bytes seen at the last sample. */
   delivery: Map<string, { playbackId: string; bytes: number; atSec: number }>;
@@ -118,8 +93,7 @@ const PEERS_EVERY_MS = 500;
 export class LiveService {
   readonly rooms: LiveRoomManager;
   private readonly entries = new Map<string, LiveEntry>();
-  private readonly recording: LiveRecordingRepository;
-  private readonly describing = new Set<Promise<void>>();
+  private readonly recording: LiveRecording;
   private readonly sampler: NodeJS.Timeout;
   private closed = false;
 
@@ -133,10 +107,18 @@ export class LiveService {
       jobs: JobQueue;
       config: AppConfig;
       io: () => IoServer | undefined;
-      log: Log;
+      log: LiveLog;
     },
   ) {
-    this.recording = new LiveRecordingRepository(deps.models);
+    this.recording = new LiveRecording({
+      models: deps.models,
+      storage: deps.storage,
+      config: deps.config,
+      log: deps.log,
+      timelineSec: (e, at) => this.timelineSec(e, at),
+      emit: (e, event, payload) => this.emit(e, event, payload),
+      closed: () => this.closed,
+    });
     const ms = deps.config.mediasoup;
     this.rooms = new LiveRoomManager(deps.pool, {
       listenIp: ms.listenIp,
@@ -227,20 +209,20 @@ export class LiveService {
         });
         room.on('producer-added', (p) => {
           this.emit(e, 'live:producer-added', p);
-          this.syncRecording(e);
+          this.recording.sync(e);
         });
         room.on('producer-closed', (p) => {
           this.emit(e, 'live:producer-closed', p);
-          this.syncRecording(e);
+          this.recording.sync(e);
         });
         // A paused camera or screen leaves the picture-in-picture (recordedSources).
         room.on('producer-paused', (p) => {
           this.emit(e, 'live:producer-paused', p);
-          this.syncRecording(e);
+          this.recording.sync(e);
         });
         room.on('producer-resumed', (p) => {
           this.emit(e, 'live:producer-resumed', p);
-          this.syncRecording(e);
+          this.recording.sync(e);
         });
         return room;
       },
@@ -328,111 +310,9 @@ export class LiveService {
       this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
       this.deps.log.info({ lectureId: e.lectureId }, 'live.start() | the live lecture started');
     }
-    this.syncRecording(e);
+    this.recording.sync(e);
     this.emit(e, 'live:state', e.state);
     return e.state;
-  }
-
-  /** Makes the recording follow the host's camera and microphone (debounced, one at a time). */
-  syncRecording(e: LiveEntry) {
-    e.recordingSync = e.recordingSync.then(() => this.doSyncRecording(e)).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId }, 'live.recording | sync failed'));
-  }
-
-  private async doSyncRecording(e: LiveEntry) {
-    if (e.state.state !== 'live' || !e.room || this.closed) return;
-    const pick = (room: LiveRoom) => {
-      const hostIds = new Set(e.session.list().filter((p) => p.role === 'host').map((p) => p.peerId));
-      return recordedSources(room.producers().filter((p) => hostIds.has(p.peerId)));
-    };
-    let { video, screen, audio } = pick(e.room);
-    const cur = e.parts.at(-1);
-    // After a rebuild the host's tracks come back one at a time (all new, none of the part's): a
-    // part that ended with both waits a moment for the other one. A track stopped by hand (the
-    // others still the part's) is not waited for.
-    const missing = () =>
-      ((cur?.videoProducerId && !video) || (cur?.screenProducerId && !screen) || (cur?.audioProducerId && !audio)) &&
-      ![video, screen, audio].some((p) => p && [cur?.videoProducerId, cur?.screenProducerId, cur?.audioProducerId].includes(p.id));
-    for (const settleUntil = Date.now() + SETTLE_MS; cur && (video || screen || audio) && missing() && Date.now() < settleUntil && e.room; ) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (e.room) ({ video, screen, audio } = pick(e.room));
-    }
-    if (!e.room || e.state.state !== 'live' || this.closed) return;
-    if (cur && !cur.stopped && !cur.raised && cur.videoProducerId === video?.id && cur.screenProducerId === screen?.id && cur.audioProducerId === audio?.id) return;
-    // The current part goes on until the next part has its first segment, so the live HLS and the
-    // timeline switch without a gap. One that lost a track (a paused camera, a stopped share)
-    // stands still from that moment (ffmpeg's overlay waits for both pictures), but ffmpeg runs
-    // behind real time and what it received before is still being encoded: its recorder's stop()
-    // lets it write that first (seconds at load 8). Not awaited: an ffmpeg slow to stop does not
-    // hold up the next part.
-    const stopCurrent = () => {
-      if (cur && !cur.stopped) void this.stopPart(cur);
-    };
-    const handOver = cur && !cur.stopped;
-    if (!video && !screen && !audio) return stopCurrent();
-    // A lecture started before the folder was kept in the store records beside its start.
-    e.recordingPrefix ??= `live/${e.lectureId}/${e.state.startedAt ?? Date.now()}`;
-    // A folder already holding a recording (its part was not stored before the portal stopped) is skipped, never reused.
-    let index = e.nextPart++;
-    while (await stat(this.deps.storage.path(`${e.recordingPrefix}/part-${index}/index.m3u8`)).then(() => true, () => false)) index = e.nextPart++;
-    const prefix = `${e.recordingPrefix}/part-${index}`;
-    const outDir = this.deps.storage.path(prefix);
-    await mkdir(outDir, { recursive: true });
-    let recorder: LiveRecorder;
-    try {
-      recorder = await e.room.startRecording({ videoProducerId: video?.id, screenProducerId: screen?.id, audioProducerId: audio?.id, outDir, ffmpegPath: this.deps.config.ffmpeg.ffmpegPath, segmentSec: this.deps.config.mediasoup.liveSegmentSec });
-    } catch (error) {
-      stopCurrent();
-      throw error;
-    }
-    if (handOver) void recorder.waitForFirstSegment(20_000).catch(() => undefined).finally(stopCurrent);
-    else stopCurrent();
-    const part: Part = { index, prefix, offsetSec: this.timelineSec(e), recorder, videoProducerId: video?.id, screenProducerId: screen?.id, audioProducerId: audio?.id, ready: false, stopped: false };
-    // Its size is pinned below the host's top layer, which came later: a new part records it.
-    // Or the picture itself grew (a screen share's size climbs as the sender's bandwidth allows).
-    const raise = () => {
-      if (part.raised) return;
-      part.raised = true;
-      this.syncRecording(e);
-    };
-    recorder.once('layers-raised', raise);
-    recorder.once('picture-grown', raise);
-    // A recorder also ends on its own (its room was rebuilt): the next sync starts a new part.
-    recorder.once('exit', () => {
-      part.stopped = true;
-      const described = this.describePart(e, part).catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not described'));
-      this.describing.add(described);
-      void described.finally(() => this.describing.delete(described));
-    });
-    e.parts.push(part);
-    e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: false } };
-    // Before the lecture's media points at the part: the media routes place its segments on the
-    // timeline by its offset. Stored at once (the parts keep their order), then moved to where
-    // its media begins (its first sound, or its picture's first keyframe when there is no sound:
-    // up to seconds after the start on a busy machine or with a sender slow to answer the
-    // keyframe request); the next change of sources need not wait for that.
-    const stored = this.recording.addPart(e.lectureId, prefix, part.offsetSec).catch((err: unknown) => this.deps.log.error({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part offset was not stored'));
-    await stored;
-    part.added = stored
-      .then(() => recorder.mediaStartAt(MEDIA_START_WAIT_MS))
-      .then(async (at) => {
-        const offsetSec = this.timelineSec(e, at);
-        if (offsetSec <= part.offsetSec) return;
-        part.offsetSec = offsetSec;
-        await this.recording.placePart(e.lectureId, prefix, offsetSec);
-      })
-      .catch((err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId, prefix }, 'live.recording | the part was not placed where its media begins'));
-    void recorder.waitForFirstSegment(20_000).then(
-      async () => {
-        await part.added;
-        part.ready = true;
-        await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { media: { prefix, master: 'index.m3u8', segmentSec: this.deps.config.mediasoup.liveSegmentSec, audioOnly: !video && !screen } } }));
-        if (e.parts.at(-1) === part && e.state.state === 'live') {
-          e.state = { ...e.state, hls: { part: index, offsetSec: part.offsetSec, ready: true } };
-          this.emit(e, 'live:state', e.state);
-        }
-      },
-      (err: unknown) => this.deps.log.warn({ err, lectureId: e.lectureId }, 'live.recording | no first segment'),
-    );
   }
 
   async end(e: LiveEntry, hostPeerId: string | null): Promise<LiveState> {
@@ -443,7 +323,7 @@ export class LiveService {
     e.state = { ...e.state, state: 'ended' };
     await e.recordingSync;
     // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
-    await Promise.all(e.parts.map((p) => this.stopPart(p)));
+    await this.recording.stopAll(e);
     await writeLecture(this.deps.models, e.lectureId, () => this.deps.models.Lecture.updateOne({ _id: e.lectureId }, { $set: { 'live.state': 'ended', 'live.endedAt': new Date(endedAt), durationSec } }));
     this.deps.catalog.changed((await this.deps.models.Lecture.findById(e.lectureId).lean<LectureDoc>())!);
     await this.deps.study.lectureChanged(e.lectureId);
@@ -458,32 +338,6 @@ export class LiveService {
       this.deps.log.info({ lectureId: e.lectureId, jobId: String(job._id) }, 'live.end() | the replay was queued');
     }
     return e.state;
-  }
-
-  private async stopPart(p: Part) {
-    p.stopped = true;
-    await p.recorder.stop().catch(() => {});
-  }
-
-  /**
-   * A stopped part's number, length and size are kept with it (after its recorder's exit, in the
-   * background: the next part need not wait; close() waits for them, the store still open).
-   */
-  private async describePart(e: LiveEntry, p: Part) {
-    if (p.described) return;
-    p.described = true;
-    // A part that ends quickly (superseded, its ffmpeg gone) may exit while its entry is still
-    // queued behind other writes of the lecture on a busy store: seen at load 8.
-    await p.added;
-    const probed = await probeRecordedPart(this.deps.storage.path(p.prefix), this.deps.config.ffmpeg.ffprobePath);
-    const durationSec = probed?.durationSec ?? 0;
-    const stoppedAt = p.recorder.stoppedAt ?? Date.now();
-    const offsetSec = placeStoppedPart({ offsetSec: p.offsetSec, durationSec, startedSec: this.timelineSec(e, p.recorder.startedAt), stoppedSec: this.timelineSec(e, stoppedAt) });
-    if (offsetSec !== p.offsetSec) {
-      this.deps.log.warn({ lectureId: e.lectureId, prefix: p.prefix, placedSec: p.offsetSec, offsetSec, durationSec }, 'live.recording | the part ran past its stop: moved back to end there');
-      p.offsetSec = offsetSec;
-    }
-    await this.recording.describePart(e.lectureId, p.prefix, { index: p.index, durationSec, width: probed?.width, height: probed?.height, offsetSec });
   }
 
   private async onRebuilt(roomId: string) {
@@ -503,8 +357,8 @@ export class LiveService {
       clearTimeout(e.peersTimer);
     }
     // Each lets its ffmpeg write what it received first (LiveRecorder.stop): side by side.
-    await Promise.all([...this.entries.values()].flatMap((e) => e.parts.map((p) => this.stopPart(p))));
-    await Promise.allSettled([...this.describing]);
+    await Promise.all([...this.entries.values()].map((e) => this.recording.stopAll(e)));
+    await this.recording.drain();
     this.rooms.closeAll();
   }
 }

@@ -26,6 +26,7 @@ import type { StudyEngine } from './study-engine';
 const round1 = (x: number) => Math.round(x * 10) / 10;
 /** Notice boxes written at once by a run. */
 const SEND_AT_ONCE = 8;
+const PROGRESS_EVERY_MS = 250;
 export const REMINDER_KIND = 'credit-reminder';
 
 /** The notice id of this moment's reminder, or null before October (months and days of the county's calendar). */
@@ -70,6 +71,8 @@ export interface RunOptions {
   scope?: { unitId: Types.ObjectId; unitName: string; units: Types.ObjectId[] };
   /** Only list those behind; send nothing, log nothing. */
   dryRun?: boolean;
+  /** Told how many of those behind have been handled, as the notices are written (at most every 250 ms, and at the end). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Recipient {
@@ -167,9 +170,18 @@ export class ReminderService {
     // A few boxes at a time (each under its own lock in the notice service): a county's thousands
     // one after the other took longer than the admin's request may stay open.
     if (!options.dryRun) {
+      let done = 0;
+      let toldAt = 0;
+      options.onProgress?.(0, behind.length);
       await eachLimited(behind, SEND_AT_ONCE, async (who) => {
         if (await this.notices.send(who.userId, { id, kind: REMINDER_KIND, at: now, ...reminderText(year, who.earned, who.required, final), link: '/study' })) reminded++;
+        done += 1;
+        if (Date.now() - toldAt >= PROGRESS_EVERY_MS) {
+          toldAt = Date.now();
+          options.onProgress?.(done, behind.length);
+        }
       });
+      options.onProgress?.(done, behind.length);
     }
     const result = { checked: cadres.length, behind: behind.length, reminded, noticeId: id, recipients: behind };
     if (!options.dryRun && (reminded > 0 || options.by)) return { ...result, runId: await this.log(now, id, options, result) };

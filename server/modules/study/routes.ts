@@ -11,6 +11,7 @@ import type { UserDoc } from '../users/user.model';
 import { policyProblem } from './credit-rules';
 import { StudyService } from './study.service';
 import { FlagReviewService } from './flag-review';
+import { ReminderProgressBoard } from './reminder-progress';
 import { BeatBatchSchema, checkBeats, FlagSchema } from './schemas';
 import { xapiRoutes } from '../xapi/routes';
 
@@ -177,6 +178,9 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
   const remindAccess = { access: ['orgAdmin', 'unitAdmin:own-units'] } as const;
   const ScopeQuery = Type.Object({ unitId: Type.Optional(Id) });
+  /** A run's name of the page's making, to read its progress while the run's request is open. */
+  const ProgressKey = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
+  const progress = new ReminderProgressBoard();
 
   app.get(
     '/reminders/preview',
@@ -199,15 +203,39 @@ export const studyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['study'],
         summary: '立即发送学时提醒 / remind cadres behind on study hours now (a unit admin: their units; once a month each)',
-        querystring: ScopeQuery,
+        querystring: Type.Object({ unitId: Type.Optional(Id), progressKey: Type.Optional(ProgressKey) }),
         response: { 200: Type.Object({ checked: Type.Integer(), behind: Type.Integer(), reminded: Type.Integer(), noticeId: Type.Union([Type.String(), Type.Null()]), runId: Type.Optional(Type.String()) }), ...errorResponses },
       },
     },
     async (req) => {
       const user = req.user!;
-      const result = await app.reminders.run({ by: { id: user._id, name: user.displayName || user.username }, scope: await scopeOf(user, req.query.unitId) });
-      req.log.info({ by: String(user._id), unitId: req.query.unitId, reminded: result.reminded }, 'study.reminders() | reminders sent');
-      return result;
+      const key = req.query.progressKey;
+      const onProgress = key ? progress.begin(String(user._id), key) : undefined;
+      try {
+        const result = await app.reminders.run({ by: { id: user._id, name: user.displayName || user.username }, scope: await scopeOf(user, req.query.unitId), onProgress });
+        req.log.info({ by: String(user._id), unitId: req.query.unitId, reminded: result.reminded }, 'study.reminders() | reminders sent');
+        return result;
+      } finally {
+        if (key) progress.end(String(user._id), key);
+      }
+    },
+  );
+
+  app.get(
+    '/reminders/progress',
+    {
+      config: remindAccess,
+      schema: {
+        tags: ['study'],
+        summary: '学时提醒发送进度 / how far the caller\'s reminder run (named by its progressKey) has got',
+        querystring: Type.Object({ key: ProgressKey }),
+        response: { 200: Type.Object({ done: Type.Integer(), total: Type.Union([Type.Integer(), Type.Null()]), finished: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const p = progress.get(String(req.user!._id), req.query.key);
+      if (!p) throw errors.notFound('提醒进度', 'Reminder progress');
+      return p;
     },
   );
 
