@@ -33,17 +33,16 @@ export const DEFAULT_PRESET = 'veryfast';
 export const FIRST_PASS_PRESET = 'superfast';
 /**
  * The top rungs' preset (short side 1080 and up), when faster than the lecture's: at 5 Mbit/s the
- * bit rate covers it. The 1080p rung is the costliest encode of the higher rungs' pass; with it at
- * superfast that pass took 0.83 of the time (26.9 against 32.4 s per 1080p source minute, 2 vCPU),
- * the rung's SSIM 0.9959 against 0.9973 (23.9 against 25.6 dB) at the same size.
+ * bit rate covers it (the 1080p rung's SSIM 0.9959 against 0.9973 at veryfast, same size). The
+ * 1080p rung is the costliest encode of the higher rungs' pass; with it at superfast and AAC's
+ * fast coder below, that pass takes 0.86 of the time (docs/benchmarks.md, "Higher rungs cheaper").
  */
 export const TOP_RUNG_PRESET = 'superfast';
 export const TOP_RUNG_SHORT = 1080;
 /**
  * From this AAC bit rate up ffmpeg's `fast` coder is used: per its documentation better and much
  * faster than the default twoloop at higher bit rates, worse below 64 kbit/s (so the 64k rungs
- * keep twoloop). Measured: three AAC encodes (128k, 128k, 96k) cost 3.4 s of CPU per source minute
- * less, 8 % of the higher rungs' pass.
+ * keep twoloop). One 128k track of a minute: 1.9 against 3.0–3.7 s of CPU.
  */
 export const AAC_FAST_CODER_FROM_KBPS = 96;
 const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
