@@ -341,9 +341,10 @@ export function buildHlsArgs(input: string, outDir: string, plan: LadderPlan, op
   if (videoRungs.length > 0) {
     const fps = opts.fps ?? plan.fps ?? FALLBACK_FPS;
     const gop = String(Math.max(1, Math.round(fps * segmentSec)));
+    const preset = opts.preset ?? DEFAULT_PRESET;
     args.push(
       '-c:v', 'libx264',
-      '-preset', opts.preset ?? DEFAULT_PRESET,
+      '-preset', preset,
       '-profile:v', 'high',
       '-pix_fmt', 'yuv420p',
       '-g', gop,
@@ -351,9 +352,10 @@ export function buildHlsArgs(input: string, outDir: string, plan: LadderPlan, op
       '-sc_threshold', '0',
       '-force_key_frames', `expr:gte(t,n_forced*${segmentSec})`,
     );
-    const top = fasterPreset(opts.preset ?? DEFAULT_PRESET, TOP_RUNG_PRESET);
+    // The top rungs get their own preset only when it is faster than the lecture's.
+    const top = fasterPreset(preset, TOP_RUNG_PRESET);
     videoRungs.forEach((r, i) => {
-      if (Math.min(r.width, r.height) >= TOP_RUNG_SHORT && top !== (opts.preset ?? DEFAULT_PRESET)) args.push(`-preset:v:${i}`, top);
+      if (top !== preset && Math.min(r.width, r.height) >= TOP_RUNG_SHORT) args.push(`-preset:v:${i}`, top);
       args.push(
         `-b:v:${i}`, `${r.videoKbps}k`,
         `-maxrate:v:${i}`, `${r.maxrateKbps}k`,

@@ -47,7 +47,6 @@ import { LIVE_REPLAY_JOB, liveReplayPayload, makeLiveReplayHandler } from './rep
 const IDLE_CLOSE_MS = 60_000;
 const SAMPLE_MS = 2_000;
 
-
 export interface LiveState {
   state: 'scheduled' | 'live' | 'ended';
   startedAt?: number;
