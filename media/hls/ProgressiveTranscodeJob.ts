@@ -19,6 +19,12 @@
 //   (a rung moved in before a crash, before the master named it) is replaced when its pass ends.
 // - `rungs` is emitted after each master write (and at the start when a resumed job already has
 //   rungs), with every complete rung and the names still to come; `end` once all are done.
+// - The first pass's rung grows in outDir while it is made (growing-rung.ts): once it has a few
+//   segments the master lists it with an EVENT playlist (no ENDLIST) that gains each segment
+//   ffmpeg finishes, and `rungs` is emitted with it under `growing`. A player plays and seeks from
+//   the start to what is made; at the pass's end its files replace the links and its playlist
+//   becomes the finished VOD. An hour's lecture is watchable from its start seconds after the
+//   upload (the first pass alone takes minutes: the source's decoding bounds it).
 //   On error or abort outDir is left as it is: its listed rungs are being watched.
 import { EventEmitter } from 'node:events';
 import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -28,6 +34,7 @@ import { writeAtomic } from '../write-atomic';
 import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, FIRST_PASS_PRESET, buildMasterPlaylist, fasterPreset, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
 import type { LadderPlan, PlanLadderOptions, Rung, RungBandwidth } from './ladder';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
+import { GrowingRung, PassFollower } from './growing-rung';
 import { TranscodeError, TranscodeJob } from './TranscodeJob';
 import type { TranscodeJobState, TranscodeRendition, TranscodeResult } from './TranscodeJob';
 import type { ThumbnailOptions } from './thumbnails';
@@ -49,7 +56,14 @@ export interface ProgressiveTranscodeOptions {
   killTimeoutMs?: number;
   /** 'together' (default): the higher rungs in one ffmpeg; 'each': one ffmpeg per rung, lowest first. */
   higherRungs?: 'together' | 'each';
+  /** Serve the first pass's rung while it is made (default true); false lists it when complete. */
+  growFirstRung?: boolean;
+  /** How often a growing rung is brought up to date; default 1000 ms. */
+  growPollMs?: number;
 }
+
+/** Segments a growing rung has before the master lists it (8 s at the default 4-s segments). */
+const GROW_AFTER_SEGMENTS = 2;
 
 /** What outDir holds now: the rungs a player can use and the ones still to come. */
 export interface LadderSnapshot {
@@ -57,8 +71,10 @@ export interface LadderSnapshot {
   audioMasterPath: 'audio.m3u8' | null;
   /** Complete rungs, plan order (highest first). */
   renditions: TranscodeRendition[];
-  /** Rung names still being made, plan order. */
+  /** Rung names still being made and not listed yet, plan order. */
   pending: string[];
+  /** Rungs listed while they are made (EVENT playlists that grow); also in `renditions`. */
+  growing: string[];
   posterPath: string | null;
   thumbnailsVtt: string | null;
   durationSec: number;
@@ -78,8 +94,11 @@ export interface ProgressiveProgress {
 export interface ProgressiveResult extends LadderSnapshot {
   outDir: string;
   sprites: string[];
-  /** From the start: first rung listed (null when it was already done), whole ladder. */
-  timings: { firstRungMs: number | null; ladderMs: number };
+  /**
+   * From the start: the first rung listed while growing (watchable from its start), the first
+   * rung complete (null when it was already done), the whole ladder.
+   */
+  timings: { firstListedMs: number | null; firstRungMs: number | null; ladderMs: number };
 }
 
 export interface ProgressiveTranscodeEvents {
@@ -177,6 +196,9 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
   #thumbnailsVtt: string | null = null;
   #sprites: string[] = [];
   #current: TranscodeJob | null = null;
+  /** Rungs listed while their pass runs. */
+  readonly #growing = new Map<string, GrowingRung>();
+  #firstListedMs: number | null = null;
   #aborted = false;
   #state: TranscodeJobState = 'running';
   #percent = 0;
@@ -280,15 +302,32 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
     if (await exists('thumbnails.vtt')) this.#thumbnailsVtt = 'thumbnails.vtt';
   }
 
+  /** A growing rung as a rendition: nominal bit rates until it is measured at its pass's end. */
+  #growingRendition(rung: Rung): TranscodeRendition {
+    return {
+      name: rung.name,
+      kind: rung.kind,
+      ...(rung.kind === 'video' ? { width: rung.width, height: rung.height } : {}),
+      bandwidth: nominalBandwidth(rung),
+      averageBandwidth: nominalBandwidth(rung),
+      codecs: rung.codecs,
+      playlist: rungPlaylist(rung),
+      segments: this.#growing.get(rung.name)?.state.segments ?? 0,
+    };
+  }
+
   #snapshot(): LadderSnapshot {
+    // While a rung grows the lecture is as long as its source, not as what is made so far.
+    const durationSec = this.#growing.size > 0 ? Math.max(this.#durationSec, this.#opts.probe.durationSec ?? 0) : this.#durationSec;
     return {
       masterPath: 'master.m3u8',
       audioMasterPath: this.plan.rungs.some((r) => r.kind === 'audio' && this.#done.has(r.name)) ? 'audio.m3u8' : null,
-      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? []),
-      pending: this.plan.rungs.filter((r) => !this.#done.has(r.name)).map((r) => r.name),
+      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? (this.#growing.has(r.name) ? this.#growingRendition(r) : [])),
+      pending: this.plan.rungs.filter((r) => !this.#done.has(r.name) && !this.#growing.has(r.name)).map((r) => r.name),
+      growing: this.plan.rungs.filter((r) => this.#growing.has(r.name)).map((r) => r.name),
       posterPath: this.#poster,
       thumbnailsVtt: this.#thumbnailsVtt,
-      durationSec: Math.round(this.#durationSec * 1000) / 1000,
+      durationSec: Math.round(durationSec * 1000) / 1000,
       segmentSec: this.segmentSec,
     };
   }
@@ -312,6 +351,7 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
       const first = isFirst(names);
       const parts = { poster: i === 0 && !this.#poster, sprites: i === spritesAt && !this.#thumbnailsVtt };
       const passDir = join(this.workDir, `pass-${i + 1}`);
+      const grow = first && this.#opts.growFirstRung !== false;
       const job = await TranscodeJob.create({
         input: this.#opts.input,
         outDir: passDir,
@@ -319,6 +359,7 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
         ffmpegPath: this.#opts.ffmpegPath,
         preset: first ? (this.#opts.firstPassPreset ?? fasterPreset(this.#opts.preset ?? DEFAULT_PRESET, FIRST_PASS_PRESET)) : this.#opts.preset,
         segmentSec: this.segmentSec,
+        playlistType: grow ? 'event' : 'vod',
         ladder: this.#opts.ladder,
         rungs: names,
         thumbnails: parts.poster || parts.sprites ? this.#opts.thumbnails : false,
@@ -333,7 +374,13 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
         this.#percent = percent;
         this.emit('progress', { percent, rungs: names, stage: p.stage, etaSec: p.etaSec, speed: p.speed });
       });
-      const result: TranscodeResult = await job.wait();
+      const follower = grow ? await this.#follow(job, names, started) : null;
+      let result: TranscodeResult;
+      try {
+        result = await job.wait();
+      } finally {
+        await follower?.stop();
+      }
       this.#current = null;
       before += share * 100;
       this.#checkAborted();
@@ -342,12 +389,43 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
       this.emit('rungs', this.#snapshot());
     }
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
-    return { ...this.#snapshot(), outDir: this.outDir, sprites: this.#sprites, timings: { firstRungMs: firstRungMs === null ? null : Math.round(firstRungMs), ladderMs: Math.round(performance.now() - started) } };
+    const firstListedMs = this.#firstListedMs ?? firstRungMs;
+    return {
+      ...this.#snapshot(),
+      outDir: this.outDir,
+      sprites: this.#sprites,
+      timings: { firstListedMs: firstListedMs === null ? null : Math.round(firstListedMs), firstRungMs: firstRungMs === null ? null : Math.round(firstRungMs), ladderMs: Math.round(performance.now() - started) },
+    };
+  }
+
+  /** Serves a pass's rungs while ffmpeg makes them; lists them once each has a few segments. */
+  #follow(job: TranscodeJob, names: readonly string[], started: number): Promise<PassFollower> {
+    const pairs = names.map((name) => ({ from: join(job.partialDir, name), to: join(this.outDir, name) }));
+    return PassFollower.start(pairs, {
+      segmentSec: this.segmentSec,
+      pollMs: this.#opts.growPollMs,
+      afterSegments: GROW_AFTER_SEGMENTS,
+      onReady: async (rungs) => {
+        names.forEach((name, i) => this.#growing.set(name, rungs[i]!));
+        try {
+          await this.#writeMasters();
+        } catch (error) {
+          this.#growing.clear();
+          throw error;
+        }
+        this.#firstListedMs ??= performance.now() - started;
+        this.emit('rungs', this.#snapshot());
+      },
+    });
   }
 
   /** Moves a finished pass into outDir, then writes the masters that list it. */
   async #take(result: TranscodeResult, names: readonly string[]): Promise<void> {
-    for (const name of names) await replaceWith(join(result.outDir, name), join(this.outDir, name));
+    for (const name of names) {
+      const growing = this.#growing.get(name);
+      if (growing) await growing.finish(join(result.outDir, name));
+      else await replaceWith(join(result.outDir, name), join(this.outDir, name));
+    }
     const extras = [result.posterPath, result.thumbnailsVtt, ...result.sprites].filter((f): f is string => Boolean(f));
     // Sprites before the VTT that names them.
     for (const f of extras.filter((f) => f !== result.thumbnailsVtt)) await replaceWith(join(result.outDir, f), join(this.outDir, f));
@@ -360,13 +438,20 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
     for (const r of result.renditions) {
       const bandwidth = { peak: r.bandwidth, average: r.averageBandwidth };
       this.#done.set(r.name, { rendition: r, bandwidth });
+      this.#growing.delete(r.name);
     }
     this.#durationSec = Math.max(this.#durationSec, result.durationSec);
     await rm(result.outDir, { recursive: true, force: true });
-    const done = this.plan.rungs.filter((r) => this.#done.has(r.name));
+    await this.#writeMasters();
+  }
+
+  /** The masters of the complete and the growing rungs (measured bit rates where known). */
+  async #writeMasters(): Promise<void> {
+    const listed = this.plan.rungs.filter((r) => this.#done.has(r.name) || this.#growing.has(r.name));
     const bandwidth = Object.fromEntries([...this.#done].flatMap(([n, d]) => (d.bandwidth ? [[n, d.bandwidth]] : [])));
-    const plan = { ...this.plan, rungs: done };
-    if (done.some((r) => r.kind === 'audio')) await writeAtomic(join(this.outDir, 'audio.m3u8'), buildMasterPlaylist(plan, { bandwidth, rungs: 'audio' }));
+    const plan = { ...this.plan, rungs: listed };
+    const audio = this.plan.rungs.filter((r) => r.kind === 'audio' && this.#done.has(r.name));
+    if (audio.length) await writeAtomic(join(this.outDir, 'audio.m3u8'), buildMasterPlaylist({ ...this.plan, rungs: audio }, { bandwidth, rungs: 'audio' }));
     await writeAtomic(join(this.outDir, 'master.m3u8'), buildMasterPlaylist(plan, { bandwidth }));
   }
 

@@ -22,6 +22,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { spawnTied } from '../child';
+import { writeAtomic } from '../write-atomic';
 import type { ProbeResult } from '../probe';
 import {
   DEFAULT_PRESET,
@@ -47,6 +48,8 @@ const STDERR_TAIL_CHARS = 2_000;
 const DEFAULT_KILL_TIMEOUT_MS = 3_000;
 /** Share of the overall percent taken by the ladder when thumbnails follow it. */
 const LADDER_SHARE = 95;
+
+const EVENT_TYPE = '#EXT-X-PLAYLIST-TYPE:EVENT';
 
 export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
   readonly input: string;
@@ -88,6 +91,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     this.ladderArgs = buildHlsArgs(this.input, this.partialDir, plan, {
       segmentSec: this.segmentSec,
       preset: opts.preset ?? DEFAULT_PRESET,
+      playlistType: opts.playlistType,
       source: opts.probe.video && opts.probe.video.width > 0 && opts.probe.video.height > 0 ? { width: opts.probe.video.width, height: opts.probe.video.height } : undefined,
     });
   }
@@ -246,10 +250,14 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     let durationSec = 0;
     for (const rung of this.plan.rungs) {
       const playlistPath = join(this.partialDir, rungPlaylist(rung));
-      const playlist = parseMediaPlaylist(await readFile(playlistPath, 'utf8'));
+      const text = await readFile(playlistPath, 'utf8');
+      const playlist = parseMediaPlaylist(text);
       if (!playlist.ended || playlist.segments.length === 0) {
         throw new TranscodeError('output-invalid', `${rungPlaylist(rung)} is incomplete`, { stage: 'ladder' });
       }
+      // A rung followed while it was made (playlistType 'event') is, once ended, a VOD like any
+      // other. Atomic: a follower may be reading it (growing-rung.ts).
+      if (text.includes(EVENT_TYPE)) await writeAtomic(playlistPath, text.replace(EVENT_TYPE, '#EXT-X-PLAYLIST-TYPE:VOD'));
       const sized = await Promise.all(
         playlist.segments.map(async (s) => ({
           durationSec: s.durationSec,

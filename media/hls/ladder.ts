@@ -291,6 +291,12 @@ export interface HlsArgsOptions {
    * the default bicubic (1080p to 360p: 0.7 against 1.6 s per source minute on the bench machine).
    */
   source?: { width: number; height: number };
+  /**
+   * 'vod' (default): ffmpeg writes each rung's playlist once, at the end. 'event': after every
+   * segment (through a temporary file and a rename), so a rung can be served while it is being
+   * made (ProgressiveTranscodeJob's growing first rung); the end adds #EXT-X-ENDLIST.
+   */
+  playlistType?: 'vod' | 'event';
 }
 
 /** The scale filter of one rung (see HlsArgsOptions.source). */
@@ -389,7 +395,7 @@ export function buildHlsArgs(input: string, outDir: string, plan: LadderPlan, op
     '-max_muxing_queue_size', '1024',
     '-f', 'hls',
     '-hls_time', String(segmentSec),
-    '-hls_playlist_type', 'vod',
+    '-hls_playlist_type', opts.playlistType ?? 'vod',
     '-hls_flags', 'independent_segments',
     '-hls_segment_type', 'mpegts',
     '-hls_segment_filename', `${outDir}/%v/seg_%05d.ts`,

@@ -14,6 +14,11 @@ export interface TranscodeJobOptions {
   preset?: string;
   /** Default 4. */
   segmentSec?: number;
+  /**
+   * 'event': ffmpeg rewrites each rung's playlist after every segment, so a rung can be followed
+   * while it is made (partialDir/<rung>/index.m3u8); the finished playlists say VOD either way.
+   */
+  playlistType?: 'vod' | 'event';
   ladder?: PlanLadderOptions;
   /**
    * Names of the plan's rungs to make (default: all). The plan is cut down to them, in plan order;

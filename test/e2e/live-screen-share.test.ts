@@ -230,8 +230,8 @@ describe('live lecture with a screen share', () => {
     const replayId = String(live.live!.replayLectureId);
     // The whole ladder: rendered, and no rung still pending (the lowest is watchable first).
     const ladderDone = async () => {
-      const media = (await store().findById(replayId).lean())?.media as { renditions?: unknown[]; pending?: string[] } | undefined;
-      return Boolean(media?.renditions?.length) && !media?.pending?.length;
+      const media = (await store().findById(replayId).lean())?.media as { renditions?: unknown[]; pending?: string[]; growing?: string[] } | undefined;
+      return Boolean(media?.renditions?.length) && !media?.pending?.length && !media?.growing?.length;
     };
     await expect.poll(ladderDone, { timeout: 300_000, interval: 2_000 }).toBe(true);
     const replay = (await store().findById(replayId).lean())!;

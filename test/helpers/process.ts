@@ -84,3 +84,15 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
     await sleep(50);
   }
 }
+
+/** SIGCONT to every pid of a set a test paused with SIGSTOP (gone ones skipped); empties the set. */
+export function continuePaused(paused: Set<number>): void {
+  for (const pid of paused) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  }
+  paused.clear();
+}

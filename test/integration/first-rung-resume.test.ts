@@ -49,7 +49,9 @@ describe('ProgressiveTranscodeJob', () => {
     expect(after(first, '-preset')).toBe('superfast');
     // 720p to 360p is a reduction by 2: a box average.
     expect(after(first, '-filter_complex')).toMatch(/scale=640:360:flags=area\[v0\]$/);
-    await new Promise<LadderSnapshot>((resolve) => job.once('rungs', resolve));
+    // The first `rungs` lists 360p while it grows; the higher pass starts once it is complete.
+    const complete = await new Promise<LadderSnapshot>((resolve) => job.on('rungs', (s) => s.growing.length === 0 && resolve(s)));
+    expect(complete.renditions.map((r) => r.name)).toEqual(['360p']);
     const higher = await argvOf();
     expect(after(higher, '-preset')).toBe('veryfast');
     expect(after(higher, '-var_stream_map')).toContain('name:720p');
@@ -60,7 +62,8 @@ describe('ProgressiveTranscodeJob', () => {
     const outDir = join(dir, 'out');
     const opts = { input: clip, probe, outDir, workDir: join(dir, 'work'), preset: 'ultrafast' };
     const first = await ProgressiveTranscodeJob.create(opts);
-    const listed = new Promise<LadderSnapshot>((resolve) => first.once('rungs', resolve));
+    // The first rung complete (not while it grows: first-rung-growing.test.ts has that case).
+    const listed = new Promise<LadderSnapshot>((resolve) => first.on('rungs', (s) => s.growing.length === 0 && resolve(s)));
     const snapshot = await listed;
     await first.abort();
     expect(first.state).toBe('aborted');

@@ -115,3 +115,12 @@ describe('the studio and the lecture page', () => {
     expect(isProcessingEvent({ lectureId: playable.id, state: 'running', percent: 40, rungs: [360] })).toBe(false);
   });
 });
+
+describe('a pass followed while it is made', () => {
+  const after = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+  it('writes a VOD playlist at the end by default, an EVENT playlist after every segment when asked', () => {
+    const plan = planLadder(source(1920, 1080));
+    expect(after(buildHlsArgs('/in.mp4', '/out', plan), '-hls_playlist_type')).toBe('vod');
+    expect(after(buildHlsArgs('/in.mp4', '/out', plan, { playlistType: 'event' }), '-hls_playlist_type')).toBe('event');
+  });
+});

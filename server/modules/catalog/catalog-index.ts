@@ -24,6 +24,8 @@ export interface CatalogEntry {
   hasPoster: boolean;
   /** First rung first: playable, higher rungs still being made (高清版本处理中). */
   higherRungsPending: boolean;
+  /** Its lowest rung is still being made: watchable from the start up to what is made. */
+  stillEncoding: boolean;
   watchCount: number;
   publishedAt: number;
   audience: string[];
@@ -121,6 +123,7 @@ export function toEntry(l: LectureDoc): CatalogEntry {
     replayOf: f.replayOf,
     hasPoster: Boolean(l.media?.poster),
     higherRungsPending: Boolean(l.media?.pending?.length),
+    stillEncoding: Boolean(l.media?.growing?.length),
     publishedAt: l.publishedAt ? new Date(l.publishedAt).getTime() : 0,
     audience: (l.audienceUnitIds ?? []).map(String),
     seatsLeft: l.seatsLeft ?? undefined,

@@ -81,6 +81,8 @@ export function toAdminView(l: LectureDoc) {
     renditions: (l.media?.renditions ?? []).map((r) => r.name ?? '').filter(Boolean),
     /** Rungs still being made while the lecture already plays at the lower ones (高清版本处理中). */
     pendingRungs: (l.media?.pending ?? []).filter(Boolean),
+    /** Rungs listed while still being made (watchable from the start up to what is made). */
+    growingRungs: (l.media?.growing ?? []).filter(Boolean),
   };
 }
 export type LectureAdminView = ReturnType<typeof toAdminView>;
@@ -155,6 +157,7 @@ export class CatalogService extends EventEmitter<CatalogEvents> {
         creditHours: e.creditHours,
         coverUrl: e.hasPoster ? `/media/posters/${e.id}` : undefined,
         higherRungsPending: e.higherRungsPending || undefined,
+        stillEncoding: e.stillEncoding || undefined,
         watchCount: e.watchCount,
         publishedAt: e.publishedAt ? new Date(e.publishedAt).toISOString() : undefined,
         seatLimit: e.seatLimit,

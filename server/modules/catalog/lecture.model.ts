@@ -56,6 +56,9 @@ const lectureSchema = new Schema(
           audioOnly: Boolean,
           // First rung first: rungs still being made while the master lists the lower ones (高清版本处理中).
           pending: { type: [String], default: undefined },
+          // Rungs listed while they are made (an EVENT playlist that grows): watchable from the
+          // start up to what is made; the player cannot seek past it (视频处理中,可从头观看).
+          growing: { type: [String], default: undefined },
         },
         { _id: false },
       ),

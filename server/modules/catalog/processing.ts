@@ -7,6 +7,8 @@
  * are listed the lecture points at that folder and can be watched (`media.pending` names the rungs
  * to come, processing stays running), the previous ladder is removed; each later rung updates
  * the lecture again, the last one marks processing ready. A retry resumes from the listed rungs.
+ * The lowest rung is listed while it is still being made (`media.growing`, an EVENT playlist that
+ * grows): an hour's upload is watchable from its start within seconds, as far as it is made.
  */
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -78,7 +80,7 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
         if (!switched && previous && previous !== prefix) await storage.remove(previous).catch(() => {});
         switched = true;
         const rungs = snapshot.renditions.map((r) => r.name);
-        if (snapshot.pending.length) notify({ lectureId, state: 'running', percent: Math.min(99, Math.round(updated?.processing?.percent ?? 0)), stage: stageOf('ladder', snapshot.pending), rungs });
+        if (snapshot.pending.length || snapshot.growing.length) notify({ lectureId, state: 'running', percent: Math.min(99, Math.round(updated?.processing?.percent ?? 0)), stage: stageOf('ladder', snapshot.pending), rungs });
       });
     });
     try {
@@ -104,7 +106,7 @@ async function setMedia(models: Models, lectureId: string, prefix: string, s: La
   // The state now, not at the job's start: an editor may have published or withdrawn it meanwhile.
   const current = await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1, processing: 1, 'media.prefix': 1 }).lean<LectureDoc>();
   if (!current) return null;
-  const complete = s.pending.length === 0;
+  const complete = s.pending.length === 0 && s.growing.length === 0;
   // A replay is published when it first becomes watchable; later rungs keep what an editor did since.
   const publish = o.publish && current.media?.prefix !== prefix;
   return models.Lecture.findByIdAndUpdate(
@@ -119,7 +121,8 @@ async function setMedia(models: Models, lectureId: string, prefix: string, s: La
           thumbnails: s.thumbnailsVtt ?? undefined,
           segmentSec: s.segmentSec,
           audioOnly: o.audioOnly,
-          ...(complete ? {} : { pending: s.pending }),
+          ...(s.pending.length ? { pending: s.pending } : {}),
+          ...(s.growing.length ? { growing: s.growing } : {}),
         },
         durationSec: Math.round(s.durationSec),
         ...(publish ? { state: 'published', publishedAt: current.publishedAt ?? new Date() } : { state: current.state === 'processing' ? 'draft' : current.state }),
@@ -143,7 +146,7 @@ export async function recordTranscodeOutcome(models: Models, notify: Notify, job
   };
   const state = outcome === 'failed' ? 'failed' : 'queued';
   // Failed for good: no higher rung is coming; the lecture stays watchable at the rungs it has.
-  const unset = outcome === 'failed' ? { $unset: { 'media.pending': 1 } } : {};
+  const unset = outcome === 'failed' ? { $unset: { 'media.pending': 1, 'media.growing': 1 } } : {};
   await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts }, ...unset }));
   notify({ lectureId, state, percent: 0, error: err });
 }

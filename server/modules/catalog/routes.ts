@@ -37,6 +37,7 @@ const Card = {
   ),
   replayOf: Type.Optional(Type.String()),
   higherRungsPending: Type.Optional(Type.Boolean()),
+  stillEncoding: Type.Optional(Type.Boolean()),
 };
 const LectureCard = Type.Object(Card);
 const ErrorInfo = Type.Object({ code: Type.String(), message: Type.String(), messageEn: Type.String() });
@@ -55,6 +56,7 @@ const LectureAdmin = Type.Object({
   createdAt: Type.String(),
   renditions: Type.Optional(Type.Array(Type.String())),
   pendingRungs: Type.Optional(Type.Array(Type.String())),
+  growingRungs: Type.Optional(Type.Array(Type.String())),
 });
 const editable = {
   summary: Type.Optional(Type.String({ maxLength: 4000 })),

@@ -139,8 +139,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const remaining = Math.max(0, claims.e - Math.floor(Date.now() / 1000));
       const isPlaylist = rel.endsWith('.m3u8') || rel.endsWith('.vtt');
-      // A live lecture's playlist grows every couple of seconds: it is never cached.
-      const playlistCache = lecture.kind === 'live' ? 'private, no-cache' : `private, max-age=${Math.min(60, remaining)}`;
+      // A live lecture's playlist grows every couple of seconds, and so does a lowest rung still
+      // being made (media.growing): never cached.
+      const growing = lecture.kind === 'live' || Boolean(lecture.media?.growing?.length);
+      const playlistCache = growing ? 'private, no-cache' : `private, max-age=${Math.min(60, remaining)}`;
       // While live: the newest LIVE_WINDOW_SEC of the playlist, not every segment since the start.
       if (isPlaylist && lecture.kind === 'live' && rel.endsWith('.m3u8') && !req.headers.range) {
         if (await sendLiveWindow(reply, storedPath(storage, key), LIVE_WINDOW_SEC, playlistCache)) return reply;

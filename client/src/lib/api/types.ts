@@ -57,6 +57,8 @@ export interface Lecture {
   replayOf?: string;
   /** First rung first: playable now, higher qualities still being made (高清版本处理中). */
   higherRungsPending?: boolean;
+  /** The lowest rung is still being made: watchable from the start up to what is made. */
+  stillEncoding?: boolean;
 }
 
 export interface LiveInfo {
@@ -101,6 +103,7 @@ export interface LectureAdmin extends Lecture {
   renditions?: string[];
   /** Rungs still being made while the lecture plays at the lower ones (高清版本处理中). */
   pendingRungs?: string[];
+  growingRungs?: string[];
 }
 
 /** Body of POST /api/lectures and PATCH /api/lectures/:id. */

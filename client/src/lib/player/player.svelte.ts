@@ -63,6 +63,11 @@ export class PlayerController {
   audioAvailable = $state(false);
   /** Declared bitrate of the lowest video rung (bits/s), 0 until the master is parsed. */
   lowestVideoBps = $state(0);
+  /**
+   * Seconds made so far while the lecture's rung is still being made (an EVENT playlist that
+   * grows: issue 20's first rung first); null for a finished lecture.
+   */
+  madeSec = $state<number | null>(null);
 
   readonly lectureId: string;
   readonly #api: ApiClient;
@@ -263,7 +268,8 @@ export class PlayerController {
     const isMaster = source === this.playback?.masterUrl;
     this.activeLevel = -1;
     this.activeLabel = '';
-    const hls = new Hls({ ...HLS_CONFIG, startPosition: position > 0 ? position : -1 });
+    // 0, not -1: a rung still being made is a growing (EVENT) playlist, where -1 means its end.
+    const hls = new Hls({ ...HLS_CONFIG, startPosition: position > 0 ? position : 0 });
     this.#hls = hls;
     const current = () => this.#hls === hls && !this.#destroyed;
 
@@ -307,7 +313,10 @@ export class PlayerController {
       const sample = current() ? segmentSample(data) : null;
       if (sample) for (const fn of this.#segmentListeners) fn(sample);
     });
-    hls.on(Hls.Events.LEVEL_LOADED, recovered);
+    hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+      recovered();
+      if (current()) this.madeSec = data.details.live ? data.details.totalduration : null;
+    });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (current()) this.#recovery.onHlsError(hls, data);
     });

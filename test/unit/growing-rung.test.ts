@@ -1,0 +1,22 @@
+// A rung served while it is made (issue 20), the pure parts: the EVENT playlist of what is made,
+// (first-rung.test.ts has the argv that makes ffmpeg rewrite its playlist after every segment).
+import { describe, expect, it } from 'vitest';
+import { growingPlaylist } from '../../media/hls/growing-rung';
+import { parseMediaPlaylist } from '../../media/hls/playlist';
+
+describe('growingPlaylist', () => {
+  it('lists what is made as an EVENT playlist that starts at 0 and has no end', () => {
+    const text = growingPlaylist([{ uri: 'seg_00000.ts', durationSec: 4 }, { uri: 'seg_00001.ts', durationSec: 4 }], 4);
+    expect(text.split('\n').slice(0, 7)).toEqual(['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:4', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-START:TIME-OFFSET=0']);
+    expect(text).not.toContain('#EXT-X-ENDLIST');
+    const parsed = parseMediaPlaylist(text);
+    expect(parsed.ended).toBe(false);
+    expect(parsed.segments).toEqual([{ uri: 'seg_00000.ts', durationSec: 4 }, { uri: 'seg_00001.ts', durationSec: 4 }]);
+  });
+
+  it('keeps the target duration at least the longest segment, rounded up', () => {
+    const text = growingPlaylist([{ uri: 'seg_00000.ts', durationSec: 4.04 }], 4);
+    expect(text).toContain('#EXT-X-TARGETDURATION:5');
+    expect(growingPlaylist([], 2)).toContain('#EXT-X-TARGETDURATION:2');
+  });
+});
