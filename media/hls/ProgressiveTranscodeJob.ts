@@ -27,17 +27,19 @@
 //   upload (the first pass alone takes minutes: the source's decoding bounds it).
 //   On error or abort outDir is left as it is: its listed rungs are being watched.
 import { EventEmitter } from 'node:events';
-import { cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProbeResult } from '../probe';
 import { writeAtomic } from '../write-atomic';
-import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, FIRST_PASS_PRESET, buildMasterPlaylist, fasterPreset, nominalBandwidth, planLadder, rungPlaylist } from './ladder';
-import type { LadderPlan, PlanLadderOptions, Rung, RungBandwidth } from './ladder';
-import { measureBandwidth, parseMediaPlaylist } from './playlist';
+import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, FIRST_PASS_PRESET, buildMasterPlaylist, fasterPreset, planLadder } from './ladder';
+import type { LadderPlan, PlanLadderOptions, RungBandwidth } from './ladder';
 import { GrowingRung, PassFollower } from './growing-rung';
+import { listedRungs, passCost, planPasses, readRung, replaceWith, rungRendition } from './ladder-passes';
 import { TranscodeError, TranscodeJob } from './TranscodeJob';
 import type { TranscodeJobState, TranscodeRendition, TranscodeResult } from './TranscodeJob';
 import type { ThumbnailOptions } from './thumbnails';
+
+export { planPasses } from './ladder-passes';
 
 export interface ProgressiveTranscodeOptions {
   input: string;
@@ -106,79 +108,6 @@ export interface ProgressiveTranscodeEvents {
   progress: [ProgressiveProgress];
   end: [ProgressiveResult];
   error: [TranscodeError];
-}
-
-/** The passes of a plan: [lowest video rung], then the higher rungs with the audio-only rung(s). Pure. */
-export function planPasses(plan: LadderPlan, higher: 'together' | 'each' = 'together'): string[][] {
-  const video = plan.rungs.filter((r) => r.kind === 'video').map((r) => r.name);
-  const audio = plan.rungs.filter((r) => r.kind === 'audio').map((r) => r.name);
-  if (video.length === 0) return [audio];
-  const lowest = video.at(-1)!;
-  const rest = video.slice(0, -1);
-  if (rest.length === 0) return [[lowest, ...audio]];
-  const later = higher === 'each' ? rest.reverse().map((n) => [n]) : [rest];
-  // The audio-only rendition (a fallback for the weakest links; the lowest rung has the sound
-  // too) comes with the next pass: encoding it beside the first rung cost ~9 % of that pass.
-  later[0]!.push(...audio);
-  return [[lowest], ...later];
-}
-
-/** Relative encoding cost of a pass (decoding the source plus the pixels it encodes); for progress only. */
-function passCost(plan: LadderPlan, names: readonly string[], probe: ProbeResult): number {
-  const src = (probe.video?.width ?? 0) * (probe.video?.height ?? 0);
-  const pixels = plan.rungs.filter((r) => names.includes(r.name)).reduce((sum, r) => sum + (r.kind === 'video' ? r.width * r.height : 20_000), 0);
-  return src * 0.4 + pixels + 1;
-}
-
-/** Moves a folder or file, replacing what is at `to`; copies across file systems. */
-async function replaceWith(from: string, to: string): Promise<void> {
-  await rm(to, { recursive: true, force: true });
-  try {
-    await rename(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await cp(from, to, { recursive: true });
-    await rm(from, { recursive: true, force: true });
-  }
-}
-
-
-/** A rung in `dir` as a rendition, or null when its playlist is missing, unfinished or a segment is gone. */
-async function readRung(dir: string, rung: Rung, segmentSec: number): Promise<{ rendition: TranscodeRendition; bandwidth: RungBandwidth | null; durationSec: number } | null> {
-  const text = await readFile(join(dir, rungPlaylist(rung)), 'utf8').catch(() => null);
-  if (text === null) return null;
-  const playlist = parseMediaPlaylist(text);
-  if (!playlist.ended || playlist.segments.length === 0) return null;
-  const sized: { durationSec: number; bytes: number }[] = [];
-  for (const s of playlist.segments) {
-    const info = await stat(join(dir, rung.name, s.uri)).catch(() => null);
-    if (!info) return null;
-    sized.push({ durationSec: s.durationSec, bytes: info.size });
-  }
-  const bandwidth = measureBandwidth(sized, segmentSec);
-  return {
-    rendition: {
-      name: rung.name,
-      kind: rung.kind,
-      ...(rung.kind === 'video' ? { width: rung.width, height: rung.height } : {}),
-      bandwidth: bandwidth?.peak ?? nominalBandwidth(rung),
-      averageBandwidth: bandwidth?.average ?? nominalBandwidth(rung),
-      codecs: rung.codecs,
-      playlist: rungPlaylist(rung),
-      segments: playlist.segments.length,
-    },
-    bandwidth,
-    durationSec: playlist.segments.reduce((sum, s) => sum + s.durationSec, 0),
-  };
-}
-
-/** Rung names a master lists ("360p/index.m3u8" → "360p"). */
-function listedRungs(master: string): string[] {
-  return master
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.replace(/\/index\.m3u8$/, ''));
 }
 
 export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEvents> {
@@ -302,27 +231,13 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
     if (await exists('thumbnails.vtt')) this.#thumbnailsVtt = 'thumbnails.vtt';
   }
 
-  /** A growing rung as a rendition: nominal bit rates until it is measured at its pass's end. */
-  #growingRendition(rung: Rung): TranscodeRendition {
-    return {
-      name: rung.name,
-      kind: rung.kind,
-      ...(rung.kind === 'video' ? { width: rung.width, height: rung.height } : {}),
-      bandwidth: nominalBandwidth(rung),
-      averageBandwidth: nominalBandwidth(rung),
-      codecs: rung.codecs,
-      playlist: rungPlaylist(rung),
-      segments: this.#growing.get(rung.name)?.state.segments ?? 0,
-    };
-  }
-
   #snapshot(): LadderSnapshot {
     // While a rung grows the lecture is as long as its source, not as what is made so far.
     const durationSec = this.#growing.size > 0 ? Math.max(this.#durationSec, this.#opts.probe.durationSec ?? 0) : this.#durationSec;
     return {
       masterPath: 'master.m3u8',
       audioMasterPath: this.plan.rungs.some((r) => r.kind === 'audio' && this.#done.has(r.name)) ? 'audio.m3u8' : null,
-      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? (this.#growing.has(r.name) ? this.#growingRendition(r) : [])),
+      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? (this.#growing.has(r.name) ? rungRendition(r, null, this.#growing.get(r.name)!.state.segments) : [])),
       pending: this.plan.rungs.filter((r) => !this.#done.has(r.name) && !this.#growing.has(r.name)).map((r) => r.name),
       growing: this.plan.rungs.filter((r) => this.#growing.has(r.name)).map((r) => r.name),
       posterPath: this.#poster,

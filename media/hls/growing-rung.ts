@@ -14,7 +14,7 @@
 //   attempt has made more.
 // - finish() moves the finished pass's files over the links, segments first and the playlist
 //   last, so a player polling it reads the growing list or the finished VOD, never a gap.
-import { link, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from '../write-atomic';
 import { parseMediaPlaylist, type MediaSegment } from './playlist';
@@ -49,16 +49,36 @@ async function listed(file: string): Promise<MediaSegment[]> {
   }
 }
 
-/** Puts `from` at `to` as a hard link, replacing what is there. */
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/**
+ * Puts `from` at `to` as a hard link (a copy when the two folders are on different file systems),
+ * replacing what is there; a reader sees the old file or the new one.
+ */
 async function linkOver(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
+    return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const tmp = `${to}.${process.pid}.link`;
-    await unlink(tmp).catch(() => undefined);
-    await link(from, tmp);
-    await rename(tmp, to);
+    if (code(error) !== 'EEXIST' && code(error) !== 'EXDEV') throw error;
+  }
+  const tmp = `${to}.${process.pid}.link`;
+  await unlink(tmp).catch(() => undefined);
+  await link(from, tmp).catch((error: unknown) => {
+    if (code(error) !== 'EXDEV') throw error;
+    return copyFile(from, tmp);
+  });
+  await rename(tmp, to);
+}
+
+/** Moves a file over another; across file systems by a copy beside `to`, a rename, then an unlink. */
+async function moveOver(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (code(error) !== 'EXDEV') throw error;
+    await linkOver(from, to);
+    await unlink(from);
   }
 }
 
@@ -103,8 +123,8 @@ export class GrowingRung {
   /** Moves a finished pass's rung folder `done` over the served one: segments, then the playlist. */
   async finish(done: string): Promise<void> {
     const names = await readdir(done);
-    for (const name of names.filter((n) => n !== PLAYLIST)) await rename(join(done, name), join(this.to, name));
-    await rename(join(done, PLAYLIST), join(this.to, PLAYLIST));
+    for (const name of names.filter((n) => n !== PLAYLIST)) await moveOver(join(done, name), join(this.to, name));
+    await moveOver(join(done, PLAYLIST), join(this.to, PLAYLIST));
     this.#served = await listed(join(this.to, PLAYLIST));
   }
 }

@@ -5,6 +5,7 @@
  * plays it from the start (not from the end of what is made, as a growing playlist would by
  * default); a seek past what is made stops short of it. Then the encoder goes on, the rung is
  * finished, and the same player goes on playing without a reload, the notice gone.
+ * The lecturer's studio says the rung is published while it is processed.
  * The encoder reads its source at 2× real time (an ffmpeg wrapper adding `-readrate 2`) and is
  * paused (SIGSTOP) once the rung is listed, so the growing state lasts as long as the test looks.
  */
@@ -93,6 +94,18 @@ describe('a lecture watchable while its lowest rung is made', () => {
     expect(lecture.processing.state).toBe('running');
     expect(lecture.durationSec).toBeGreaterThanOrEqual(39);
     await apiCall(server.url, 'POST', `/api/lectures/${id}/publish`, lecturer);
+
+    // The lecturer's studio says the lowest rung is published while it is processed.
+    const studio = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
+    try {
+      const page = await studio.newPage();
+      await signIn(page, server.url, 'lecturer');
+      await page.goto(`${server.url}/studio`);
+      await expect(page.getByTestId('processing-growing').first().innerText({ timeout: 20_000 })).resolves.toBe('标清 360p 边处理边发布：学员已可从头观看。');
+      await screenshot(page, 'first-rung-growing-studio');
+    } finally {
+      await studio.close();
+    }
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', deviceScaleFactor: 1 });
     context.setDefaultTimeout(20_000);
