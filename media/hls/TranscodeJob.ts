@@ -29,13 +29,13 @@ import {
   DEFAULT_SEGMENT_SEC,
   buildHlsArgs,
   buildMasterPlaylist,
-  nominalBandwidth,
   planLadder,
   rungPlaylist,
   selectRungs,
 } from './ladder';
 import type { LadderPlan, RungBandwidth, VideoRung } from './ladder';
 import { parseProgress } from './ffmpeg-progress';
+import { rungRendition } from './ladder-passes';
 import { measureBandwidth, parseMediaPlaylist } from './playlist';
 import { buildPosterArgs, buildSpriteArgs, buildThumbnailsVtt, spriteNames, thumbnailLayout } from './thumbnails';
 import type { ThumbnailOptions } from './thumbnails';
@@ -268,16 +268,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
       if (measured) bandwidth[rung.name] = measured;
       const rungDuration = playlist.segments.reduce((sum, s) => sum + s.durationSec, 0);
       durationSec = Math.max(durationSec, rungDuration);
-      renditions.push({
-        name: rung.name,
-        kind: rung.kind,
-        ...(rung.kind === 'video' ? { width: rung.width, height: rung.height } : {}),
-        bandwidth: measured?.peak ?? nominalBandwidth(rung),
-        averageBandwidth: measured?.average ?? nominalBandwidth(rung),
-        codecs: rung.codecs,
-        playlist: rungPlaylist(rung),
-        segments: playlist.segments.length,
-      });
+      renditions.push(rungRendition(rung, measured, playlist.segments.length));
     }
     // Replaces the master ffmpeg wrote (see ladder.ts for why).
     await writeFile(join(this.partialDir, 'master.m3u8'), buildMasterPlaylist(this.plan, { bandwidth }));
