@@ -1,6 +1,7 @@
 // A rung served while it is made (issue 20), the pure parts: the EVENT playlist of what is made,
-// (first-rung.test.ts has the argv that makes ffmpeg rewrite its playlist after every segment).
+// and a station's cache that waits for its end (first-rung.test.ts has the argv that makes ffmpeg rewrite its playlist after every segment).
 import { describe, expect, it } from 'vitest';
+import { playlistEnded } from '../../client/src/lib/kiosk/media-cache';
 import { growingPlaylist } from '../../media/hls/growing-rung';
 import { parseMediaPlaylist } from '../../media/hls/playlist';
 
@@ -18,5 +19,15 @@ describe('growingPlaylist', () => {
     const text = growingPlaylist([{ uri: 'seg_00000.ts', durationSec: 4.04 }], 4);
     expect(text).toContain('#EXT-X-TARGETDURATION:5');
     expect(growingPlaylist([], 2)).toContain('#EXT-X-TARGETDURATION:2');
+  });
+});
+
+describe('a station caching a rung that still grows', () => {
+  it('counts a cached playlist complete only once it has #EXT-X-ENDLIST', () => {
+    const growing = growingPlaylist([{ uri: 'seg_00000.ts', durationSec: 4 }], 4);
+    expect(playlistEnded(growing)).toBe(false);
+    expect(playlistEnded(`${growing}#EXT-X-ENDLIST\n`)).toBe(true);
+    expect(playlistEnded(`${growing}#EXT-X-ENDLIST`)).toBe(true);
+    expect(playlistEnded(growing.replace('#EXTM3U', '#EXTM3U\n# not #EXT-X-ENDLIST'))).toBe(false);
   });
 });

@@ -160,10 +160,17 @@ async function fetchRendition(
       if (lower) return lower;
     }
   }
-  m.complete = true;
+  // A rung still being made (a growing EVENT playlist, issue 20) is cached as far as it goes and
+  // stays incomplete: the next refresh fetches the longer playlist and the segments added since.
+  m.complete = playlistEnded(playlistText);
   writeManifest(m);
   onProgress?.({ ...m });
   return m;
+}
+
+/** True when a media playlist is finished (#EXT-X-ENDLIST), false while it may still grow. */
+export function playlistEnded(playlist: string): boolean {
+  return /^#EXT-X-ENDLIST\s*$/m.test(playlist);
 }
 
 /** Drops cached replays of lectures no longer scheduled. */
