@@ -163,7 +163,8 @@ describe('live lectures', () => {
       const l = await api('GET', `/api/lectures/${lectureId}`, lecturer);
       replayId = l.body.live?.replayLectureId;
       const r = replayId ? await api('GET', `/api/lectures/${replayId}`, lecturer) : undefined;
-      if (r?.body.state === 'published') break;
+      // Published once its lowest rung is listed while it is made (issue 20); probed once that rung is complete.
+      if (r?.body.state === 'published' && !r.body.growingRungs?.length) break;
       if (r?.body.processing?.state === 'failed' || Date.now() > deadline) throw new Error(`replay: ${JSON.stringify(r?.body.processing)}`);
       await sleep(500);
     }
