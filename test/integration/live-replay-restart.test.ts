@@ -110,7 +110,8 @@ describe('live recording through a portal restart', () => {
         const live = await a.store.models.Lecture.findById(lectureId).lean<LectureDoc>();
         replay = live?.live?.replayLectureId ? await a.store.models.Lecture.findById(live.live.replayLectureId).lean<LectureDoc>() : null;
         if (replay?.processing?.state === 'failed') throw new Error(`replay: ${JSON.stringify(replay.processing)}`);
-        return replay?.state === 'published';
+        // Published once its lowest rung is listed while it grows (issue 20); measured once that rung is complete.
+        return replay?.state === 'published' && !replay.media?.growing?.length;
       },
       60_000,
       'the published replay',
