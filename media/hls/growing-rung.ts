@@ -16,6 +16,7 @@
 //   last, so a player polling it reads the growing list or the finished VOD, never a gap.
 import { copyFile, link, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeAtomic } from '../write-atomic';
 import { parseMediaPlaylist, type MediaSegment } from './playlist';
 
@@ -180,17 +181,7 @@ export class PassFollower {
       } catch (error) {
         this.lastError = error as Error;
       }
-      await new Promise<void>((wake) => {
-        const onAbort = () => {
-          clearTimeout(timer);
-          wake();
-        };
-        const timer = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          wake();
-        }, this.opts.pollMs ?? 1000);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await sleep(this.opts.pollMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }
   }
 

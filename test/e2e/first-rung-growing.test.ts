@@ -9,10 +9,9 @@
  * The encoder reads its source at 2× real time (an ffmpeg wrapper adding `-readrate 2`) and is
  * paused (SIGSTOP) once the rung is listed, so the growing state lasts as long as the test looks.
  */
-import { chmod, readFileSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, apiLogin } from '../helpers/api';
@@ -51,7 +50,7 @@ beforeAll(async () => {
   dir = await makeMediaTmpDir('e2e-growing-');
   const wrapper = join(dir, 'ffmpeg-readrate-2');
   await writeFile(wrapper, '#!/bin/sh\nexec ffmpeg -readrate 2 "$@"\n');
-  await promisify(chmod)(wrapper, 0o755);
+  await chmod(wrapper, 0o755);
   [clip] = await Promise.all([makeClip(dir, { seconds: 40, width: 1280, height: 720 }), buildClient()]);
   server = await startServer({ TRANSCODE_PRESET: 'ultrafast', FFMPEG_PATH: wrapper });
   browser = await launchBrowser();

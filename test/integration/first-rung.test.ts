@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 import { build, login, type TestApp } from '../helpers/build';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { continuePaused } from '../helpers/process';
 import { tusUpload } from '../helpers/tus';
 
 const run = promisify(execFile);
@@ -22,7 +23,7 @@ let url: string;
 let dir: string;
 let lecturer: string;
 let cadre: string;
-let stopped: number[] = [];
+const stopped = new Set<number>();
 
 const api = async (method: string, path: string, cookie: string, body?: unknown) => {
   const res = await t.app.inject({ method: method as 'GET', url: path, headers: { cookie }, payload: body as object });
@@ -47,14 +48,7 @@ function encodersOf(rung: string): number[] {
 }
 
 async function resume() {
-  for (const pid of stopped) {
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // already gone
-    }
-  }
-  stopped = [];
+  continuePaused(stopped);
 }
 
 beforeAll(async () => {
@@ -89,14 +83,14 @@ describe('a lecture is watchable at its first rung', () => {
       if (Date.now() > deadline) throw new Error(`first rung never listed: ${JSON.stringify(l.processing)}`);
       const pids = encodersOf('720p');
       for (const pid of pids) process.kill(pid, 'SIGSTOP');
-      stopped.push(...pids);
+      for (const pid of pids) stopped.add(pid);
       await sleep(50);
       l = (await api('GET', `/api/lectures/${id}`, lecturer)).body;
     }
     await expect.poll(() => encodersOf('720p').length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
-    for (const pid of encodersOf('720p').filter((p) => !stopped.includes(p))) {
+    for (const pid of encodersOf('720p').filter((p) => !stopped.has(p))) {
       process.kill(pid, 'SIGSTOP');
-      stopped.push(pid);
+      stopped.add(pid);
     }
     try {
       l = (await api('GET', `/api/lectures/${id}`, lecturer)).body;
