@@ -22,6 +22,8 @@ export interface LoadgenJob {
   clients: { headers: Record<string, string>; playbackId?: string }[];
   /** Heartbeat positions and client clocks advance with wall time from here (ms since epoch). */
   epochMs: number;
+  /** Beats per heartbeat request (default 1), spread over the time since the client's previous request. */
+  beatsPerRequest?: number;
 }
 
 export interface LoadgenPhase {

@@ -101,6 +101,8 @@ export const configKeys = {
   STUDY_LOG_DB: optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,60}$', description: 'a database name of letters, digits, _ or -' })),
   STUDY_WAL_MAX_DELAY_MS: key(Type.Integer({ minimum: 0, maximum: 1000, description: 'milliseconds from 0 to 1000 (under load, at most one log write per this interval)' }), 10),
   HEARTBEAT_SECONDS: key(Type.Integer({ minimum: 5, maximum: 60, description: 'seconds from 5 to 60' }), 15),
+  // Ticks a player sends together: every HEARTBEAT_SECONDS x this (events such as pause or seek go at once).
+  STUDY_BEATS_PER_REQUEST: key(Type.Integer({ minimum: 1, maximum: 8, description: 'an integer from 1 to 8' }), 4),
   XAPI_LRS_URL: optional(Type.String({ pattern: '^https?://', description: 'the http(s) URL of an xAPI learning record store' })),
   XAPI_LRS_AUTH: optional(NonEmpty),
 
@@ -241,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       walMaxDelayMs: r.STUDY_WAL_MAX_DELAY_MS,
       logDb: r.STUDY_LOG_DB,
       heartbeatSec: r.HEARTBEAT_SECONDS,
+      beatsPerRequest: r.STUDY_BEATS_PER_REQUEST,
       lrsUrl: r.XAPI_LRS_URL,
       lrsAuth: r.XAPI_LRS_AUTH,
       timeZone: r.TIME_ZONE,

@@ -47,6 +47,9 @@ type job struct {
 	Clients []client `json:"clients"`
 	// Heartbeats carry positions and client clocks that advance with wall time from this epoch (ms).
 	EpochMs int64 `json:"epochMs"`
+	// Beats in each heartbeat request (default 1): a player that sends its ticks in batches. The
+	// beats of one request are spread evenly over the time since the client's previous request.
+	BeatsPerRequest int `json:"beatsPerRequest"`
 }
 
 type req struct {
@@ -273,6 +276,7 @@ func main() {
 		heads[i] = b.Bytes()
 	}
 	seqs := make([]int, len(j.Clients))
+	perRequest := max(1, j.BeatsPerRequest)
 
 	warm := time.Duration(j.Warmup * float64(time.Second))
 	total := warm + time.Duration(j.Seconds*float64(time.Second))
@@ -326,20 +330,30 @@ func main() {
 			}
 			maxLag = max(maxLag, now-due)
 			c := i % len(j.Clients)
-			seqs[c]++
 			body = body[:0]
 			if j.Body == "heartbeat" {
 				// A player on its normal cadence: position and client clock advance with wall time.
-				body = append(body, `{"beats":[{"playbackId":"`...)
-				body = append(body, j.Clients[c].PlaybackID...)
-				body = append(body, `","seq":`...)
-				body = strconv.AppendInt(body, int64(seqs[c]), 10)
-				body = append(body, `,"position":`...)
-				body = strconv.AppendFloat(body, due.Seconds(), 'f', 3, 64)
-				body = append(body, `,"rate":1,"playing":true,"visible":true,"event":"tick","clientAt":`...)
-				body = strconv.AppendInt(body, j.EpochMs+due.Milliseconds(), 10)
-				body = append(body, `}]}`...)
+				body = append(body, `{"beats":[`...)
+				for b := 0; b < perRequest; b++ {
+					seqs[c]++
+					// This client's previous request was due len(Clients)/Rate s ago; its beats since then are evenly spaced.
+					at := due - time.Duration(float64(perRequest-1-b)/float64(perRequest)*float64(len(j.Clients))/j.Rate*float64(time.Second))
+					if b > 0 {
+						body = append(body, ',')
+					}
+					body = append(body, `{"playbackId":"`...)
+					body = append(body, j.Clients[c].PlaybackID...)
+					body = append(body, `","seq":`...)
+					body = strconv.AppendInt(body, int64(seqs[c]), 10)
+					body = append(body, `,"position":`...)
+					body = strconv.AppendFloat(body, max(0, at.Seconds()), 'f', 3, 64)
+					body = append(body, `,"rate":1,"playing":true,"visible":true,"event":"tick","clientAt":`...)
+					body = strconv.AppendInt(body, j.EpochMs+at.Milliseconds(), 10)
+					body = append(body, '}')
+				}
+				body = append(body, `]}`...)
 			} else {
+				seqs[c] += perRequest
 				body = append(body, `{}`...)
 			}
 			msg := make([]byte, 0, len(heads[c])+len(body)+8)

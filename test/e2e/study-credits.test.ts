@@ -15,6 +15,7 @@ import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { startServer } from '../helpers/server';
+import { outboxDrained, outboxSize } from '../helpers/study-outbox';
 
 const PASSWORD = 'tongyu2026';
 const TITLE = '党史学习教育与自主选学示范课';
@@ -86,17 +87,6 @@ async function playMuted(page: Page): Promise<void> {
 }
 
 const currentTime = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime);
-
-/** Beats waiting in this browser's outbox (all users). */
-const outboxSize = (page: Page) =>
-  page.evaluate(() => {
-    let n = 0;
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i)!;
-      if (key.startsWith('study-outbox:')) n += (JSON.parse(localStorage.getItem(key) ?? '[]') as unknown[]).length;
-    }
-    return n;
-  });
 
 const hoursIn = (text: string) => [...text.matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
 
@@ -178,7 +168,7 @@ describe('self-selected study and verified watch-time credits', () => {
       const seqs = sent.map((b) => b.seq);
       expect([...new Set(seqs)].sort((a, b) => a - b)).toEqual(Array.from({ length: Math.max(...seqs) }, (_, i) => i + 1));
       // Nothing stays in the outbox once the last answers are in.
-      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('study-outbox:') && localStorage.getItem(k) !== '[]'), undefined, { timeout: 10_000 });
+      await outboxDrained(page);
       await screenshot(page, 'study-lecture-completed');
 
       // 我的学习: this year's credits, the charts, the lecture row and the selection.

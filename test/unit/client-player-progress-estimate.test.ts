@@ -40,6 +40,14 @@ describe('study progress estimate between heartbeat answers', () => {
     expect(estimated(s, DURATION)).toBeCloseTo(0.31);
   });
 
+  it('runs from the start of a lecture, while the server still says 0 at every look', () => {
+    let s = confirm(INITIAL_ESTIMATE, 0);
+    for (let i = 0; i <= 40; i++) s = observe(confirm(s, 0), { position: i, at: i * 1000, playing: true, counting: true }, DURATION, HEARTBEAT * 4);
+    expect(estimated(s, DURATION)).toBeCloseTo(0.04);
+    s = confirm(s, 0.035);
+    expect(estimated(s, DURATION)).toBe(0.035);
+  });
+
   it('ignores seeks, pauses and time while the page is not counting', () => {
     let s = confirm(INITIAL_ESTIMATE, 0);
     s = observe(s, { position: 0, at: 0, playing: true, counting: true }, DURATION, HEARTBEAT);

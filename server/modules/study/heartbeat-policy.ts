@@ -59,6 +59,14 @@ export const defaultWatchPolicy: WatchPolicy = {
   fastClockFraction: 0.05,
 };
 
+/**
+ * How long a silent page keeps its counting place: a playing page sends its ticks every
+ * heartbeatSec x beatsPerRequest, and a retry on a weak link takes up to half a minute more.
+ */
+export function staleSessionSecFor(heartbeatSec: number, beatsPerRequest: number): number {
+  return Math.max(defaultWatchPolicy.staleSessionSec, heartbeatSec * beatsPerRequest + 30);
+}
+
 export type BeatEvent = 'tick' | 'play' | 'pause' | 'seek' | 'end' | 'hide' | 'show' | 'unload';
 
 export interface Beat {

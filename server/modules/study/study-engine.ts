@@ -37,7 +37,7 @@ import { Checkpointer } from './checkpointer';
 import { CreditLedger } from './credit-ledger';
 import type { CreditPolicy } from './credit-rules';
 import { GroupCredits, type GroupCredit, type GroupLearnerView, type GroupShare, type GroupView } from './group-ingest';
-import { defaultWatchPolicy, openSession, shareOfWall, type Beat, type PlacedSpan, type SessionState, type WatchPolicy } from './heartbeat-policy';
+import { defaultWatchPolicy, openSession, shareOfWall, staleSessionSecFor, type Beat, type PlacedSpan, type SessionState, type WatchPolicy } from './heartbeat-policy';
 import { addInterval, covered, intersect, normalize, progressOf, segmentCoverage, watchedAgain, type Interval } from './intervals';
 import { addFlag, type FlagKind, type LectureInfo, type PlaybackSession, type Progress } from './records';
 import { CadreClockRepository, FlagRepository, LectureFactsRepository, PlaybackRepository, ProgressRepository } from './repositories';
@@ -125,7 +125,8 @@ export class StudyEngine {
   ) {
     this.wal = new WalWriter(models, { maxDelayMs: cfg.walMaxDelayMs, maxEntries: 4000, dbName: cfg.logDb });
     this.applied = new AppliedBatches(this.wal, log, logUnavailable);
-    this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold };
+    const staleSessionSec = staleSessionSecFor(cfg.heartbeatSec ?? 15, cfg.beatsPerRequest ?? 1);
+    this.policy = { ...defaultWatchPolicy, maxRate: cfg.maxRate, completionThreshold: cfg.completionThreshold, staleSessionSec };
     this.calendar = new CountyCalendar(cfg.timeZone ?? 'Asia/Shanghai');
     this.clock = new CadreClock(now);
     this.repos = { lectures: new LectureFactsRepository(models), playbacks: new PlaybackRepository(models), progress: new ProgressRepository(models), clocks: new CadreClockRepository(models), flags: new FlagRepository(models) };

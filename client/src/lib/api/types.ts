@@ -175,6 +175,8 @@ export interface Playback {
   resumeAt?: number;
   /** Send a heartbeat this often while playing (seconds). */
   heartbeatSec?: number;
+  /** Ticks sent together (absent from older servers: 1). */
+  beatsPerRequest?: number;
   required?: boolean;
   /** 0..1 of the lecture already covered by this user. */
   progress?: number;

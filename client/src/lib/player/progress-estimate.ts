@@ -1,6 +1,7 @@
 /**
  * "已学 x%" between two server answers (学时 progress estimate). The server confirms progress only
- * when it answers a heartbeat (every 15 s by default); in between, the page adds what it saw
+ * when it answers a heartbeat request (a playing page's every minute by default: four 15-s ticks
+ * a request); in between, the page adds what it saw
  * played since the last confirmation, so the figure moves with the lecture. Pure.
  *
  * The estimate must not promise what the server will not confirm:
@@ -8,7 +9,7 @@
  *   (the server bounds the media advance by wall time; it may credit more at 2×, never less at 1×);
  * - only new ground: not what this page already counted, nor the first `confirmed × duration`
  *   seconds (a linear watcher's covered part; the server's own intervals are not sent to pages);
- * - when the server has not moved for STALE_FACTOR heartbeats while the estimate ran ahead (the
+ * - when the server has not moved for STALE_FACTOR answer intervals while the estimate ran ahead (the
  *   ground was covered before, the beats were refused), the estimate falls back to the confirmed
  *   figure and waits for the next confirmed rise;
  * - never 100%: completion is the server's word alone.
@@ -82,15 +83,17 @@ export function newGround(spans: readonly Span[], prefix: number, start: number,
 /** A server answer: a rise replaces the estimate; the same or lower figure changes nothing here. */
 export function confirm(state: EstimateState, progress: number): EstimateState {
   const p = clamp01(progress);
-  if (p <= state.confirmed && state.confirmed > 0) return state;
+  // The same figure again, 0 included (the player looks several times a second, and a lecture
+  // starts at 0): the estimate runs on.
+  if (p <= state.confirmed) return state;
   return { ...state, confirmed: Math.max(state.confirmed, p), pendingSec: 0, pendingSince: null, trusted: true };
 }
 
 /** One look at the <video> (timeupdate or a tick). */
-export function observe(state: EstimateState, obs: PlayObservation, durationSec: number, heartbeatSec: number): EstimateState {
+export function observe(state: EstimateState, obs: PlayObservation, durationSec: number, confirmEverySec: number): EstimateState {
   if (!obs.playing || !obs.counting || !(durationSec > 0)) return state.last ? { ...state, last: null } : state;
   let next: EstimateState = { ...state, last: { position: obs.position, at: obs.at } };
-  if (next.pendingSince !== null && obs.at - next.pendingSince > STALE_FACTOR * heartbeatSec * 1000) {
+  if (next.pendingSince !== null && obs.at - next.pendingSince > STALE_FACTOR * confirmEverySec * 1000) {
     // The server did not follow: stop running ahead until it confirms a rise.
     next = { ...next, pendingSec: 0, pendingSince: null, trusted: false };
   }

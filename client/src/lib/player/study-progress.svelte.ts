@@ -17,13 +17,13 @@ export class StudyProgressView {
 
   readonly #study: StudySession;
   readonly #duration: () => number;
-  readonly #heartbeatSec: () => number;
+  readonly #confirmEverySec: () => number;
   #wasCompleted: boolean | null = null;
 
-  constructor(study: StudySession, options: { duration: () => number; heartbeatSec?: () => number | undefined }) {
+  constructor(study: StudySession, options: { duration: () => number; confirmEverySec?: () => number | undefined }) {
     this.#study = study;
     this.#duration = options.duration;
-    this.#heartbeatSec = () => options.heartbeatSec?.() ?? DEFAULT_HEARTBEAT_SEC;
+    this.#confirmEverySec = () => options.confirmEverySec?.() ?? DEFAULT_HEARTBEAT_SEC;
   }
 
   /** The confirmed share (0..1). */
@@ -50,7 +50,7 @@ export class StudyProgressView {
         confirm(this.#estimate, study.progress),
         { position: video.currentTime, at: Date.now(), playing: !video.paused && !video.ended && !video.seeking && video.readyState >= 3, counting: study.counting && study.known && !study.completed },
         this.#duration(),
-        this.#heartbeatSec(),
+        this.#confirmEverySec(),
       );
       if (study.known && this.#wasCompleted === null) this.#wasCompleted = study.completed;
       if (study.completed && this.#wasCompleted === false) {
@@ -58,7 +58,7 @@ export class StudyProgressView {
         this.justCompleted = true;
       }
     };
-    const stop = () => (this.#estimate = observe(this.#estimate, { position: video.currentTime, at: Date.now(), playing: false, counting: false }, this.#duration(), this.#heartbeatSec()));
+    const stop = () => (this.#estimate = observe(this.#estimate, { position: video.currentTime, at: Date.now(), playing: false, counting: false }, this.#duration(), this.#confirmEverySec()));
     video.addEventListener('timeupdate', look);
     video.addEventListener('seeking', stop);
     video.addEventListener('pause', stop);

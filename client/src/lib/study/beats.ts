@@ -6,7 +6,9 @@
  * moment with an honest position:
  *
  * - `play`, `pause`, `end`, `hide`, `show` and `seek` go out at once (they open or close a span);
- * - while playing, a `tick` every `heartbeatSec` (the server's number, default 15);
+ * - while playing, a `tick` every `heartbeatSec` (the server's number, default 15); ticks are sent
+ *   `beatsPerRequest` at a time (the server's number: 4 makes a request a minute), any other beat
+ *   takes the ticks waiting with it (study-session.svelte.ts);
  * - a seek while playing first closes the span at the position before the jump (a `tick` there),
  *   then reports the jump (`seek`, which earns nothing), so the part watched before it counts;
  * - a rate change while playing closes the span too, so each span has one rate;
@@ -66,6 +68,11 @@ const MIN_SPAN_ADVANCE_SEC = 0.25;
 /** Seconds between ticks: the server's value, kept within 1..300 (default 15). */
 export function heartbeatIntervalSec(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.min(300, value) : DEFAULT_HEARTBEAT_SEC;
+}
+
+/** Ticks sent together: the server's value, kept within 1..8 (1 when an older server does not say). */
+export function beatsPerRequestOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.min(8, Math.floor(value)) : 1;
 }
 
 /** How a beat leaves the page: at once with fetch, or with sendBeacon because the page is going away. */

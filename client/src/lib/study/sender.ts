@@ -129,7 +129,7 @@ export class OutboxSender {
   readonly #now: () => number;
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
   readonly #clearTimer: (handle: unknown) => void;
-  readonly #orphanAfterMs: number;
+  #orphanAfterMs: number;
   readonly #maxBatch: number;
   readonly #listeners = new Set<(answer: HeartbeatAnswer) => void>();
   #running: Promise<void> | null = null;
@@ -165,6 +165,25 @@ export class OutboxSender {
    */
   sendable = (beat: Beat): boolean =>
     this.own.has(beat.playbackId) || this.inherited.has(beat.playbackId) || Math.abs(this.#now() - beat.clientAt) >= this.#orphanAfterMs;
+
+  /**
+   * Puts beats in the outbox (as this page's) without sending them: ticks waiting for the next
+   * request. They are kept like any other (a closed page's go out with the next page), and any
+   * flush takes them along.
+   */
+  hold(beats: readonly Beat[]): void {
+    if (beats.length === 0) return;
+    for (const b of beats) this.own.add(b.playbackId);
+    this.outbox.add(beats);
+  }
+
+  /**
+   * A page of this user holds ticks up to `ms` before sending them: other tabs leave beats that
+   * young to it (they are not orphans), with half a minute to spare.
+   */
+  holdsUpTo(ms: number): void {
+    if (Number.isFinite(ms)) this.#orphanAfterMs = Math.max(this.#orphanAfterMs, ms + 30_000);
+  }
 
   /** Puts beats in the outbox (as this page's) and sends them. */
   enqueue(beats: readonly Beat[]): Promise<void> {

@@ -10,10 +10,15 @@
  * Leaving the page sends `unload` by sendBeacon or a keepalive fetch (beat-channel.ts), so the
  * server frees the counting place at once; leaving the lecture inside the app (the player is
  * destroyed) sends it with an ordinary request. Beats are stamped (`clientAt`) when made.
+ *
+ * Ticks wait in the outbox (stored, so a closed page's go out with the next one) until
+ * `beatsPerRequest` of them are there; any other beat (play, pause, seek, hide, end, unload) goes
+ * at once and takes them along. The server thus hears from a playing page every
+ * heartbeatSec x beatsPerRequest (`confirmEverySec`), and keeps its counting place that long.
  */
 import { api, type ApiClient } from '../api/client.ts';
 import type { MyStudy, Playback } from '../api/types.ts';
-import { HeartbeatScheduler, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
+import { HeartbeatScheduler, beatsPerRequestOf, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
 import { beatChannel, sendOnLeave, type LeaveDeps } from './beat-channel.ts';
 import type { HeartbeatAnswer, OutboxSender, SessionView } from './sender.ts';
 
@@ -67,6 +72,9 @@ export class StudySession {
   readonly #startSeq: number | undefined;
   readonly #leaveDeps: LeaveDeps | undefined;
   #scheduler: HeartbeatScheduler | null = null;
+  #beatsPerRequest = 1;
+  /** Ticks put in the outbox since this page last sent. */
+  #heldTicks = 0;
   #video: HTMLVideoElement | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #unsubscribe: () => void;
@@ -89,6 +97,11 @@ export class StudySession {
     return this.#scheduler?.playbackId ?? null;
   }
 
+  /** Seconds between two requests of a playing page: what the server confirms at most that often. */
+  get confirmEverySec(): number {
+    return this.#scheduler ? (this.#scheduler.intervalMs / 1000) * this.#beatsPerRequest : 15;
+  }
+
   /**
    * Resolves once beats left by an earlier page are sent (at most SETTLE_MAX_MS): the player
    * waits for it before opening its playback, so an `unload` that gives the counting place back
@@ -104,6 +117,8 @@ export class StudySession {
     const old = this.#scheduler;
     if (old) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
     this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec, startSeq: this.#startSeq });
+    this.#beatsPerRequest = beatsPerRequestOf(playback.beatsPerRequest);
+    this.#sender.holdsUpTo(this.confirmEverySec * 1000);
     if (typeof playback.counting === 'boolean') {
       this.counting = playback.counting;
       this.reason = playback.counting ? undefined : (playback.reason ?? 'other-session');
@@ -193,11 +208,18 @@ export class StudySession {
   #tick(): void {
     const scheduler = this.#scheduler;
     if (!scheduler || this.#destroyed) return;
-    this.#emit(scheduler.due(this.#snapshot(), Date.now()));
+    const ticks = scheduler.due(this.#snapshot(), Date.now());
+    if (ticks.length === 0) return;
+    this.#heldTicks += ticks.length;
+    if (this.#heldTicks >= this.#beatsPerRequest) this.#emit(ticks);
+    else this.#sender.hold(ticks);
   }
 
+  /** Sends `beats` with every tick waiting. */
   #emit(beats: Beat[]): void {
-    if (beats.length) void this.#sender.enqueue(beats);
+    if (beats.length === 0) return;
+    this.#heldTicks = 0;
+    void this.#sender.enqueue(beats);
   }
 
   #onAnswer = (answer: HeartbeatAnswer): void => {
