@@ -108,6 +108,8 @@ export interface ProgressiveTranscodeEvents {
   progress: [ProgressiveProgress];
   end: [ProgressiveResult];
   error: [TranscodeError];
+  /** Something went wrong that the job works around (a rung not served while it grows): for the log. */
+  warning: [Error];
 }
 
 export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEvents> {
@@ -320,6 +322,7 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
       segmentSec: this.segmentSec,
       pollMs: this.#opts.growPollMs,
       afterSegments: GROW_AFTER_SEGMENTS,
+      onError: (error) => this.emit('warning', error),
       onReady: async (rungs) => {
         names.forEach((name, i) => this.#growing.set(name, rungs[i]!));
         try {

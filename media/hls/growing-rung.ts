@@ -138,6 +138,8 @@ export interface PassFollowerOptions {
   afterSegments?: number;
   /** Called once, when every rung has `afterSegments`; a throw is retried at the next look. */
   onReady: (rungs: readonly GrowingRung[]) => Promise<void>;
+  /** A look failed with an error unlike the last one (a failure that repeats every look is told once). */
+  onError?: (error: Error) => void;
 }
 
 /** Follows the rungs of one running pass until stop(). */
@@ -146,7 +148,7 @@ export class PassFollower {
   #ready = false;
   #stop = new AbortController();
   #loop: Promise<void> = Promise.resolve();
-  /** The last failed look, kept for the log (a look that fails is tried again). */
+  /** The last failed look (a look that fails is tried again); see `onError`. */
   lastError: Error | null = null;
 
   private constructor(rungs: GrowingRung[], private readonly opts: PassFollowerOptions) {
@@ -179,7 +181,9 @@ export class PassFollower {
       try {
         await this.#look();
       } catch (error) {
-        this.lastError = error as Error;
+        const err = error instanceof Error ? error : new Error(String(error));
+        if (err.message !== this.lastError?.message) this.opts.onError?.(err);
+        this.lastError = err;
       }
       await sleep(this.opts.pollMs ?? 1000, undefined, { signal }).catch(() => undefined);
     }

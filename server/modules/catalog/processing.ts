@@ -34,7 +34,7 @@ export interface ProcessingEvent {
 
 export type Notify = (event: ProcessingEvent) => void;
 
-export function makeTranscodeHandler(deps: { models: Models; storage: Storage; catalog: CatalogService; config: AppConfig; notify: Notify; workDir: string }) {
+export function makeTranscodeHandler(deps: { models: Models; storage: Storage; catalog: CatalogService; config: AppConfig; notify: Notify; workDir: string; log?: { warn(obj: object, msg: string): void } }) {
   const { models, storage, catalog, config, notify } = deps;
   return async (job: JobDoc, ctx: JobContext) => {
     const lectureId = String((job.payload as { lectureId: string }).lectureId);
@@ -68,6 +68,8 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
       void writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.percent': percent, 'processing.etaSec': etaSec, 'processing.stage': stage } })).catch(() => {});
       void ctx.progress(percent, etaSec).catch(() => {});
     });
+    // The first rung is then listed only once complete, as before: say why.
+    tj.on('warning', (err) => deps.log?.warn({ err, lectureId, jobId: String(job._id) }, 'transcode | the growing first rung is not served'));
     // Each time the master gains rungs, the lecture points at them, one write after another.
     let listed: Promise<void> = Promise.resolve();
     let switched = false;

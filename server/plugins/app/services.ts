@@ -41,7 +41,7 @@ export default fp(
     });
     const workDir = join(config.dataDir, 'work');
     mkdirSync(workDir, { recursive: true });
-    jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir }));
+    jobs.register('transcode', makeTranscodeHandler({ models: store.models, storage, catalog, config, notify, workDir, log: app.log }));
 
     const study = new StudyEngine(store.models, config.study, app.log);
     // County tallies (server/modules/county): hear every new ledger entry, also those the log replays at start.
