@@ -22,6 +22,12 @@ async function call(method: 'GET' | 'POST', url: string, cookie: string, payload
   return { status: res.statusCode, body: res.json() };
 }
 const later = (hours: number) => new Date(Date.now() + hours * 3600_000).toISOString();
+/**
+ * A county time `days` ahead. The demo's bookings are at 9:00, 14:30 and 19:30 county time and
+ * in the next quarter hour, so a time "in N hours" met one of them at some hours of the day
+ * (a run at 12:23 county time booked later(50) onto the 14:30 one); 3:00 and 5:00 never do.
+ */
+const countyAt = (days: number, hour: number, minute = 0) => new Date(t.app.calendar.dayAt(t.app.calendar.addDays(t.app.calendar.day(Date.now()), days), hour, minute)).toISOString();
 
 beforeAll(async () => {
   t = await build();
@@ -98,18 +104,18 @@ describe('scheduling by groups', () => {
     const su = townships.find((x) => x.name === '苏公坨乡党委')!;
     const group = brief.body.items.filter((s: { townshipId: string }) => s.townshipId === su.id).map((s: { id: string }) => s.id) as string[];
     // Two of them are booked already at that time.
-    const startAt = later(30);
+    const startAt = countyAt(3, 3);
     const booked = await call('POST', '/api/timetable', admin, { lectureId: String(lecture._id), startAt, stationIds: group.slice(0, 2) });
     expect(booked.status).toBe(201);
 
-    const preview = await call('POST', '/api/timetable/preview', admin, { lectureId: String(lecture._id), startAt: later(30.25), stationIds: group });
+    const preview = await call('POST', '/api/timetable/preview', admin, { lectureId: String(lecture._id), startAt: countyAt(3, 3, 15), stationIds: group });
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ stations: group.length, conflictStations: 2 });
     expect(preview.body.conflicts.map((c: { stationId: string }) => c.stationId).sort()).toEqual(group.slice(0, 2).sort());
     expect(preview.body.conflicts[0]).toMatchObject({ sessionId: booked.body.session.id, title: '关键在于落实' });
     expect(preview.body.conflicts[0].stationName).not.toBe('');
 
-    const saved = await call('POST', '/api/timetable', admin, { lectureId: String(lecture._id), startAt: later(30.25), stationIds: group, skipConflicts: true });
+    const saved = await call('POST', '/api/timetable', admin, { lectureId: String(lecture._id), startAt: countyAt(3, 3, 15), stationIds: group, skipConflicts: true });
     expect(saved.status).toBe(201);
     expect(saved.body.skipped.sort()).toEqual(group.slice(0, 2).sort());
     expect(saved.body.conflicts).toEqual([]);
@@ -125,7 +131,7 @@ describe('bookings of a lecture that is withdrawn or ends early', () => {
   it('cancels the bookings of a withdrawn lecture, warns admins and tells the kiosk', async () => {
     const lecture = (await t.app.store.models.Lecture.findOne({ title: '维稳信访知识专题' }).lean<LectureDoc>())!;
     const stations = (await call('GET', '/api/stations/brief', admin)).body.items.slice(0, 5).map((s: { id: string }) => s.id) as string[];
-    const s = await call('POST', '/api/timetable', admin, { lectureId: String(lecture._id), startAt: later(50), stationIds: stations });
+    const s = await call('POST', '/api/timetable', admin, { lectureId: String(lecture._id), startAt: countyAt(3, 5), stationIds: stations });
     expect(s.body.session.status).toBe('scheduled');
 
     const withdrawn = await call('POST', `/api/lectures/${String(lecture._id)}/withdraw`, admin);
@@ -137,7 +143,7 @@ describe('bookings of a lecture that is withdrawn or ends early', () => {
     expect((await t.app.store.models.Timetable.findById(s.body.session.id).lean())?.status).toBe('cancelled');
     // A cancelled booking holds no station: the same stations at the same time have no conflict.
     const other = (await t.app.store.models.Lecture.findOne({ title: '关键在于落实' }).lean<LectureDoc>())!;
-    const preview = await call('POST', '/api/timetable/preview', admin, { lectureId: String(other._id), startAt: later(50), stationIds: stations });
+    const preview = await call('POST', '/api/timetable/preview', admin, { lectureId: String(other._id), startAt: countyAt(3, 5), stationIds: stations });
     expect(preview.body.conflictStations).toBe(0);
     // The kiosk sees it as cancelled (and does not wait for it).
     const pairing = await call('POST', `/api/stations/${stations[0]}/pairing`, admin);
