@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { apiLogin } from '../helpers/api';
 import { startServer } from '../helpers/server';
 import { outboxDrained, outboxSize } from '../helpers/study-outbox';
-
-const PASSWORD = 'tongyu2026';
+import { signIn } from '../helpers/ui-login';
 
 interface SentBeat {
   seq: number;
@@ -34,9 +34,7 @@ beforeAll(async () => {
   // 5-s ticks (the shortest allowed) and the default of four a request: a request every 20 s.
   server = await startServer({ TRANSCODE_PRESET: 'superfast', HEARTBEAT_SECONDS: '5' });
   browser = await launchBrowser();
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lecturer', password: PASSWORD }) });
-  expect(login.status).toBe(200);
-  const lecturer = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const lecturer = await apiLogin(server.url, 'lecturer');
   lectureId = await publishClip(server.url, lecturer, clip, { title: '乡村振兴政策解读（心跳合并发送）', summary: '通榆县干部自主选学示范课。', topic: '乡村振兴', category: 'service', creditHours: 1, required: false });
 }, 240_000);
 
@@ -54,11 +52,7 @@ describe('ticks sent together', () => {
     await context.addInitScript(() => localStorage.setItem('e2e', '1'));
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}/login`);
-      await page.getByTestId('login-username').fill('cadre');
-      await page.getByTestId('login-password').fill(PASSWORD);
-      await page.getByTestId('login-submit').click();
-      await page.waitForURL((url) => url.pathname === '/');
+      await signIn(page, server.url, 'cadre');
 
       const requests: { at: number; beats: SentBeat[] }[] = [];
       const answers: { acks: unknown[]; sessions: Record<string, { counting: boolean; progress: number }> }[] = [];

@@ -8,7 +8,6 @@ import type { StudySession } from '../study/study-session.svelte.ts';
 import { INITIAL_ESTIMATE, confirm, estimated, observe, type EstimateState } from './progress-estimate.ts';
 
 const TICK_MS = 1000;
-const DEFAULT_HEARTBEAT_SEC = 15;
 
 export class StudyProgressView {
   #estimate = $state<EstimateState>(INITIAL_ESTIMATE);
@@ -17,13 +16,11 @@ export class StudyProgressView {
 
   readonly #study: StudySession;
   readonly #duration: () => number;
-  readonly #confirmEverySec: () => number;
   #wasCompleted: boolean | null = null;
 
-  constructor(study: StudySession, options: { duration: () => number; confirmEverySec?: () => number | undefined }) {
+  constructor(study: StudySession, options: { duration: () => number }) {
     this.#study = study;
     this.#duration = options.duration;
-    this.#confirmEverySec = () => options.confirmEverySec?.() ?? DEFAULT_HEARTBEAT_SEC;
   }
 
   /** The confirmed share (0..1). */
@@ -50,7 +47,7 @@ export class StudyProgressView {
         confirm(this.#estimate, study.progress),
         { position: video.currentTime, at: Date.now(), playing: !video.paused && !video.ended && !video.seeking && video.readyState >= 3, counting: study.counting && study.known && !study.completed },
         this.#duration(),
-        this.#confirmEverySec(),
+        study.confirmEverySec,
       );
       if (study.known && this.#wasCompleted === null) this.#wasCompleted = study.completed;
       if (study.completed && this.#wasCompleted === false) {
@@ -58,7 +55,7 @@ export class StudyProgressView {
         this.justCompleted = true;
       }
     };
-    const stop = () => (this.#estimate = observe(this.#estimate, { position: video.currentTime, at: Date.now(), playing: false, counting: false }, this.#duration(), this.#confirmEverySec()));
+    const stop = () => (this.#estimate = observe(this.#estimate, { position: video.currentTime, at: Date.now(), playing: false, counting: false }, this.#duration(), this.#study.confirmEverySec));
     video.addEventListener('timeupdate', look);
     video.addEventListener('seeking', stop);
     video.addEventListener('pause', stop);

@@ -188,8 +188,7 @@ export class OutboxSender {
   /** Puts beats in the outbox (as this page's) and sends them. */
   enqueue(beats: readonly Beat[]): Promise<void> {
     if (beats.length === 0) return Promise.resolve();
-    for (const b of beats) this.own.add(b.playbackId);
-    this.outbox.add(beats);
+    this.hold(beats);
     return this.flush();
   }
 

@@ -18,7 +18,7 @@
  */
 import { api, type ApiClient } from '../api/client.ts';
 import type { MyStudy, Playback } from '../api/types.ts';
-import { HeartbeatScheduler, beatsPerRequestOf, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
+import { HeartbeatScheduler, beatsPerRequestOf, heartbeatIntervalSec, type Beat, type MediaEvent, type MediaSnapshot } from './beats.ts';
 import { beatChannel, sendOnLeave, type LeaveDeps } from './beat-channel.ts';
 import type { HeartbeatAnswer, OutboxSender, SessionView } from './sender.ts';
 
@@ -63,6 +63,8 @@ export class StudySession {
    * counting pauses until it is answered.
    */
   attention = $state<{ id: string; deadline: number; overdue: boolean } | null>(null);
+  /** Seconds between two requests of a playing page: the server confirms progress at most that often. */
+  confirmEverySec = $state(heartbeatIntervalSec(undefined));
 
   readonly lectureId: string;
   readonly creditHours: number;
@@ -97,10 +99,6 @@ export class StudySession {
     return this.#scheduler?.playbackId ?? null;
   }
 
-  /** Seconds between two requests of a playing page: what the server confirms at most that often. */
-  get confirmEverySec(): number {
-    return this.#scheduler ? (this.#scheduler.intervalMs / 1000) * this.#beatsPerRequest : 15;
-  }
 
   /**
    * Resolves once beats left by an earlier page are sent (at most SETTLE_MAX_MS): the player
@@ -118,6 +116,7 @@ export class StudySession {
     if (old) this.#emit(old.event({ type: 'unload' }, this.#snapshot(), Date.now()));
     this.#scheduler = new HeartbeatScheduler(playback.playbackId, { heartbeatSec: playback.heartbeatSec, startSeq: this.#startSeq });
     this.#beatsPerRequest = beatsPerRequestOf(playback.beatsPerRequest);
+    this.confirmEverySec = heartbeatIntervalSec(playback.heartbeatSec) * this.#beatsPerRequest;
     this.#sender.holdsUpTo(this.confirmEverySec * 1000);
     if (typeof playback.counting === 'boolean') {
       this.counting = playback.counting;
@@ -186,8 +185,7 @@ export class StudySession {
       return;
     }
     // Into the outbox first: if neither way out works, the next page sends it.
-    this.#sender.own.add(scheduler.playbackId);
-    this.#sender.outbox.add(beats);
+    this.#sender.hold(beats);
     if (!sendOnLeave(this.#sender, scheduler.playbackId, this.#leaveDeps)) void this.#sender.flush();
   }
 
