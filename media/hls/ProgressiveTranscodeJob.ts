@@ -239,7 +239,7 @@ export class ProgressiveTranscodeJob extends EventEmitter<ProgressiveTranscodeEv
     return {
       masterPath: 'master.m3u8',
       audioMasterPath: this.plan.rungs.some((r) => r.kind === 'audio' && this.#done.has(r.name)) ? 'audio.m3u8' : null,
-      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? (this.#growing.has(r.name) ? rungRendition(r, null, this.#growing.get(r.name)!.state.segments) : [])),
+      renditions: this.plan.rungs.flatMap((r) => this.#done.get(r.name)?.rendition ?? (this.#growing.has(r.name) ? rungRendition(r, null, this.#growing.get(r.name)!.segments) : [])),
       pending: this.plan.rungs.filter((r) => !this.#done.has(r.name) && !this.#growing.has(r.name)).map((r) => r.name),
       growing: this.plan.rungs.filter((r) => this.#growing.has(r.name)).map((r) => r.name),
       posterPath: this.#poster,

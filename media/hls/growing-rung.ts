@@ -83,13 +83,6 @@ async function moveOver(from: string, to: string): Promise<void> {
   }
 }
 
-export interface GrowingState {
-  /** Segments the served playlist lists. */
-  segments: number;
-  /** Their media time, seconds. */
-  mediaSec: number;
-}
-
 export class GrowingRung {
   /** What the served playlist lists now. */
   #served: MediaSegment[] = [];
@@ -107,8 +100,9 @@ export class GrowingRung {
     return rung;
   }
 
-  get state(): GrowingState {
-    return { segments: this.#served.length, mediaSec: Math.round(this.#served.reduce((sum, s) => sum + s.durationSec, 0) * 1000) / 1000 };
+  /** Segments the served playlist lists. */
+  get segments(): number {
+    return this.#served.length;
   }
 
   /** Links what ffmpeg has finished since the last call and lists it; true when the list grew. */
@@ -169,7 +163,7 @@ export class PassFollower {
 
   async #look(): Promise<void> {
     for (const r of this.rungs) await r.sync();
-    if (!this.#ready && this.rungs.every((r) => r.state.segments >= (this.opts.afterSegments ?? 2))) {
+    if (!this.#ready && this.rungs.every((r) => r.segments >= (this.opts.afterSegments ?? 2))) {
       await this.opts.onReady(this.rungs);
       this.#ready = true;
     }
