@@ -78,20 +78,19 @@ describe('ticks sent together', () => {
       await expect.poll(() => requests.length, { timeout: 15_000, interval: 100 }).toBeGreaterThanOrEqual(1);
       expect(requests[0]!.beats.map((b) => b.event)).toEqual(['play']);
 
-      // Ticks wait, stored in the outbox; the page still counts and shows its own estimate.
-      await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime > 11, undefined, { timeout: 20_000 });
-      // (hls.js may seek to the start as it attaches: a seek goes at once too.)
+      // Ticks wait, stored in the outbox; the page still counts and shows its own estimate. A tick
+      // is due 5 s after the last beat of any kind, and hls.js may seek to the start as it attaches
+      // (a seek goes at once too), so the test waits for two held ticks rather than for a time.
+      await expect.poll(() => outboxSize(page), { timeout: 25_000, interval: 200 }).toBeGreaterThanOrEqual(2);
       const events = () => requests.flatMap((r) => r.beats.map((b) => b.event));
       expect(events().filter((e) => e === 'tick')).toEqual([]);
-      expect(await outboxSize(page)).toBeGreaterThanOrEqual(2);
       await expect(strip.getAttribute('data-counting')).resolves.toBe('true');
       await page.waitForFunction(() => document.querySelector('[data-testid="study-progress"]')?.getAttribute('data-estimating') === 'true', undefined, { timeout: 10_000 });
       await expect(strip.getAttribute('title')).resolves.toContain('每 20 秒由服务器确认一次');
       await screenshot(page, 'study-beat-batching-waiting');
 
       // The fourth tick sends all four in one request, each stamped when it was made.
-      await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime > 21, undefined, { timeout: 20_000 });
-      await expect.poll(() => events().filter((e) => e === 'tick').length, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(4);
+      await expect.poll(() => events().filter((e) => e === 'tick').length, { timeout: 25_000, interval: 100 }).toBeGreaterThanOrEqual(4);
       const ticks = requests.find((r) => r.beats.some((b) => b.event === 'tick'))!.beats;
       expect(ticks.map((b) => b.event)).toEqual(['tick', 'tick', 'tick', 'tick']);
       expect(ticks.map((b) => b.seq - ticks[0]!.seq)).toEqual([0, 1, 2, 3]);
@@ -105,8 +104,8 @@ describe('ticks sent together', () => {
       expect(answer.sessions[playback.playbackId]!.progress).toBeGreaterThan(0.3);
       await outboxDrained(page);
 
-      // A pause goes at once, with the ticks made since.
-      await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime > 27, undefined, { timeout: 20_000 });
+      // A pause goes at once, with the ticks made since (the test waits for one to be held).
+      await expect.poll(() => outboxSize(page), { timeout: 15_000, interval: 200 }).toBeGreaterThanOrEqual(1);
       const before = requests.length;
       await page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.pause());
       await expect.poll(() => requests.length, { timeout: 10_000, interval: 50 }).toBeGreaterThan(before);
@@ -117,7 +116,7 @@ describe('ticks sent together', () => {
       await expect(strip.getAttribute('data-counting')).resolves.toBe('true');
       const seqs = requests.flatMap((r) => r.beats.map((b) => b.seq));
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-      // ~28 s of watching with 5-s ticks: five ticks in two requests (one a beat would be five).
+      // ~25 s of watching with 5-s ticks: five ticks in two requests (one a beat would be five).
       expect(requests.filter((r) => r.beats.some((b) => b.event === 'tick'))).toHaveLength(2);
       await screenshot(page, 'study-beat-batching-paused');
     } finally {
