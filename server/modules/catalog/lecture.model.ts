@@ -19,6 +19,25 @@ const renditionSchema = new Schema(
   { _id: false },
 );
 
+/** The HLS ladder a lecture plays (`media`), and the one kept while a new upload's first rung grows (`mediaBefore`). */
+const mediaSchema = new Schema(
+  {
+    prefix: String, // storage key prefix of the HLS folder
+    master: String,
+    renditions: [renditionSchema],
+    poster: String,
+    thumbnails: String,
+    segmentSec: Number,
+    audioOnly: Boolean,
+    // First rung first: rungs still being made while the master lists the lower ones (高清版本处理中).
+    pending: { type: [String], default: undefined },
+    // Rungs listed while they are made (an EVENT playlist that grows): watchable from the
+    // start up to what is made; the player cannot seek past it (视频处理中,可从头观看).
+    growing: { type: [String], default: undefined },
+  },
+  { _id: false },
+);
+
 const lectureSchema = new Schema(
   {
     title: { type: String, required: true, trim: true },
@@ -44,24 +63,12 @@ const lectureSchema = new Schema(
     seatsLeft: { type: Number },
     searchGrams: { type: [String], default: [] },
     sourceKey: { type: String },
-    media: {
-      type: new Schema(
-        {
-          prefix: String, // storage key prefix of the HLS folder
-          master: String,
-          renditions: [renditionSchema],
-          poster: String,
-          thumbnails: String,
-          segmentSec: Number,
-          audioOnly: Boolean,
-          // First rung first: rungs still being made while the master lists the lower ones (高清版本处理中).
-          pending: { type: [String], default: undefined },
-          // Rungs listed while they are made (an EVENT playlist that grows): watchable from the
-          // start up to what is made; the player cannot seek past it (视频处理中,可从头观看).
-          growing: { type: [String], default: undefined },
-        },
-        { _id: false },
-      ),
+    media: { type: mediaSchema, default: undefined },
+    // A new upload replacing a watchable ladder: the ladder before, kept (files and all) while the
+    // new first rung only grows. It comes back should that upload fail for good, and goes (with its
+    // folder) once the new first rung is complete.
+    mediaBefore: {
+      type: new Schema({ media: mediaSchema, durationSec: Number }, { _id: false }),
       default: undefined,
     },
     // Live lectures (直播讲座): the schedule and the room's state; the replay made from the

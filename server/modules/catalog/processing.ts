@@ -5,8 +5,10 @@
  * writes into the lecture's new storage folder (`lectures/<id>/hls-<job>`, the same for every
  * attempt of the job), whose master lists only complete rungs. When the lowest rung and the audio
  * are listed the lecture points at that folder and can be watched (`media.pending` names the rungs
- * to come, processing stays running), the previous ladder is removed; each later rung updates
- * the lecture again, the last one marks processing ready. A retry resumes from the listed rungs.
+ * to come, processing stays running); each later rung updates the lecture again, the last one
+ * marks processing ready. A retry resumes from the listed rungs. A ladder the upload replaces is
+ * kept (`mediaBefore`, and its folder, where players already on it play on) until the new first
+ * rung is complete, and comes back if the upload fails for good before that.
  * The lowest rung is listed while it is still being made (`media.growing`, an EVENT playlist that
  * grows): an hour's upload is watchable from its start within seconds, as far as it is made.
  */
@@ -72,15 +74,12 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
     tj.on('warning', (err) => deps.log?.warn({ err, lectureId, jobId: String(job._id) }, 'transcode | the growing first rung is not served'));
     // Each time the master gains rungs, the lecture points at them, one write after another.
     let listed: Promise<void> = Promise.resolve();
-    let switched = false;
     tj.on('rungs', (snapshot) => {
       listed = listed.then(async () => {
-        const updated = await writeLecture(models, lectureId, () => setMedia(models, lectureId, prefix, snapshot, { publish, audioOnly: !probe.video, attempt: ctx.attempt, jobId: job._id as Types.ObjectId }));
+        const { updated, drop } = await writeLecture(models, lectureId, () => setMedia(models, lectureId, prefix, snapshot, { publish, audioOnly: !probe.video, attempt: ctx.attempt, jobId: job._id as Types.ObjectId }));
         if (updated) catalog.changed(updated);
-        // The previous ladder goes once this one is playable (a player on it then stops at its next segment, as before).
-        const previous = lecture.media?.prefix;
-        if (!switched && previous && previous !== prefix) await storage.remove(previous).catch(() => {});
-        switched = true;
+        // A ladder replaced goes once the new first rung is complete (a player on it then stops at its next segment, as before).
+        for (const old of drop) await storage.remove(old).catch(() => {});
         const rungs = snapshot.renditions.map((r) => r.name);
         if (snapshot.pending.length || snapshot.growing.length) notify({ lectureId, state: 'running', percent: Math.min(99, Math.round(updated?.processing?.percent ?? 0)), stage: stageOf('ladder', snapshot.pending), rungs });
       });
@@ -103,15 +102,19 @@ export function makeTranscodeHandler(deps: { models: Models; storage: Storage; c
  * its editor may publish (an edited state is kept).
  * While rungs remain, `media.pending` names them and processing stays running; the last write
  * marks processing ready.
+ * A ladder it replaces is kept as `mediaBefore` while the new first rung only grows (it comes back
+ * if this upload fails for good), and its folder is returned in `drop` once that rung is complete.
  */
-async function setMedia(models: Models, lectureId: string, prefix: string, s: LadderSnapshot, o: { publish: boolean; audioOnly: boolean; attempt: number; jobId: Types.ObjectId }) {
+async function setMedia(models: Models, lectureId: string, prefix: string, s: LadderSnapshot, o: { publish: boolean; audioOnly: boolean; attempt: number; jobId: Types.ObjectId }): Promise<{ updated: LectureDoc | null; drop: string[] }> {
   // The state now, not at the job's start: an editor may have published or withdrawn it meanwhile.
-  const current = await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1, processing: 1, 'media.prefix': 1 }).lean<LectureDoc>();
-  if (!current) return null;
+  const current = await models.Lecture.findById(lectureId, { state: 1, publishedAt: 1, processing: 1, media: 1, mediaBefore: 1, durationSec: 1 }).lean<LectureDoc>();
+  if (!current) return { updated: null, drop: [] };
   const complete = s.pending.length === 0 && s.growing.length === 0;
+  const switching = current.media?.prefix !== prefix;
   // A replay is published when it first becomes watchable; later rungs keep what an editor did since.
-  const publish = o.publish && current.media?.prefix !== prefix;
-  return models.Lecture.findByIdAndUpdate(
+  const publish = o.publish && switching;
+  const { keep, drop } = ladderBefore(current, prefix, s.growing.length > 0);
+  const updated = await models.Lecture.findByIdAndUpdate(
     lectureId,
     {
       $set: {
@@ -131,15 +134,44 @@ async function setMedia(models: Models, lectureId: string, prefix: string, s: La
         processing: complete
           ? { state: 'ready', percent: 100, attempts: o.attempt, jobId: o.jobId }
           : { state: 'running', percent: current.processing?.percent ?? 0, stage: current.processing?.stage, attempts: o.attempt, jobId: o.jobId },
+        ...(keep ? { mediaBefore: keep } : {}),
       },
+      ...(keep ? {} : { $unset: { mediaBefore: 1 } }),
     },
     { returnDocument: 'after' },
   ).lean<LectureDoc>();
+  return { updated, drop };
 }
 
-/** Records a failed attempt on the lecture: retrying (shown as queued with the error) or failed for good. */
-export async function recordTranscodeOutcome(models: Models, notify: Notify, job: JobDoc, outcome: 'done' | 'retry' | 'failed', error?: Error) {
+type KeptLadder = NonNullable<LectureDoc['mediaBefore']>;
+
+/**
+ * The ladder to keep aside while the new one (`prefix`) only grows, and the folders no longer
+ * needed. The kept ladder is a complete one: the lecture's media before this upload, or the one
+ * already kept (when the media now is itself a growing ladder of an upload given up on).
+ */
+export function ladderBefore(current: Pick<LectureDoc, 'media' | 'mediaBefore' | 'durationSec'>, prefix: string, growing: boolean): { keep: KeptLadder | null; drop: string[] } {
+  const media = current.media?.prefix && current.media.prefix !== prefix ? current.media : null;
+  const mediaIsPartial = Boolean(media?.growing?.length);
+  const candidate = current.mediaBefore?.media?.prefix && current.mediaBefore.media.prefix !== prefix ? current.mediaBefore : null;
+  const kept: KeptLadder | null = media && !mediaIsPartial ? { media, durationSec: current.durationSec } : candidate;
+  const drop = new Set<string>();
+  // A growing ladder replaced by another is never kept.
+  if (media && (mediaIsPartial || !growing)) drop.add(media.prefix!);
+  if (candidate && (kept !== candidate || !growing)) drop.add(candidate.media!.prefix!);
+  if (!growing) return { keep: null, drop: [...drop] };
+  return { keep: kept, drop: [...drop] };
+}
+
+/**
+ * Records a failed attempt on the lecture: retrying (shown as queued with the error) or failed for
+ * good. Failed for good while its first rung was still growing, the lecture has no complete rung
+ * of this upload: it goes back to the ladder it had before (`mediaBefore`), or, with none, to
+ * having no media (unlisted: its state goes back to processing); the partial folder is removed.
+ */
+export async function recordTranscodeOutcome(deps: { models: Models; storage: Storage; catalog: CatalogService; notify: Notify }, job: JobDoc, outcome: 'done' | 'retry' | 'failed', error?: Error) {
   if (outcome === 'done') return;
+  const { models, notify } = deps;
   const lectureId = String((job.payload as { lectureId: string }).lectureId);
   const err = {
     code: 'TRANSCODE_FAILED',
@@ -147,8 +179,29 @@ export async function recordTranscodeOutcome(models: Models, notify: Notify, job
     messageEn: outcome === 'failed' ? `Transcoding failed after ${job.attempts} attempts: ${error?.message ?? ''}` : `Transcoding failed and will be retried: ${error?.message ?? ''}`,
   };
   const state = outcome === 'failed' ? 'failed' : 'queued';
-  // Failed for good: no higher rung is coming; the lecture stays watchable at the rungs it has.
-  const unset = outcome === 'failed' ? { $unset: { 'media.pending': 1, 'media.growing': 1 } } : {};
-  await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts }, ...unset }));
+  const processing = { 'processing.state': state, 'processing.error': err, 'processing.attempts': job.attempts };
+  if (outcome === 'retry') {
+    await writeLecture(models, lectureId, () => models.Lecture.updateOne({ _id: lectureId }, { $set: processing }));
+    notify({ lectureId, state, percent: 0, error: err });
+    return;
+  }
+  const partial = await writeLecture(models, lectureId, async () => {
+    const l = await models.Lecture.findById(lectureId, { state: 1, media: 1, mediaBefore: 1 }).lean<LectureDoc>();
+    if (!l) return null;
+    if (!l.media?.growing?.length) {
+      // No higher rung is coming; the lecture stays watchable at the complete rungs it has.
+      await models.Lecture.updateOne({ _id: lectureId }, { $set: processing, $unset: { 'media.pending': 1, 'media.growing': 1 } });
+      return null;
+    }
+    const before = l.mediaBefore?.media?.prefix ? l.mediaBefore : null;
+    const restored = { ...err, message: `${err.message}。课程继续播放原来的视频`, messageEn: `${err.messageEn}. The lecture plays its previous video.` };
+    const back = before
+      ? { $set: { ...processing, 'processing.error': restored, media: before.media, durationSec: before.durationSec ?? 0 }, $unset: { mediaBefore: 1 } }
+      : { $set: { ...processing, ...(l.state === 'published' || l.state === 'draft' ? { state: 'processing' } : {}) }, $unset: { media: 1, mediaBefore: 1 } };
+    const updated = await models.Lecture.findByIdAndUpdate(lectureId, back, { returnDocument: 'after' }).lean<LectureDoc>();
+    if (updated) deps.catalog.changed(updated);
+    return l.media.prefix ?? null;
+  });
+  if (partial) await deps.storage.remove(partial).catch(() => {});
   notify({ lectureId, state, percent: 0, error: err });
 }

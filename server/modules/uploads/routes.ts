@@ -87,13 +87,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         // The lecture names its source before the job exists: a job that starts at once must find it.
         // Writes of the lecture go through its lock (FerretDB rewrites the whole document).
         await writeLecture(store.models, String(lecture._id), async () => {
-          const state = (await Lecture.findById(lecture._id, { state: 1 }).lean())?.state ?? lecture.state;
+          const now = await Lecture.findById(lecture._id, { state: 1, 'media.prefix': 1 }).lean();
+          const state = now?.state ?? lecture.state;
           await Lecture.updateOne(
             { _id: lecture._id },
             {
               $set: {
                 sourceKey: key,
-                durationSec: Math.round(probe.durationSec),
+                // A lecture still playing its ladder from before keeps that ladder's length until the new one plays.
+                ...(now?.media?.prefix ? {} : { durationSec: Math.round(probe.durationSec) }),
                 state: state === 'published' ? 'published' : 'processing',
                 processing: { state: 'queued', percent: 0, attempts: 0 },
               },

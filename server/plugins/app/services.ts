@@ -35,7 +35,7 @@ export default fp(
       app.io?.to(`lecture:${event.lectureId}`).emit('lecture:processing', event);
     };
     const jobs = new JobQueue(store.models, config.jobs, app.log, async (job, outcome, error) => {
-      if (job.type === 'transcode') return recordTranscodeOutcome(store.models, notify, job, outcome, error);
+      if (job.type === 'transcode') return recordTranscodeOutcome({ models: store.models, storage, catalog, notify }, job, outcome, error);
       // A live replay that failed for good: the room keeps saying the replay is pending, so say why here.
       if (outcome === 'failed') app.log.error({ jobId: String(job._id), type: job.type, payload: job.payload, err: error }, 'jobs | failed for good');
     });
