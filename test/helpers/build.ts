@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig } from '../../config';
 import { buildApp, type App } from '../../server/app';
+import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
 
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cadre-data-'));
@@ -58,4 +59,17 @@ export async function login(app: App, username: string, password: string): Promi
   const cookie = res.cookies.find((c) => c.name === 'sid');
   if (!cookie) throw new Error('no session cookie');
   return `sid=${cookie.value}`;
+}
+
+/**
+ * build() with the demo data, listening on a loopback port, and a session of each of `users`
+ * (demo accounts) in that order: for files that upload over HTTP (tus) and call the API as them.
+ */
+export async function buildListening<const U extends readonly string[]>(overrides: Record<string, string>, users: U): Promise<{ t: TestApp; url: string; cookies: { [K in keyof U]: string } }> {
+  const t = await build(overrides);
+  await seedDemo(t.app.store.models);
+  const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const cookies: string[] = [];
+  for (const user of users) cookies.push(await login(t.app, user, DEMO_PASSWORD));
+  return { t, url, cookies: cookies as { [K in keyof U]: string } };
 }

@@ -12,8 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
-import { build, login, type TestApp } from '../helpers/build';
+import { buildListening, type TestApp } from '../helpers/build';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { processesMatching } from '../helpers/process';
 import { tusUpload } from '../helpers/tus';
@@ -86,11 +85,7 @@ async function upload(id: string, clip: string) {
 beforeAll(async () => {
   dir = await makeMediaTmpDir('first-rung-given-up-');
   [longClip, shortClip] = await Promise.all([makeClip(dir, { seconds: 40, width: 1280, height: 720 }), makeClip(dir, { seconds: 12, width: 1280, height: 720 })]);
-  t = await build({ TRANSCODE_PRESET: 'ultrafast', JOB_MAX_ATTEMPTS: '1' });
-  await seedDemo(t.app.store.models);
-  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  lecturer = await login(t.app, 'lecturer', DEMO_PASSWORD);
-  cadre = await login(t.app, 'cadre', DEMO_PASSWORD);
+  ({ t, url, cookies: [lecturer, cadre] } = await buildListening({ TRANSCODE_PRESET: 'ultrafast', JOB_MAX_ATTEMPTS: '1' }, ['lecturer', 'cadre']));
 }, 120_000);
 afterAll(async () => {
   for (const pid of processesMatching('ffmpeg')) if (t && cmdline(pid).includes(t.env.DATA_DIR!)) process.kill(pid, 'SIGCONT');

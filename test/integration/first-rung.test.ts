@@ -11,8 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../../server/seed/demo';
-import { build, login, type TestApp } from '../helpers/build';
+import { buildListening, type TestApp } from '../helpers/build';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { continuePaused } from '../helpers/process';
 import { tusUpload } from '../helpers/tus';
@@ -53,11 +52,7 @@ async function resume() {
 
 beforeAll(async () => {
   dir = await makeMediaTmpDir('first-rung-');
-  t = await build({ TRANSCODE_PRESET: 'ultrafast', JOB_RETRY_BASE_MS: '500' });
-  await seedDemo(t.app.store.models);
-  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  lecturer = await login(t.app, 'lecturer', DEMO_PASSWORD);
-  cadre = await login(t.app, 'cadre', DEMO_PASSWORD);
+  ({ t, url, cookies: [lecturer, cadre] } = await buildListening({ TRANSCODE_PRESET: 'ultrafast', JOB_RETRY_BASE_MS: '500' }, ['lecturer', 'cadre']));
 }, 120_000);
 afterAll(async () => {
   await resume();
