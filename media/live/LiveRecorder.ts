@@ -36,32 +36,32 @@
 //   share's size climbing; recorder-log.ts) say when that is worth doing.
 // - outDir must not already hold a recording (index.m3u8): a recording restarted after a room
 //   rebuild goes to a new folder, so nothing recorded is ever overwritten.
+// - ffmpeg's playlist is polled for segments and completed once it exits (recorder-playlist.ts);
+//   what create() refuses and how a failed ffmpeg is reported: recorder-errors.ts.
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { Router } from 'mediasoup/lib/types';
 import { spawnTied } from '../child';
-import { EMPTY_TS_SEGMENT_BYTES, parseMediaPlaylist, withoutLastSegment } from '../hls/playlist';
 import { LiveRecorderError } from './errors';
 import {
   DEFAULT_RECORDER_SEGMENT_SEC,
   RECORDER_PLAYLIST,
-  RECORDER_SEGMENT_PATTERN,
   buildRecorderArgs,
   buildRecorderSdp,
   type RecorderStream,
 } from './recording-args';
+import { checkRecording, ffmpegFailure } from './recorder-errors';
 import { nudgeLeg, openLeg, releaseLegs, type Leg } from './recorder-legs';
 import { OutputWatch } from './recorder-drain';
 import { MediaStartWatch } from './recorder-media-start';
 import { RecorderLog } from './recorder-log';
+import { RecorderPlaylist } from './recorder-playlist';
 import type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 import type { RecordingOptions } from './types';
 import { waitForUdpBound } from './udp-ports';
-import { writeAtomic } from '../write-atomic';
 
 export type { LiveRecorderEvents, LiveRecorderExit, LiveRecorderResult, LiveRecorderSegment, LiveRecorderSources } from './recorder-types';
 
@@ -74,10 +74,8 @@ const DRAIN_STILL_MS = 750;
 const KEYFRAME_INTERVAL_MS = 1_000;
 /** After SIGINT, how often an ffmpeg that has not exited is woken (its input may be silent). */
 const NUDGE_MS = 400;
-const PLAYLIST_POLL_MS = 250;
 const BIND_WAIT_MS = 3_000;
 const START_ATTEMPTS = 3;
-const FIRST_SEGMENT = RECORDER_SEGMENT_PATTERN.replace(/%0(\d)d/, (_, n: string) => '0'.repeat(Number(n)));
 /** How long a recording may wait, before it starts, for the sender's top simulcast layer. */
 const TOP_LAYER_WAIT_MS = 2_000;
 
@@ -102,13 +100,10 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   #startedAt = 0;
   #stopRequested = false;
   #finished: Promise<LiveRecorderResult> | null = null;
-  #segments: LiveRecorderSegment[] = [];
-  #pollTimer: NodeJS.Timeout | null = null;
+  readonly #playlist: RecorderPlaylist;
   #keyframeTimer: NodeJS.Timeout | null = null;
   #killTimer: NodeJS.Timeout | null = null;
   #nudgeTimer: NodeJS.Timeout | null = null;
-  #polling = false;
-  readonly #firstSegmentWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
   private constructor(opts: RecordingOptions) {
     super();
@@ -118,6 +113,20 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     this.#ffmpegPath = opts.ffmpegPath ?? 'ffmpeg';
     this.#killTimeoutMs = opts.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
     this.#drainTimeoutMs = opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.#playlist = new RecorderPlaylist({
+      outDir: this.outDir,
+      playlistPath: this.playlistPath,
+      exited: () => this.#exit !== null,
+      tail: () => this.#tail(),
+      onSegment: (segment) => this.emit('segment', segment),
+      // The first segment is there: no more keyframes need asking for.
+      onListed: () => {
+        if (this.#keyframeTimer) {
+          clearInterval(this.#keyframeTimer);
+          this.#keyframeTimer = null;
+        }
+      },
+    });
   }
 
   /**
@@ -125,22 +134,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
    * flows to it; rejects (having released everything) when that cannot happen.
    */
   static async create(router: Router, sources: LiveRecorderSources, opts: RecordingOptions): Promise<LiveRecorder> {
-    if (!sources.audio && !sources.video && !sources.screen) {
-      throw new LiveRecorderError('invalid-options', 'a recording needs an audio or a video producer');
-    }
-    if (!isAbsolute(opts.outDir)) throw new LiveRecorderError('invalid-options', `outDir must be absolute: ${opts.outDir}`);
-    if (opts.outDir.includes('%')) {
-      throw new LiveRecorderError('invalid-options', `outDir must not contain '%' (ffmpeg output pattern): ${opts.outDir}`);
-    }
-    if (opts.segmentSec !== undefined && !(opts.segmentSec >= 1)) {
-      throw new LiveRecorderError('invalid-options', `segmentSec must be >= 1 (got ${opts.segmentSec})`);
-    }
-    if (sources.audio && sources.audio.kind !== 'audio') {
-      throw new LiveRecorderError('invalid-options', `producer ${sources.audio.id} is not audio`);
-    }
-    for (const video of [sources.video, sources.screen]) {
-      if (video && video.kind !== 'video') throw new LiveRecorderError('invalid-options', `producer ${video.id} is not video`);
-    }
+    checkRecording(sources, opts);
     for (let attempt = 1; ; attempt++) {
       const recorder = new LiveRecorder(opts);
       try {
@@ -189,29 +183,11 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   get segments(): readonly LiveRecorderSegment[] {
-    return this.#segments;
+    return this.#playlist.segments;
   }
 
   waitForFirstSegment(timeoutMs: number): Promise<void> {
-    if (this.#segments.length > 0) return Promise.resolve();
-    if (this.#exit) return Promise.reject(new LiveRecorderError('ffmpeg-failed', 'recording ended before its first segment'));
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#firstSegmentWaiters.delete(waiter);
-        reject(new LiveRecorderError('ffmpeg-failed', `no segment within ${timeoutMs} ms`, { stderrTail: this.#tail() }));
-      }, timeoutMs);
-      this.#firstSegmentWaiters.add(waiter);
-    });
+    return this.#playlist.waitForFirstSegment(timeoutMs);
   }
 
   /** Ends the recording (idempotent) and resolves with what was written. */
@@ -223,7 +199,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
       if (child && this.#exit === null) {
         // Nothing written yet (no keyframe, still probing): there is no trailer to wait for,
         // and such an ffmpeg ignores SIGINT anyway.
-        if (!existsSync(join(this.outDir, FIRST_SEGMENT))) {
+        if (!this.#playlist.firstSegmentBegun()) {
           child.kill('SIGKILL');
           return this.#whenFinished();
         }
@@ -318,7 +294,7 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     await Promise.all(this.#legs.map((leg) => leg.consumer!.resume()));
     for (const leg of this.#legs) leg.layers?.start();
     this.#keyframeTimer = setInterval(() => this.#requestKeyFrames(), KEYFRAME_INTERVAL_MS);
-    this.#pollTimer = setInterval(() => void this.#poll(), PLAYLIST_POLL_MS);
+    this.#playlist.startPolling();
   }
 
   #hasProcNet(): boolean {
@@ -368,76 +344,10 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
     this.#mediaStart.cancel();
     this.#clearTimers();
     this.#releaseMedia();
-    let result: LiveRecorderResult = { playlistPath: this.playlistPath, durationSec: 0, segments: 0 };
-    try {
-      const text = await this.#withoutEmptyTail(await readFile(this.playlistPath, 'utf8'));
-      const playlist = parseMediaPlaylist(text);
-      if (!playlist.ended) {
-        // ffmpeg was killed before its trailer: the listed segments are complete, close the list.
-        await appendFile(this.playlistPath, `${text.endsWith('\n') ? '' : '\n'}#EXT-X-ENDLIST\n`);
-      }
-      this.#noteSegments(playlist.segments);
-      const durationSec = playlist.segments.reduce((sum, s) => sum + s.durationSec, 0);
-      result = { playlistPath: this.playlistPath, durationSec: Math.round(durationSec * 1000) / 1000, segments: playlist.segments.length };
-    } catch {
-      // No playlist: ffmpeg never wrote a segment.
-    }
-    for (const waiter of this.#firstSegmentWaiters) {
-      waiter.reject(new LiveRecorderError('ffmpeg-failed', 'recording ended before its first segment', { stderrTail: this.#tail() }));
-    }
-    this.#firstSegmentWaiters.clear();
+    const result = await this.#playlist.finish();
     await this.#removeSdpDir();
     this.emit('exit', exit);
     return result;
-  }
-
-  /**
-   * ffmpeg's trailer on SIGINT may close a last segment with no media in it (PAT and PMT alone,
-   * seen on a busy machine): it is taken off the playlist (rewritten whole through a rename) and
-   * deleted, so no player fetches a segment it cannot decode.
-   */
-  async #withoutEmptyTail(text: string): Promise<string> {
-    const segments = parseMediaPlaylist(text).segments;
-    const last = segments.at(-1);
-    if (!last || segments.length < 2) return text;
-    const file = join(this.outDir, last.uri);
-    const bytes = await stat(file).then((s) => s.size, () => null);
-    if (bytes === null || bytes >= EMPTY_TS_SEGMENT_BYTES) return text;
-    const trimmed = withoutLastSegment(text);
-    await writeAtomic(this.playlistPath, trimmed);
-    await rm(file, { force: true });
-    // A poll may have noted it already, between ffmpeg's last write and its exit.
-    if (this.#segments.length >= segments.length) this.#segments.length = segments.length - 1;
-    return trimmed;
-  }
-
-  async #poll(): Promise<void> {
-    if (this.#polling || this.#exit) return;
-    this.#polling = true;
-    try {
-      const playlist = parseMediaPlaylist(await readFile(this.playlistPath, 'utf8'));
-      if (!this.#exit) this.#noteSegments(playlist.segments);
-    } catch {
-      // Not written yet (ffmpeg writes it atomically once the first segment is complete).
-    } finally {
-      this.#polling = false;
-    }
-  }
-
-  #noteSegments(listed: readonly { uri: string; durationSec: number }[]): void {
-    for (const s of listed.slice(this.#segments.length)) {
-      const segment = { name: s.uri, durationSec: s.durationSec };
-      this.#segments.push(segment);
-      this.emit('segment', segment);
-    }
-    if (this.#segments.length > 0) {
-      if (this.#keyframeTimer) {
-        clearInterval(this.#keyframeTimer);
-        this.#keyframeTimer = null;
-      }
-      for (const waiter of this.#firstSegmentWaiters) waiter.resolve();
-      this.#firstSegmentWaiters.clear();
-    }
   }
 
   #requestKeyFrames(): void {
@@ -449,11 +359,12 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   #clearTimers(): void {
-    for (const timer of [this.#pollTimer, this.#keyframeTimer]) if (timer) clearInterval(timer);
+    this.#playlist.stopPolling();
+    if (this.#keyframeTimer) clearInterval(this.#keyframeTimer);
     for (const leg of this.#legs) leg.layers?.stop();
     if (this.#killTimer) clearTimeout(this.#killTimer);
     if (this.#nudgeTimer) clearInterval(this.#nudgeTimer);
-    this.#pollTimer = this.#keyframeTimer = this.#killTimer = this.#nudgeTimer = null;
+    this.#keyframeTimer = this.#killTimer = this.#nudgeTimer = null;
   }
 
   #releaseMedia(): void {
@@ -484,15 +395,6 @@ export class LiveRecorder extends EventEmitter<LiveRecorderEvents> {
   }
 
   #failure(what: string): LiveRecorderError {
-    const spawnError = this.#spawnError;
-    const tail = this.#tail();
-    const code = this.#exit?.code;
-    const missing =
-      (spawnError && (spawnError.code === 'ENOENT' || spawnError.code === 'EACCES')) ||
-      ((code === 126 || code === 127) && /failed to execute/i.test(tail ?? ''));
-    if (missing) return new LiveRecorderError('ffmpeg-missing', `${this.#ffmpegPath} not found (apt-get install ffmpeg)`, { stderrTail: tail });
-    const how = this.#exit ? (this.#exit.code === null ? ` (signal ${this.#exit.signal})` : ` (code ${this.#exit.code})`) : '';
-    const last = tail?.split('\n').at(-1) ?? 'no error output';
-    return new LiveRecorderError('ffmpeg-failed', `${what}${how}: ${last}`, { stderrTail: tail });
+    return ffmpegFailure(what, { path: this.#ffmpegPath, spawnError: this.#spawnError, exit: this.#exit, tail: this.#tail() });
   }
 }

@@ -1,5 +1,7 @@
 // One live lecture room (直播课堂): its routers, and each peer's transports, producers and
 // consumers. Signaling (server/modules/live) translates socket requests into these calls.
+// Its options, their defaults and its events are in room-types.ts; its transports are made,
+// adopted and connected in room-transports.ts.
 //
 // Rules:
 // - The origin router holds every send transport and so every producer. Recv transports go to
@@ -18,14 +20,7 @@
 //   are gone; room-peers.ts): server-side evidence that live media reached the peer (学时).
 //   Up to one interval of bytes of a transport that closes is not counted.
 import { EventEmitter } from 'node:events';
-import type {
-  DtlsParameters,
-  IceParameters,
-  PlainTransport,
-  RtpCapabilities,
-  RtpParameters,
-  WebRtcTransport,
-} from 'mediasoup/lib/types';
+import type { DtlsParameters, IceParameters, RtpCapabilities, RtpParameters } from 'mediasoup/lib/types';
 import type { WorkerPool } from '../worker-pool';
 import { LiveRoomError } from './errors';
 import { LiveRecorder } from './LiveRecorder';
@@ -34,9 +29,10 @@ import { RoomPeers } from './room-peers';
 import { openRouter, pipeOnce, producerInfo, safeCanConsume, type ConsumerEntry, type ProducerEntry, type RouterEntry } from './room-state';
 import { recordingSources } from './room-recording';
 import { RoomRouters } from './room-routers';
+import { RoomTransports } from './room-transports';
+import { DEFAULT_REBUILD_TIMEOUT_MS, DEFAULT_STATS_INTERVAL_MS, type LiveRoomEvents, type LiveRoomOptions } from './room-types';
 import type {
   ConsumerInfo,
-  LiveNetworkOptions,
   MediaKind,
   PlainTransportInfo,
   PlainTransportOptions,
@@ -48,26 +44,8 @@ import type {
   TransportInfo,
 } from './types';
 
-export interface LiveRoomEvents {
-  'producer-added': [ProducerInfo];
-  'producer-closed': [{ id: string; peerId: string }];
-  'producer-paused': [{ id: string; peerId: string }];
-  'producer-resumed': [{ id: string; peerId: string }];
-  'consumer-closed': [{ peerId: string; consumerId: string; producerId: string }];
-  'consumer-layers': [{ peerId: string; consumerId: string; spatialLayer: number; temporalLayer?: number }];
-  rebuilt: [];
-  close: [];
-}
-
-export interface LiveRoomOptions extends LiveNetworkOptions {
-  maxConsumersPerRouter: number;
-  statsIntervalMs?: number;
-  rebuildTimeoutMs?: number;
-}
-
-export const DEFAULT_OUTGOING_BITRATE = 1_000_000;
-export const DEFAULT_STATS_INTERVAL_MS = 5_000;
-export const DEFAULT_REBUILD_TIMEOUT_MS = 10_000;
+export type { LiveRoomEvents, LiveRoomOptions } from './room-types';
+export { DEFAULT_OUTGOING_BITRATE, DEFAULT_STATS_INTERVAL_MS, DEFAULT_REBUILD_TIMEOUT_MS } from './room-types';
 
 const SOURCES: readonly ProducerSource[] = ['camera', 'mic', 'screen'];
 
@@ -77,6 +55,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
   readonly #pool: WorkerPool;
   readonly #opts: LiveRoomOptions;
   readonly #routers: RoomRouters;
+  readonly #transports: RoomTransports;
   #rtpCapabilities: RtpCapabilities;
   readonly #peers: RoomPeers;
   readonly #producers = new Map<string, ProducerEntry>();
@@ -93,6 +72,7 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     this.#pool = pool;
     this.#opts = opts;
     this.#routers = new RoomRouters({ roomId: id, pool, maxConsumersPerRouter: opts.maxConsumersPerRouter, gen: this.#gen, peers: this.#peers, origin });
+    this.#transports = new RoomTransports({ gen: this.#gen, routers: this.#routers, peers: this.#peers, opts });
     this.#rtpCapabilities = origin.router.rtpCapabilities;
     const interval = opts.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     this.#statsTimer = setInterval(() => void this.samplePeerBytes(), interval);
@@ -124,30 +104,8 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
 
   // --- transports ------------------------------------------------------------------------------
 
-  async createWebRtcTransport(peerId: string, direction: TransportDirection): Promise<TransportInfo> {
-    const gen = await this.#gen.enter();
-    const entry = await this.#routers.place(direction, gen);
-    let transport: WebRtcTransport;
-    try {
-      transport = await entry.router.createWebRtcTransport({
-        listenIps: [{ ip: this.#opts.listenIp, announcedIp: this.#opts.announcedIp }],
-        enableUdp: this.#opts.enableUdp,
-        enableTcp: this.#opts.enableTcp,
-        preferUdp: this.#opts.preferUdp,
-        initialAvailableOutgoingBitrate: this.#opts.initialAvailableOutgoingBitrate ?? DEFAULT_OUTGOING_BITRATE,
-        appData: { peerId, direction },
-      });
-    } catch (error) {
-      this.#routers.unreserve(entry);
-      throw this.#gen.late(gen) ?? error;
-    }
-    this.#adopt(gen, peerId, entry, transport, 'webrtc', direction);
-    return {
-      id: transport.id,
-      iceParameters: transport.iceParameters,
-      iceCandidates: transport.iceCandidates,
-      dtlsParameters: transport.dtlsParameters,
-    };
+  createWebRtcTransport(peerId: string, direction: TransportDirection): Promise<TransportInfo> {
+    return this.#transports.createWebRtc(peerId, direction);
   }
 
   /**
@@ -155,58 +113,29 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
    * encoders, ffmpeg, tests. Send transports go to the origin router, recv ones are placed like
    * WebRTC recv transports. Connect it with connectPlainTransport() unless `comedia`.
    */
-  async createPlainTransport(
+  createPlainTransport(
     peerId: string,
     direction: TransportDirection,
     opts: PlainTransportOptions = {},
   ): Promise<PlainTransportInfo> {
-    const gen = await this.#gen.enter();
-    const entry = await this.#routers.place(direction, gen);
-    let transport: PlainTransport;
-    try {
-      transport = await entry.router.createPlainTransport({
-        listenIp: { ip: this.#opts.listenIp, announcedIp: this.#opts.announcedIp },
-        rtcpMux: opts.rtcpMux ?? false,
-        comedia: opts.comedia ?? false,
-        appData: { peerId, direction },
-      });
-    } catch (error) {
-      this.#routers.unreserve(entry);
-      throw this.#gen.late(gen) ?? error;
-    }
-    this.#adopt(gen, peerId, entry, transport, 'plain', direction);
-    return {
-      id: transport.id,
-      ip: transport.tuple.localIp,
-      port: transport.tuple.localPort,
-      ...(transport.rtcpTuple ? { rtcpPort: transport.rtcpTuple.localPort } : {}),
-    };
+    return this.#transports.createPlain(peerId, direction, opts);
   }
 
-  async connectTransport(peerId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
-    const gen = await this.#gen.enter();
-    const t = this.#peers.transport(peerId, transportId);
-    if (t.type !== 'webrtc') throw new LiveRoomError('no-transport', `transport ${transportId} is not a WebRTC transport`);
-    await this.#gen.guard(gen, (t.transport as WebRtcTransport).connect({ dtlsParameters }));
+  connectTransport(peerId: string, transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
+    return this.#transports.connect(peerId, transportId, dtlsParameters);
   }
 
   /** Where a plain transport (without comedia) sends: the remote RTP (and RTCP) address. */
-  async connectPlainTransport(
+  connectPlainTransport(
     peerId: string,
     transportId: string,
     remote: { ip: string; port: number; rtcpPort?: number },
   ): Promise<void> {
-    const gen = await this.#gen.enter();
-    const t = this.#peers.transport(peerId, transportId);
-    if (t.type !== 'plain') throw new LiveRoomError('no-transport', `transport ${transportId} is not a plain transport`);
-    await this.#gen.guard(gen, (t.transport as PlainTransport).connect(remote));
+    return this.#transports.connectPlain(peerId, transportId, remote);
   }
 
-  async restartIce(peerId: string, transportId: string): Promise<IceParameters> {
-    const gen = await this.#gen.enter();
-    const t = this.#peers.transport(peerId, transportId);
-    if (t.type !== 'webrtc') throw new LiveRoomError('no-transport', `transport ${transportId} is not a WebRTC transport`);
-    return this.#gen.guard(gen, (t.transport as WebRtcTransport).restartIce());
+  restartIce(peerId: string, transportId: string): Promise<IceParameters> {
+    return this.#transports.restartIce(peerId, transportId);
   }
 
   // --- producers -------------------------------------------------------------------------------
@@ -462,23 +391,6 @@ export class LiveRoom extends EventEmitter<LiveRoomEvents> {
     // Router close cascades synchronously through the observers; clear what is left.
     this.#peers.clear();
     this.#producers.clear();
-  }
-
-  #adopt(
-    gen: number,
-    peerId: string,
-    router: RouterEntry,
-    transport: WebRtcTransport | PlainTransport,
-    type: 'webrtc' | 'plain',
-    direction: TransportDirection,
-  ): void {
-    router.reservations--;
-    const late = this.#gen.late(gen);
-    if (late) {
-      transport.close();
-      throw late;
-    }
-    this.#peers.adopt(peerId, router, transport, type, direction, () => this.#routers.closeIfIdle(router));
   }
 
   /** Per-object events are not emitted while the room is torn down or a router died under it. */

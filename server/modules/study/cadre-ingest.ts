@@ -11,7 +11,9 @@
 import { decide } from './heartbeat-policy';
 import { addInterval, flatten, frontier } from './intervals';
 import { type FlagKind, type LectureInfo, type PlaybackSession, type Progress } from './records';
-import { groupByPlayback, type IncomingBeat, type RejectedBeat, type Reservation, type SessionView, type StagedCredit, type StudyEngine } from './study-engine';
+import type { Reservation, StagedCredit } from './batch-effects';
+import { groupByPlayback, type IncomingBeat, type RejectedBeat, type SessionView } from './incoming-beats';
+import type { StudyEngine } from './study-engine';
 import { beatEntry, type WalEntry } from './wal';
 
 export interface CadreAnswer {

@@ -15,8 +15,9 @@ import type { LectureDoc } from '../catalog/lecture.model';
 import { decide, openSession, type PlacedSpan } from './heartbeat-policy';
 import { covered, flatten, normalize, progressOf, type Interval } from './intervals';
 import { type FlagKind, type PlaybackSession, type Progress } from './records';
-import type { IncomingBeat, Reservation, StudyEngine } from './study-engine';
-import { groupByPlayback } from './study-engine';
+import type { Reservation } from './batch-effects';
+import { groupByPlayback, type IncomingBeat } from './incoming-beats';
+import type { StudyEngine } from './study-engine';
 import { beatEntry, type WalEntry } from './wal';
 
 /** What one learner present at a station earns from a span. */

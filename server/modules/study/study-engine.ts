@@ -1,14 +1,16 @@
 /**
- * The watch-time engine (学时引擎): the front of playback sessions, heartbeat ingestion, the
- * per-cadre clock, completion and the ledger. Rules of trust (docs/crediting-rules.md):
+ * The watch-time engine (学时引擎): the front of playback sessions, heartbeat ingestion (a batch
+ * and its answer: incoming-beats.ts), the per-cadre clock, completion and the ledger. Rules of
+ * trust (docs/crediting-rules.md):
  * - decisions follow heartbeat-policy.ts (server clock, per-session clock offset, media budget per
- *   session, delivery proven by bytes the server sent); the per-cadre clock (cadre-clock.ts) grants
- *   each second of server time to one credit only, across sessions, devices, live rooms and
- *   stations;
+ *   session, delivery proven by bytes the server sent: delivery-evidence.ts); the per-cadre clock
+ *   (cadre-clock.ts) grants each second of server time to one credit only, across sessions,
+ *   devices, live rooms and stations;
  * - acknowledged means durable: a batch is judged on staged copies, its decisions go to the log
  *   (wal.ts, group commit) and only once that insert returned is the state changed in memory and
  *   the beats acknowledged; a failed commit answers 503 and takes back the clock's grants, so the
- *   client's retry with the same seqs is judged afresh;
+ *   client's retry with the same seqs is judged afresh (what a batch changes, and its undo:
+ *   batch-effects.ts);
  * - each cadre's (or station's) batches are judged one at a time; completions and summaries are
  *   serialised per cadre (credit-ledger.ts); one portal process per store;
  * - a live lecture and its replay are one piece of content for credit (`contentId`);
@@ -26,7 +28,7 @@ import type { Models } from '../../store/models';
 import type { LectureDoc } from '../catalog/lecture.model';
 import { KeyedLock } from '../../store/keyed-lock';
 import type { UserDoc } from '../users/user.model';
-import { AttentionChecks, type AttentionView } from './attention';
+import { AttentionChecks } from './attention';
 import { CountingPlace } from './counting-place';
 import { LectureFacts } from './lecture-facts';
 import { AppliedBatches } from './applied-batches';
@@ -37,9 +39,12 @@ import { Checkpointer } from './checkpointer';
 import { CreditLedger } from './credit-ledger';
 import type { CreditPolicy } from './credit-rules';
 import { GroupCredits, type GroupCredit, type GroupLearnerView, type GroupShare, type GroupView } from './group-ingest';
-import { defaultWatchPolicy, openSession, shareOfWall, staleSessionSecFor, type Beat, type PlacedSpan, type SessionState, type WatchPolicy } from './heartbeat-policy';
-import { addInterval, covered, intersect, normalize, progressOf, segmentCoverage, watchedAgain, type Interval } from './intervals';
-import { addFlag, type FlagKind, type LectureInfo, type PlaybackSession, type Progress } from './records';
+import { defaultWatchPolicy, openSession, staleSessionSecFor, type PlacedSpan, type SessionState, type WatchPolicy } from './heartbeat-policy';
+import { covered, progressOf, type Interval } from './intervals';
+import type { FlagKind, LectureInfo, PlaybackSession, Progress } from './records';
+import { applyBeats, credit, grantPresence, grantSpan, snapshotForUndo, type Reservation } from './batch-effects';
+import { deliveredCoverage, recordDeliveredSpan, recordDelivery } from './delivery-evidence';
+import type { IncomingBeat, RejectedBeat, SessionView } from './incoming-beats';
 import { CadreClockRepository, FlagRepository, LectureFactsRepository, PlaybackRepository, ProgressRepository } from './repositories';
 import { WalWriter, type WalEntry } from './wal';
 import { CreditTrail } from '../xapi/credit-trail';
@@ -47,48 +52,13 @@ import type { XapiService } from '../xapi/xapi.service';
 
 export type { GroupCredit, GroupShare, GroupView, GroupLearnerView } from './group-ingest';
 export type { PlacedSpan as GroupSpan } from './heartbeat-policy';
-
-export interface IncomingBeat extends Beat {
-  playbackId: string;
-}
-
-export interface SessionView {
-  counting: boolean;
-  reason?: 'other-session' | 'unknown-session' | 'at-station';
-  progress: number;
-  coveredSec: number;
-  completed: boolean;
-  creditHours?: number;
-  attention?: AttentionView;
-}
-
-export interface RejectedBeat {
-  playbackId: string;
-  seq: number;
-  code: string;
-  message: string;
-}
+export type { Reservation, StagedCredit } from './batch-effects';
+export { groupByPlayback, type IncomingBeat, type RejectedBeat, type SessionView } from './incoming-beats';
 
 export interface Log {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
-}
-
-/** A credit staged during a batch, applied to the progress once the log holds it. */
-export interface StagedCredit {
-  p: Progress;
-  intervals: Interval[];
-  wallSec: number;
-  pieces: Interval[];
-  source: Progress['source'];
-  position: number;
-}
-
-/** Clock pieces granted during a batch: taken back if its log commit fails. */
-export interface Reservation {
-  userId: string;
-  pieces: Interval[];
 }
 
 export const logUnavailable = () => new AppError(503, 'STUDY_LOG_UNAVAILABLE', '学习记录暂时无法保存,请稍后重试', 'Study records cannot be saved right now; try again shortly');
@@ -247,40 +217,24 @@ export class StudyEngine {
     return { playbackId: id, counting: view.counting, reason: view.reason, resumeAt, view };
   }
 
-  /** Evidence: a whole segment's bytes were sent to this playback (the media routes, after the body went out). */
+  // ---- delivery evidence (bytes the server sent): delivery-evidence.ts ---------------------
+
+  /** A whole segment was sent to this playback (the media routes, after the body went out). */
   recordDelivery(playbackId: string, segmentIndex: number) {
-    if (!Number.isSafeInteger(segmentIndex) || segmentIndex < 0) return;
-    const s = this.sessions.get(playbackId);
-    if (s) {
-      if (s.delivered.has(segmentIndex)) return;
-      s.delivered.add(segmentIndex);
-      s.dirty = true;
-    }
-    this.wal.enqueue([{ k: 'd', p: playbackId, i: [segmentIndex] }]);
+    recordDelivery(this.sessions, this.wal, playbackId, segmentIndex);
   }
 
   recordDeliveries(playbackId: string, segmentIndexes: Iterable<number>) {
     for (const i of segmentIndexes) this.recordDelivery(playbackId, i);
   }
 
-  /** Evidence: part of the media (seconds on the lecture's or the live timeline) was sent to this playback. */
+  /** Part of the media (seconds on the lecture's or the live timeline) was sent to this playback. */
   recordDeliveredSpan(playbackId: string, fromSec: number, toSec: number) {
-    if (!(Number.isFinite(fromSec) && Number.isFinite(toSec) && toSec > fromSec && fromSec >= 0)) return;
-    const s = this.sessions.get(playbackId);
-    if (s) {
-      s.deliveredSpans = addInterval(s.deliveredSpans, [fromSec, toSec]);
-      s.dirty = true;
-    }
-    this.wal.enqueue([{ k: 'd', p: playbackId, iv: [fromSec, toSec] }]);
+    recordDeliveredSpan(this.sessions, this.wal, playbackId, fromSec, toSec);
   }
 
-  /** Media time delivered to the session, recomputed only when evidence was added. */
   deliveredCoverage(s: PlaybackSession, segmentSec: number): Interval[] {
-    const key = `${s.delivered.size}|${s.deliveredSpans.length}|${covered(s.deliveredSpans)}|${segmentSec}`;
-    if (s.coverage?.key === key) return s.coverage.iv;
-    const iv = normalize([...segmentCoverage(s.delivered, segmentSec), ...s.deliveredSpans]);
-    s.coverage = { key, iv };
-    return iv;
+    return deliveredCoverage(s, segmentSec);
   }
 
   // ---- heartbeats ------------------------------------------------------------------------
@@ -289,17 +243,6 @@ export class StudyEngine {
   ingest(user: UserDoc, beats: IncomingBeat[]): Promise<{ acks: { playbackId: string; seq: number }[]; rejected: RejectedBeat[]; sessions: Record<string, SessionView> }> {
     const userId = String(user._id);
     return this.beatLock.run(`beats:${userId}`, () => judgeCadreBeats(this, userId, beats)).then((batch) => answerCadreBeats(this, batch));
-  }
-
-  /** What a judged batch changes in memory, to take it back if its commit fails (newest first). */
-  snapshotForUndo(sessions: PlaybackSession[], progress: Progress[], reserved: Reservation[]): () => void {
-    const ss = sessions.map((s) => ({ s, state: s.state, flags: copyFlags(s.flags), ended: s.ended, lastServerAt: s.lastServerAt }));
-    const ps = [...new Set(progress)].map((p) => ({ p, intervals: p.intervals, wallSec: p.wallSec, source: p.source, lastPosition: p.lastPosition, lastWatchedAt: p.lastWatchedAt }));
-    return () => {
-      for (const r of reserved) this.clock.release(r.userId, r.pieces);
-      for (const x of ss) Object.assign(x.s, { state: x.state, flags: x.flags, ended: x.ended, lastServerAt: x.lastServerAt, dirty: true });
-      for (const x of ps) Object.assign(x.p, { intervals: x.intervals, wallSec: x.wallSec, source: x.source, lastPosition: x.lastPosition, lastWatchedAt: x.lastWatchedAt, dirty: true });
-    };
   }
 
   /** Hands an applied batch to the log (applied-batches.ts); resolves once it is stored. */
@@ -315,29 +258,6 @@ export class StudyEngine {
     return this.applied.unconfirmedCredits(p);
   }
 
-  /**
-   * Offers a placed span to the cadre's clock and returns what it earns: the granted pieces and
-   * their share of the span's media. Refused seconds are flagged (`parallel-sessions`, `too-old`).
-   * The grant is recorded in `reserved` so a failed commit can take it back.
-   */
-  grantSpan(userId: string, span: PlacedSpan, reserved: Reservation[], flags: [FlagKind, number][], now: number) {
-    const g = this.clock.grantFirstFit(userId, span.chainFrom, span.chainMs, now);
-    const grantedMs = covered(g.granted);
-    if (g.granted.length) reserved.push({ userId, pieces: g.granted });
-    if (g.refusedMs > 1) flags.push(['parallel-sessions', g.refusedMs / 1000]);
-    if (g.tooOldMs > 1) flags.push(['too-old', g.tooOldMs / 1000]);
-    // The granted time earns the span's media in order, from its start.
-    const share = shareOfWall(span, [[span.chainFrom, span.chainFrom + grantedMs]], [span.chainFrom, span.chainFrom + span.chainMs]);
-    return { ...share, pieces: g.granted };
-  }
-
-  /** Grants a learner the evidenced pieces of a station's span exactly (they are server times), through their clock. */
-  grantPresence(userId: string, span: PlacedSpan, evidence: readonly Interval[], reserved: Reservation[]) {
-    const g = this.clock.grant(userId, intersect(normalize(evidence), [[span.wallFrom, span.wallTo]]));
-    if (g.granted.length) reserved.push({ userId, pieces: g.granted });
-    return { ...shareOfWall(span, g.granted), pieces: g.granted, refusedMs: g.refusedMs };
-  }
-
   /** Writes a batch's entries; on failure takes back the clock's grants and answers 503. */
   async commit(entries: WalEntry[], reserved: Reservation[]) {
     try {
@@ -348,43 +268,6 @@ export class StudyEngine {
       this.log.error({ err }, 'study.ingest() | the log commit failed; nothing of the batch was applied');
       throw logUnavailable();
     }
-  }
-
-  /**
-   * Applies a judged batch to its playback once the log holds it: the state after its last beat,
-   * its flags, and its end (which frees the counting place). False when a newer state is there.
-   */
-  applyBeats(s: PlaybackSession, final: { state: SessionState; flags: [FlagKind, number][]; ended: boolean; reopened: boolean }, now: number): boolean {
-    if (final.state.lastSeq <= s.state.lastSeq) return false;
-    s.state = final.state;
-    s.lastServerAt = now;
-    s.dirty = true;
-    for (const [k, sec] of final.flags) addFlag(s, k, sec);
-    if (final.ended) {
-      s.ended = true;
-      this.place.release(s);
-    } else if (s.ended && final.reopened) s.ended = false;
-    return true;
-  }
-
-  /**
-   * Adds credited media to a progress; wall time only with new coverage (a replayed credit adds
-   * nothing). Media already covered that comes again (a cadre going back over a part) is noted in
-   * `again` — not when the log is replayed at start (`replayed`): that credit was seen before.
-   */
-  credit(p: Progress, intervals: readonly Interval[], wallSec: number, source: Progress['source'], position: number, at: number, replayed = false) {
-    if (intervals.length) {
-      const before = covered(p.intervals);
-      if (!replayed) p.again = watchedAgain(p.again, p.intervals, intervals);
-      for (const iv of intervals) p.intervals = addInterval(p.intervals, iv);
-      if (covered(p.intervals) > before + 1e-6) {
-        p.wallSec += wallSec;
-        if (source) p.source = source;
-      }
-    }
-    p.lastPosition = position;
-    p.lastWatchedAt = Math.max(p.lastWatchedAt, at);
-    p.dirty = true;
   }
 
   view(s: PlaybackSession, p: Progress, info: LectureInfo | null): SessionView {
@@ -405,6 +288,28 @@ export class StudyEngine {
       p.dirty = true;
       await this.ledger.checkCompletion(p, info);
     }
+  }
+
+  // ---- what a judged batch changes (clock grants, state, credit, undo): batch-effects.ts --
+
+  snapshotForUndo(sessions: PlaybackSession[], progress: Progress[], reserved: Reservation[]): () => void {
+    return snapshotForUndo(this.clock, sessions, progress, reserved);
+  }
+
+  grantSpan(userId: string, span: PlacedSpan, reserved: Reservation[], flags: [FlagKind, number][], now: number) {
+    return grantSpan(this.clock, userId, span, reserved, flags, now);
+  }
+
+  grantPresence(userId: string, span: PlacedSpan, evidence: readonly Interval[], reserved: Reservation[]) {
+    return grantPresence(this.clock, userId, span, evidence, reserved);
+  }
+
+  applyBeats(s: PlaybackSession, final: { state: SessionState; flags: [FlagKind, number][]; ended: boolean; reopened: boolean }, now: number): boolean {
+    return applyBeats(this.place, s, final, now);
+  }
+
+  credit(p: Progress, intervals: readonly Interval[], wallSec: number, source: Progress['source'], position: number, at: number, replayed = false) {
+    credit(p, intervals, wallSec, source, position, at, replayed);
   }
 
   // ---- group credit (集体收看 at terminal stations): group-ingest.ts -------------------------
@@ -462,20 +367,4 @@ export class StudyEngine {
     const p = await this.loadProgress(userId, info?.id ?? lectureId);
     return { intervals: p.intervals, coveredSec: covered(p.intervals), wallSec: p.wallSec, durationSec: p.durationSec, lastPosition: p.lastPosition, completedAt: p.completedAt, lastWatchedAt: p.lastWatchedAt };
   }
-}
-
-function copyFlags(flags: PlaybackSession['flags']): PlaybackSession['flags'] {
-  const out: PlaybackSession['flags'] = {};
-  for (const [k, v] of Object.entries(flags)) out[k as FlagKind] = { ...v };
-  return out;
-}
-
-export function groupByPlayback(beats: IncomingBeat[]): Map<string, IncomingBeat[]> {
-  const byPlayback = new Map<string, IncomingBeat[]>();
-  for (const b of beats) {
-    const list = byPlayback.get(b.playbackId);
-    if (list) list.push(b);
-    else byPlayback.set(b.playbackId, [b]);
-  }
-  return byPlayback;
 }
