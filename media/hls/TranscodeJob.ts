@@ -17,29 +17,21 @@
 // - ffmpeg children are spawned tied to this process (../child.ts): if the server is killed,
 //   the kernel kills ffmpeg too, and the next job for the outDir clears the .partial.
 // - Two jobs must not share an outDir at the same time; the caller (a queue) ensures that.
+// - Reading the rungs back, writing the masters, listing the sprites and the final rename are in
+//   transcode-output.ts.
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { spawnTied } from '../child';
-import { writeAtomic } from '../write-atomic';
 import type { ProbeResult } from '../probe';
-import {
-  DEFAULT_PRESET,
-  DEFAULT_SEGMENT_SEC,
-  buildHlsArgs,
-  buildMasterPlaylist,
-  planLadder,
-  rungPlaylist,
-  selectRungs,
-} from './ladder';
-import type { LadderPlan, RungBandwidth, VideoRung } from './ladder';
+import { DEFAULT_PRESET, DEFAULT_SEGMENT_SEC, buildHlsArgs, planLadder, rungPlaylist, selectRungs } from './ladder';
+import type { LadderPlan, VideoRung } from './ladder';
 import { parseProgress } from './ffmpeg-progress';
-import { rungRendition } from './ladder-passes';
-import { measureBandwidth, parseMediaPlaylist } from './playlist';
-import { buildPosterArgs, buildSpriteArgs, buildThumbnailsVtt, spriteNames, thumbnailLayout } from './thumbnails';
+import { buildPosterArgs, buildSpriteArgs, buildThumbnailsVtt, thumbnailLayout } from './thumbnails';
 import type { ThumbnailOptions } from './thumbnails';
-import { TranscodeError, type TranscodeJobEvents, type TranscodeJobOptions, type TranscodeJobState, type TranscodeRendition, type TranscodeResult, type TranscodeStage } from './transcode-types';
+import { finishLadder, listSprites, publishFolder } from './transcode-output';
+import { TranscodeError, type TranscodeJobEvents, type TranscodeJobOptions, type TranscodeJobState, type TranscodeResult, type TranscodeStage } from './transcode-types';
 
 export { TranscodeError } from './transcode-types';
 export type { TranscodeErrorCode, TranscodeJobEvents, TranscodeJobOptions, TranscodeJobState, TranscodeProgress, TranscodeRendition, TranscodeResult, TranscodeStage } from './transcode-types';
@@ -48,8 +40,6 @@ const STDERR_TAIL_CHARS = 2_000;
 const DEFAULT_KILL_TIMEOUT_MS = 3_000;
 /** Share of the overall percent taken by the ladder when thumbnails follow it. */
 const LADDER_SHARE = 95;
-
-const EVENT_TYPE = '#EXT-X-PLAYLIST-TYPE:EVENT';
 
 export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
   readonly input: string;
@@ -183,7 +173,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
       this.#progress(stagePercent, (stagePercent * ladderShare) / 100, etaSec, speed),
     );
     this.#checkAborted();
-    const { renditions, durationSec } = await this.#finishLadder();
+    const { renditions, durationSec } = await finishLadder(this.partialDir, this.plan, this.segmentSec);
     const ladderMs = performance.now() - ladderStart;
 
     let posterPath: string | null = null;
@@ -214,7 +204,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
           this.#progress(stagePercent, ladderShare + (stagePercent * (100 - ladderShare)) / 100, etaSec, speed),
       );
       this.#checkAborted();
-      sprites = await this.#listSprites();
+      sprites = await listSprites(this.partialDir);
       if (sprites.length === 0) {
         throw new TranscodeError('output-invalid', 'ffmpeg wrote no sprite sheet', { stage: 'thumbnails' });
       }
@@ -227,7 +217,7 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
     const thumbnailsMs = withPoster || withSprites ? performance.now() - thumbsStart : 0;
 
     this.#checkAborted();
-    await this.#publish();
+    await publishFolder(this.partialDir, this.outDir);
     this.#progress(100, 100, 0, null);
     return {
       outDir: this.outDir,
@@ -241,80 +231,6 @@ export class TranscodeJob extends EventEmitter<TranscodeJobEvents> {
       segmentSec: this.segmentSec,
       timings: { ladderMs: Math.round(ladderMs), thumbnailsMs: Math.round(thumbnailsMs) },
     };
-  }
-
-  /** Reads back every rung's playlist, measures bit rates, writes master.m3u8 and audio.m3u8. */
-  async #finishLadder(): Promise<{ renditions: TranscodeRendition[]; durationSec: number }> {
-    const bandwidth: Record<string, RungBandwidth> = {};
-    const renditions: TranscodeRendition[] = [];
-    let durationSec = 0;
-    for (const rung of this.plan.rungs) {
-      const playlistPath = join(this.partialDir, rungPlaylist(rung));
-      const text = await readFile(playlistPath, 'utf8');
-      const playlist = parseMediaPlaylist(text);
-      if (!playlist.ended || playlist.segments.length === 0) {
-        throw new TranscodeError('output-invalid', `${rungPlaylist(rung)} is incomplete`, { stage: 'ladder' });
-      }
-      // A rung followed while it was made (playlistType 'event') is, once ended, a VOD like any
-      // other. Atomic: a follower may be reading it (growing-rung.ts).
-      if (text.includes(EVENT_TYPE)) await writeAtomic(playlistPath, text.replace(EVENT_TYPE, '#EXT-X-PLAYLIST-TYPE:VOD'));
-      const sized = await Promise.all(
-        playlist.segments.map(async (s) => ({
-          durationSec: s.durationSec,
-          bytes: (await stat(join(this.partialDir, rung.name, s.uri))).size,
-        })),
-      );
-      const measured = measureBandwidth(sized, this.segmentSec);
-      if (measured) bandwidth[rung.name] = measured;
-      const rungDuration = playlist.segments.reduce((sum, s) => sum + s.durationSec, 0);
-      durationSec = Math.max(durationSec, rungDuration);
-      renditions.push(rungRendition(rung, measured, playlist.segments.length));
-    }
-    // Replaces the master ffmpeg wrote (see ladder.ts for why).
-    await writeFile(join(this.partialDir, 'master.m3u8'), buildMasterPlaylist(this.plan, { bandwidth }));
-    if (this.plan.rungs.some((r) => r.kind === 'audio')) {
-      await writeFile(join(this.partialDir, 'audio.m3u8'), buildMasterPlaylist(this.plan, { bandwidth, rungs: 'audio' }));
-    }
-    return { renditions, durationSec: Math.round(durationSec * 1000) / 1000 };
-  }
-
-  async #listSprites(): Promise<string[]> {
-    const names = await readdir(this.partialDir);
-    const numbered = names
-      .map((name) => ({ name, n: /^sprite_(\d+)\.jpg$/.exec(name)?.[1] }))
-      .filter((x): x is { name: string; n: string } => x.n !== undefined)
-      .sort((a, b) => Number(a.n) - Number(b.n));
-    // Only an unbroken run from sprite_0 can be addressed by position.
-    const expected = spriteNames(numbered.length);
-    const run: string[] = [];
-    for (const [i, name] of expected.entries()) {
-      if (numbered[i]?.name !== name) break;
-      run.push(name);
-    }
-    return run;
-  }
-
-  async #publish(): Promise<void> {
-    try {
-      await rename(this.partialDir, this.outDir);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') {
-        throw new TranscodeError('io-failed', `cannot rename ${this.partialDir}: ${(error as Error).message}`, { cause: error });
-      }
-    }
-    // A previous ladder is in the way: swap, then remove it.
-    const old = `${this.outDir}.old-${process.pid}-${Date.now()}`;
-    await rename(this.outDir, old);
-    try {
-      await rename(this.partialDir, this.outDir);
-    } catch (error) {
-      // Put the previous ladder back rather than leave no ladder at all.
-      await rename(old, this.outDir).catch(() => undefined);
-      throw new TranscodeError('io-failed', `cannot rename ${this.partialDir}: ${(error as Error).message}`, { cause: error });
-    }
-    await rm(old, { recursive: true, force: true });
   }
 
   #progress(stagePercent: number, overall: number, etaSec: number | null, speed: number | null): void {

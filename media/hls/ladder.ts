@@ -15,13 +15,20 @@
 //   are aligned across rungs so a player can switch at any segment boundary: every rung sees
 //   the same constant frame rate (fps filter before the split), a fixed GOP of fps*segmentSec
 //   frames, scene-cut keyframes off, and keyframes forced at every segment start by time.
-// - H.264 High, yuv420p, with the level set per rung from its size and frame rate, so the
-//   CODECS strings in the master are known without reading the output back.
-// - The master playlist ffmpeg writes is replaced after the run by buildMasterPlaylist():
-//   ffmpeg's BANDWIDTH is the nominal -b:v plus 10%, it has no AVERAGE-BANDWIDTH or
-//   FRAME-RATE, and it cannot write the separate audio.m3u8.
+// - H.264 High, yuv420p, with the level set per rung from its size and frame rate (h264-level.ts),
+//   so the CODECS strings in the master are known without reading the output back.
+// - The master playlist ffmpeg writes is replaced after the run by buildMasterPlaylist()
+//   (master-playlist.ts): ffmpeg's BANDWIDTH is the nominal -b:v plus 10%, it has no
+//   AVERAGE-BANDWIDTH or FRAME-RATE, and it cannot write the separate audio.m3u8.
 // - Inputs are passed as `file:<path>` with `-protocol_whitelist file`, as in probe.ts.
 import type { ProbeResult } from '../probe';
+import { avc1CodecString, h264Level } from './h264-level';
+
+// The H.264 levels and the master playlists live in h264-level.ts and master-playlist.ts; they
+// are exported from here as before.
+export { avc1CodecString, h264Level } from './h264-level';
+export { TS_OVERHEAD, buildMasterPlaylist, nominalBandwidth, rungPlaylist } from './master-playlist';
+export type { MasterPlaylistOptions, RungBandwidth } from './master-playlist';
 
 export const DEFAULT_SEGMENT_SEC = 4;
 export const DEFAULT_PRESET = 'veryfast';
@@ -56,8 +63,6 @@ export function fasterPreset(a: string, b: string): string {
 export const DEFAULT_MAX_FPS = 30;
 /** Used when ffprobe cannot tell the frame rate (PAL, as most Chinese broadcast sources). */
 export const FALLBACK_FPS = 25;
-/** Nominal BANDWIDTH = (maxrate + audio) * this, for MPEG-TS and PES overhead (~7-11% measured). */
-export const TS_OVERHEAD = 1.1;
 export const AAC_CODECS = 'mp4a.40.2';
 
 interface VideoRungSpec {
@@ -141,55 +146,6 @@ export function fpsRational(fps: number): string {
     if (Math.abs(fps - (base * 1000) / 1001) < 0.01) return `${base * 1000}/1001`;
   }
   return Number.isInteger(fps) ? String(fps) : String(Math.round(fps * 1000) / 1000);
-}
-
-interface LevelLimit {
-  level: string;
-  idc: number;
-  maxMbps: number;
-  maxFs: number;
-  /** Main-profile limits in kbit/s; High allows 1.25x (H.264 Table A-1, A-2). */
-  maxBrKbps: number;
-  maxCpbKbit: number;
-}
-
-// Level 3 is the floor: every browser decodes it, and a lower number buys nothing.
-const LEVELS: readonly LevelLimit[] = [
-  { level: '3', idc: 30, maxMbps: 40_500, maxFs: 1_620, maxBrKbps: 10_000, maxCpbKbit: 10_000 },
-  { level: '3.1', idc: 31, maxMbps: 108_000, maxFs: 3_600, maxBrKbps: 14_000, maxCpbKbit: 14_000 },
-  { level: '3.2', idc: 32, maxMbps: 216_000, maxFs: 5_120, maxBrKbps: 20_000, maxCpbKbit: 20_000 },
-  { level: '4', idc: 40, maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 20_000, maxCpbKbit: 25_000 },
-  { level: '4.1', idc: 41, maxMbps: 245_760, maxFs: 8_192, maxBrKbps: 50_000, maxCpbKbit: 62_500 },
-  { level: '4.2', idc: 42, maxMbps: 522_240, maxFs: 8_704, maxBrKbps: 50_000, maxCpbKbit: 62_500 },
-  { level: '5', idc: 50, maxMbps: 589_824, maxFs: 22_080, maxBrKbps: 135_000, maxCpbKbit: 135_000 },
-  { level: '5.1', idc: 51, maxMbps: 983_040, maxFs: 36_864, maxBrKbps: 240_000, maxCpbKbit: 240_000 },
-  { level: '5.2', idc: 52, maxMbps: 2_073_600, maxFs: 36_864, maxBrKbps: 240_000, maxCpbKbit: 240_000 },
-];
-
-/** The lowest H.264 High level (≥ 3) that fits the frame size, frame rate and VBV settings. */
-export function h264Level(
-  width: number,
-  height: number,
-  fps: number,
-  maxrateKbps = 0,
-  bufsizeKbps = 0,
-): { level: string; idc: number } {
-  const frameMbs = Math.ceil(width / 16) * Math.ceil(height / 16);
-  const mbps = frameMbs * fps;
-  const fit = LEVELS.find(
-    (l) =>
-      frameMbs <= l.maxFs &&
-      mbps <= l.maxMbps &&
-      maxrateKbps <= l.maxBrKbps * 1.25 &&
-      bufsizeKbps <= l.maxCpbKbit * 1.25,
-  );
-  const chosen = fit ?? LEVELS[LEVELS.length - 1]!;
-  return { level: chosen.level, idc: chosen.idc };
-}
-
-/** "avc1.64001f": High profile (0x64), no constraint flags (x264 sets none for High), level. */
-export function avc1CodecString(levelIdc: number): string {
-  return `avc1.6400${levelIdc.toString(16).padStart(2, '0')}`;
 }
 
 function scaledBitrate(pixels: number): number {
@@ -305,11 +261,6 @@ export function scaleFilter(rung: Pick<VideoRung, 'width' | 'height'>, source?: 
   return reduction >= 2 ? `scale=${rung.width}:${rung.height}:flags=area` : `scale=${rung.width}:${rung.height}`;
 }
 
-/** Where each rung's files go, relative to the output folder. */
-export function rungPlaylist(rung: Pick<Rung, 'name'>): string {
-  return `${rung.name}/index.m3u8`;
-}
-
 /**
  * The ffmpeg argv (without the program name) that writes every rung of `plan` into outDir:
  * outDir/<name>/index.m3u8 + outDir/<name>/seg_00000.ts ..., and ffmpeg's own
@@ -404,41 +355,4 @@ export function buildHlsArgs(input: string, outDir: string, plan: LadderPlan, op
     `${outDir}/%v/index.m3u8`,
   );
   return args;
-}
-
-export interface RungBandwidth {
-  /** Peak bit rate of a full-length segment, bit/s, TS overhead included. */
-  peak: number;
-  average: number;
-}
-
-/** BANDWIDTH to announce when nothing was measured: (maxrate + audio) plus TS overhead, bit/s. */
-export function nominalBandwidth(rung: Rung): number {
-  const kbps = (rung.kind === 'video' ? rung.maxrateKbps : 0) + (rung.audioKbps ?? 0);
-  return Math.round(kbps * 1000 * TS_OVERHEAD);
-}
-
-export interface MasterPlaylistOptions {
-  /** Measured per rung name (see measureBandwidth); nominal values are used where missing. */
-  bandwidth?: Readonly<Record<string, RungBandwidth>>;
-  /** 'all' (default): every rung; 'audio': only the audio-only rungs (audio.m3u8). */
-  rungs?: 'all' | 'audio';
-}
-
-/** A master playlist for the plan's rungs, in plan order (highest first). */
-export function buildMasterPlaylist(plan: LadderPlan, opts: MasterPlaylistOptions = {}): string {
-  const rungs = opts.rungs === 'audio' ? plan.rungs.filter((r) => r.kind === 'audio') : plan.rungs;
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  for (const rung of rungs) {
-    const measured = opts.bandwidth?.[rung.name];
-    const attrs = [`BANDWIDTH=${measured?.peak ?? nominalBandwidth(rung)}`];
-    if (measured) attrs.push(`AVERAGE-BANDWIDTH=${measured.average}`);
-    if (rung.kind === 'video') {
-      attrs.push(`RESOLUTION=${rung.width}x${rung.height}`);
-      if (plan.fps !== null) attrs.push(`FRAME-RATE=${plan.fps.toFixed(3)}`);
-    }
-    attrs.push(`CODECS="${rung.codecs}"`);
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, rungPlaylist(rung));
-  }
-  return `${lines.join('\n')}\n`;
 }
