@@ -17,6 +17,8 @@
  *   is set up again in the background with a backoff; it shows WebRTC again once frames have
  *   flowed for a few seconds. `path` says where that stands. A page without WebRTC (no Device)
  *   stays on HLS. The user can pick the mode by hand either way (no automatic switching then).
+ * - Beside it: room-transports.ts opens and wires the transports, asks for consumers and reads
+ *   decoded frames; quality-meter.ts gives the header's connection quality.
  */
 import { Device } from 'mediasoup-client';
 import { debugHookEnabled } from '../debug.ts';
@@ -24,13 +26,13 @@ import type { Consumer, Transport } from 'mediasoup-client/types';
 import type { Socket } from 'socket.io-client';
 import { realtime } from '../realtime.ts';
 import { request } from './signaling.ts';
-import { linkQuality, type Quality } from './inbound-stats.ts';
+import type { Quality } from './inbound-stats.ts';
 import { shownPath, type PathState } from './path-health.ts';
 import { PathMonitor } from './path-monitor.ts';
+import { meterQuality, type QualityProbe } from './quality-meter.ts';
+import { decodedFrames, openRecvTransport, requestConsumer, wireTransport, type VideoFrames } from './room-transports.ts';
 import { LivePublisher, type LocalTracks } from './live-publisher.svelte.ts';
 import type { ChatMessage, JoinAnswer, LiveState, PeerInfo, ProducerInfo, ProducerSource, Question, RemoteTrack } from './types.ts';
-
-const QUALITY_MS = 3_000;
 
 export type { Quality } from './inbound-stats.ts';
 
@@ -72,13 +74,13 @@ export class LiveRoomClient {
     socket: () => this.#socket,
     device: () => this.#device,
     mayPublish: () => this.mayPublish,
-    wire: (t) => this.#wireTransport(t),
+    wire: (t) => wireTransport(this.#socket!, t),
   });
   #consumers = new Map<string, Consumer>();
   /** Producers announced while the receive transport was still being opened. */
   #pending = new Map<string, ProducerInfo>();
   #offs: (() => void)[] = [];
-  #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  #stopQuality: (() => void) | undefined;
   /** The current attempt threw while setting WebRTC up; the device cannot do WebRTC at all. */
   #attemptFailed = false;
   #noWebRtc = false;
@@ -94,20 +96,8 @@ export class LiveRoomClient {
   }
 
   /** Decoded video frames per received producer (WebRTC getStats), for diagnostics and tests. */
-  async videoStats(): Promise<{ producerId: string; source: ProducerSource; peerId: string; framesDecoded: number }[]> {
-    const out = [];
-    for (const r of this.remote) {
-      if (r.kind !== 'video') continue;
-      const consumer = this.#consumers.get(r.producerId);
-      if (!consumer) continue;
-      let frames = 0;
-      (await consumer.getStats()).forEach((s: { type: string; framesDecoded?: number }) => {
-        // The entry that carries the track has the decoded frames (others can show 0).
-        if (s.type === 'inbound-rtp' && typeof s.framesDecoded === 'number') frames = Math.max(frames, s.framesDecoded);
-      });
-      out.push({ producerId: r.producerId, source: r.source, peerId: r.peerId, framesDecoded: frames });
-    }
-    return out;
+  async videoStats(): Promise<VideoFrames[]> {
+    return decodedFrames(this.remote, this.#consumers);
   }
 
   get isHost(): boolean {
@@ -131,7 +121,7 @@ export class LiveRoomClient {
     this.#listen(socket);
     if (socket.connected) await this.#setup();
     // else: the 'connect' listener sets up
-    this.#qualityTimer = setInterval(() => void this.#measureQuality(), QUALITY_MS);
+    this.#stopQuality = meterQuality(this.#qualityProbe);
     this.#monitor.start();
   }
 
@@ -216,41 +206,16 @@ export class LiveRoomClient {
   }
 
   async #startWebRtc(r: JoinAnswer, run: number) {
-    if (!this.#device) {
-      this.#device = new Device();
-    }
+    this.#device ??= new Device();
     if (!this.#device.loaded) await this.#device.load({ routerRtpCapabilities: r.rtpCapabilities as never });
     if (run !== this.#setupRun) return;
-    await this.#openRecv();
+    this.#recv = await openRecvTransport(this.#socket!, this.#device!);
     const announced = new Map(r.producers.map((p) => [p.id, p]));
     for (const p of this.#pending.values()) announced.set(p.id, p);
     this.#pending.clear();
     const others = [...announced.values()].filter((p) => p.peerId !== this.you?.peerId);
     await Promise.all(others.map((p) => this.#consume(p)));
     if (this.mayPublish) await this.#publisher.republish();
-  }
-
-  async #openRecv() {
-    const socket = this.#socket!;
-    const { transport } = await request<{ transport: never }>(socket, 'live:transport:create', { direction: 'recv' });
-    const t = this.#device!.createRecvTransport(transport);
-    this.#wireTransport(t);
-    this.#recv = t;
-  }
-
-  #wireTransport(t: Transport) {
-    const socket = this.#socket!;
-    t.on('connect', ({ dtlsParameters }, callback, errback) => {
-      request(socket, 'live:transport:connect', { transportId: t.id, dtlsParameters }).then(() => callback(), (err: Error) => errback(err));
-    });
-    t.on('connectionstatechange', (state) => {
-      if (state === 'failed' || state === 'disconnected') {
-        request<{ iceParameters: never }>(socket, 'live:transport:restart-ice', { transportId: t.id }).then(
-          ({ iceParameters }) => t.restartIce({ iceParameters }),
-          () => {},
-        );
-      }
-    });
   }
 
   async #consume(p: ProducerInfo) {
@@ -263,11 +228,7 @@ export class LiveRoomClient {
     if (this.#watchesHlsByHand()) return;
     const socket = this.#socket!;
     try {
-      const { consumer: info } = await request<{ consumer: { id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: never; source: ProducerSource; peerId: string } }>(socket, 'live:consume', {
-        transportId: this.#recv.id,
-        producerId: p.id,
-        rtpCapabilities: this.#device.rtpCapabilities,
-      });
+      const info = await requestConsumer(socket, this.#recv, this.#device, p.id);
       const consumer = await this.#recv.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters });
       this.#consumers.set(p.id, consumer);
       consumer.on('transportclose', () => this.#dropRemote(p.id));
@@ -367,30 +328,14 @@ export class LiveRoomClient {
     },
   });
 
-  // ---- quality ---------------------------------------------------------------------------
+  // ---- quality (quality-meter.ts) --------------------------------------------------------
 
-  async #measureQuality() {
-    const t = this.#publisher.transport ?? this.#recv;
-    if (!this.#socket?.connected) {
-      this.quality = 'offline';
-      return;
-    }
-    // Frames that stopped count more than a round trip that still looks fine.
-    if (this.path === 'fallback' || this.path === 'recovering') {
-      this.quality = 'poor';
-      return;
-    }
-    if (!t) return;
-    if (t.connectionState !== 'connected') {
-      this.quality = t.connectionState === 'connecting' || t.connectionState === 'new' ? 'unknown' : 'poor';
-      return;
-    }
-    try {
-      this.quality = linkQuality(await t.getStats());
-    } catch {
-      this.quality = 'unknown';
-    }
-  }
+  #qualityProbe: QualityProbe = {
+    transport: () => this.#publisher.transport ?? this.#recv,
+    signalling: () => Boolean(this.#socket?.connected),
+    path: () => this.path,
+    set: (quality) => (this.quality = quality),
+  };
 
   // ---- teardown --------------------------------------------------------------------------
 
@@ -407,7 +352,7 @@ export class LiveRoomClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#qualityTimer);
+    this.#stopQuality?.();
     this.#monitor.stop();
     this.#teardownMedia();
     this.#publisher.stopTracks();
