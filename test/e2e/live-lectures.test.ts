@@ -198,7 +198,7 @@ describe('live lecture', () => {
     // (Polled: a page's last beats after the end may still be on their way.)
     for (const username of ['cadre', 'zhaoli']) {
       const userId = String((await server.app.store.models.User.findOne({ username }).lean())!._id);
-      await expect.poll(async () => (await server.app.study.progressOf(userId, lectureId)).coveredSec, { timeout: 20_000, interval: 500 }).toBeGreaterThan(5);
+      await expect.poll(async () => (await server.app.study.progressOf(userId, lectureId)).coveredSec, { timeout: 45_000, interval: 500 }).toBeGreaterThan(5);
     }
     const replay = await api('GET', `/api/lectures/${replayId}`, cadre);
     expect(replay.replayOf).toBe(lectureId);

@@ -118,7 +118,7 @@ describe('live lecture with WebRTC blocked on the viewer\'s network', () => {
 
     // The cadre's 学时 follow the HLS picture on the live timeline.
     const userId = String((await server.app.store.models.User.findOne({ username: 'cadre' }).lean())!._id);
-    await expect.poll(async () => (await server.app.study.progressOf(userId, lectureId)).coveredSec, { timeout: 30_000, interval: 500 }).toBeGreaterThan(5);
+    await expect.poll(async () => (await server.app.study.progressOf(userId, lectureId)).coveredSec, { timeout: 45_000, interval: 500 }).toBeGreaterThan(5);
     const progress = await server.app.study.progressOf(userId, lectureId);
     console.log(`live-webrtc-blocked e2e | HLS shown ${fallbackMs} ms after the page opened; ${progress.coveredSec} s credited ${JSON.stringify(progress.intervals)}`);
   }, 150_000);

@@ -51,7 +51,8 @@ export class JobQueue {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private timer?: NodeJS.Timeout;
-  private polling = false;
+  /** The claim loop now running, if any: close() waits for it (a claim may be in flight). */
+  private polling: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -104,20 +105,39 @@ export class JobQueue {
   }
 
   /** Claims and starts jobs while there is room. */
-  async poll(): Promise<void> {
-    if (this.polling || this.closed) return;
-    this.polling = true;
+  poll(): Promise<void> {
+    if (this.polling || this.closed) return this.polling ?? Promise.resolve();
+    this.polling = this.claimWhileRoom().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  private async claimWhileRoom(): Promise<void> {
     try {
       while (!this.closed && this.running.size < this.cfg.concurrency) {
         const job = await this.claim();
         if (!job) break;
+        // Claimed while close() began: it is handed back at once, not started against a store
+        // about to close (it would otherwise wait out its lease, and count an attempt).
+        if (this.closed) {
+          await this.handBack(job);
+          break;
+        }
         this.launch(job);
       }
     } catch (err) {
       this.log.warn({ err }, 'jobs.poll() | claim failed');
-    } finally {
-      this.polling = false;
     }
+  }
+
+  /** A job this process holds goes back to `queued`, due now, the attempt it was claimed for not counted. */
+  private async handBack(job: JobDoc) {
+    const id = job._id as Types.ObjectId;
+    await storeLock(this.models)
+      .run(`job:${String(id)}`, () => this.models.Job.updateOne({ _id: id, owner: this.owner }, { $set: { state: 'queued', runAfter: new Date() }, $inc: { attempts: -1 }, $unset: { owner: 1, leaseUntil: 1 } }).exec())
+      .catch((err: unknown) => this.log.warn({ err, jobId: String(id) }, 'jobs | hand back failed: the job runs again once its lease ends'));
+    this.log.info({ jobId: String(id) }, 'jobs.run() | handed back at shutdown');
   }
 
   private launch(job: JobDoc) {
@@ -166,11 +186,8 @@ export class JobQueue {
       clearInterval(renew);
       const error = err instanceof Error ? err : new Error(String(err));
       if (abort.signal.aborted) {
-        if (this.closed) {
-          // Shutting down: hand the job back without counting this attempt.
-          await Job.updateOne({ _id: id, owner: this.owner }, { $set: { state: 'queued', runAfter: new Date() }, $inc: { attempts: -1 }, $unset: { owner: 1, leaseUntil: 1 } }).catch(() => {});
-          this.log.info({ jobId: String(id) }, 'jobs.run() | handed back at shutdown');
-        }
+        // Shutting down: hand the job back without counting this attempt.
+        if (this.closed) await this.handBack(job);
         return;
       }
       if (job.attempts >= (job.maxAttempts ?? this.cfg.maxAttempts)) {
@@ -190,6 +207,8 @@ export class JobQueue {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    // A claim still in flight ends first: its job is handed back, not left to its lease.
+    await this.polling;
     for (const r of this.running.values()) r.abort.abort(new JobAbortedError());
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
