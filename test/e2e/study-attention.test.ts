@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { playMuted } from '../helpers/player';
 import { startServer } from '../helpers/server';
 
 const PASSWORD = 'tongyu2026';
@@ -53,12 +54,7 @@ describe('attention checks and reminders', () => {
     const page = await context.newPage();
     await logIn(page, 'cadre');
     await page.goto(`${server.url}/lectures/${lectureId}`);
-    await page.locator('[data-testid="player"][data-status="ready"]').waitFor({ timeout: 30_000 });
-    await page.evaluate(() => {
-      const video = document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!;
-      video.muted = true;
-      void video.play();
-    });
+    await playMuted(page);
     const prompt = page.getByTestId('attention-prompt');
     await prompt.waitFor({ timeout: 35_000 });
     expect(await prompt.getAttribute('data-overdue')).toBe('false');

@@ -8,10 +8,11 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
+import { buildClient, launchBrowser, screenshot, zhContext } from '../helpers/browser';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
 import { apiLogin } from '../helpers/api';
+import { playMuted } from '../helpers/player';
 import { startServer } from '../helpers/server';
 import { outboxDrained, outboxSize } from '../helpers/study-outbox';
 import { signIn } from '../helpers/ui-login';
@@ -47,8 +48,7 @@ afterAll(async () => {
 describe('ticks sent together', () => {
   it('sends play at once, then four ticks a request, keeps counting in between, and a pause at once with the ticks waiting', async () => {
     expect(lectureId).toMatch(/^[0-9a-f]{24}$/);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    context.setDefaultTimeout(20_000);
+    const context = await zhContext(browser);
     await context.addInitScript(() => localStorage.setItem('e2e', '1'));
     const page = await context.newPage();
     try {
@@ -66,12 +66,7 @@ describe('ticks sent together', () => {
       await page.goto(`${server.url}/lectures/${lectureId}`);
       const playback = (await (await opened).json()) as { playbackId: string; heartbeatSec: number; beatsPerRequest: number };
       expect(playback).toMatchObject({ heartbeatSec: 5, beatsPerRequest: 4 });
-      await page.locator('[data-testid="player"][data-status="ready"]').waitFor({ timeout: 30_000 });
-      await page.evaluate(() => {
-        const video = document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!;
-        video.muted = true;
-        void video.play();
-      });
+      await playMuted(page);
       const strip = page.getByTestId('study-progress');
 
       // Play goes at once, alone.

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient, launchBrowser, screenshot } from '../helpers/browser';
 import { publishClip } from '../helpers/lectures';
 import { makeClip, makeMediaTmpDir, removeDir } from '../helpers/media-fixtures';
+import { playMuted } from '../helpers/player';
 import { startServer } from '../helpers/server';
 import { outboxDrained, outboxSize } from '../helpers/study-outbox';
 
@@ -75,15 +76,6 @@ async function logIn(page: Page, username: string): Promise<void> {
   await page.getByTestId('login-password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
   await page.waitForURL((url) => url.pathname === '/');
-}
-
-async function playMuted(page: Page): Promise<void> {
-  await page.locator('[data-testid="player"][data-status="ready"]').waitFor({ timeout: 30_000 });
-  await page.evaluate(() => {
-    const video = document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!;
-    video.muted = true;
-    void video.play();
-  });
 }
 
 const currentTime = (page: Page) => page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')!.currentTime);

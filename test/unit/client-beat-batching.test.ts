@@ -5,33 +5,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { beatsPerRequestOf, type Beat } from '../../client/src/lib/study/beats';
-import { Outbox, type KeyValueStorage } from '../../client/src/lib/study/outbox';
-import { OutboxSender, type HeartbeatAnswer } from '../../client/src/lib/study/sender';
+import { Outbox } from '../../client/src/lib/study/outbox';
+import { OutboxSender } from '../../client/src/lib/study/sender';
 import { StudySession } from '../../client/src/lib/study/study-session.svelte';
 import type { ApiClient } from '../../client/src/lib/api/client';
 import type { Playback } from '../../client/src/lib/api/types';
 import { loadConfig } from '../../config';
 import { defaultWatchPolicy, staleSessionSecFor } from '../../server/modules/study/heartbeat-policy';
-
-const T0 = 1_760_000_000_000;
-
-class MemoryStorage implements KeyValueStorage {
-  map = new Map<string, string>();
-  getItem(key: string) {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.map.set(key, value);
-  }
-  removeItem(key: string) {
-    this.map.delete(key);
-  }
-}
-
-const ackAll = (beats: Beat[]): HeartbeatAnswer => ({
-  acks: beats.map((b) => ({ playbackId: b.playbackId, seq: b.seq })),
-  sessions: Object.fromEntries(beats.map((b) => [b.playbackId, { counting: true, progress: 0.1, coveredSec: 6, completed: false }])),
-});
+import { MemoryStorage, T0, ackAll } from '../helpers/client-study';
 
 /** What a <video> shows StudySession: its state and its events. */
 class StandInVideo extends EventTarget {
